@@ -1,0 +1,409 @@
+"""The translation memory: one SQLite file (WAL) of units, their segments and full-text indexes.
+
+Why SQLite: one file a translator can copy, transactions that make an import all-or-nothing
+(a crash mid-import leaves the memory exactly as before: uncommitted WAL frames are discarded
+on the next open), and FTS5 to pre-filter fuzzy candidates without scanning the memory.
+
+Layout (schema version in `meta`):
+  units(id, ukey UNIQUE, document, symbol, paragraph, score, created)  ukey = hash of all texts
+  segments(unit_id, lang, text, nkey)   text as stored; nkey = hash of its normalised words
+  fts_<lang>                            contentless FTS5 over normalised words, rowid = unit id
+The semantic (FAISS) index lives beside the file and is kept in step by `SemanticIndex`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from resolign import LANGS
+from resolign.errors import InputError, ResolignError
+from resolign.service.normalise import words
+from resolign.units import Unit
+
+SCHEMA_VERSION = 1
+NO_ENCODER = "none"
+"""`encoder_spec` value that turns the semantic index off (full-text search only)."""
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS units(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ukey TEXT NOT NULL UNIQUE,
+        document TEXT NOT NULL DEFAULT '',
+        symbol TEXT NOT NULL DEFAULT '',
+        paragraph TEXT NOT NULL DEFAULT '',
+        score REAL,
+        created TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS segments(
+        unit_id INTEGER NOT NULL REFERENCES units(id),
+        lang TEXT NOT NULL,
+        text TEXT NOT NULL,
+        nkey TEXT NOT NULL,
+        PRIMARY KEY (unit_id, lang)) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS segments_nkey ON segments(lang, nkey)",
+    "CREATE INDEX IF NOT EXISTS units_document ON units(document COLLATE NOCASE)",
+    "CREATE INDEX IF NOT EXISTS units_symbol ON units(symbol COLLATE NOCASE)",
+] + [
+    stmt
+    for lang in LANGS
+    for stmt in (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{lang} USING fts5("
+        f"norm, content='', tokenize='unicode61 remove_diacritics 0')",
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{lang}_vocab USING fts5vocab(fts_{lang}, 'row')",
+    )
+]
+
+
+@dataclass
+class AddReport:
+    """What an `add_units` call did. `skipped` counts units with no text at all."""
+
+    added: int
+    duplicates: int
+    skipped: int = 0
+
+
+@dataclass
+class StoredUnit(Unit):
+    """A unit as kept in the memory: the Unit fields plus its id (still usable as a Unit)."""
+
+    id: int = 0
+
+    def origin(self) -> dict[str, str]:
+        return {"document": self.document, "symbol": self.symbol, "paragraph": self.paragraph}
+
+
+def lang_code(lang: str) -> str:
+    """`fr-FR`, `FR`, `fr_fr` → `fr`: the memory keys segments by primary language only."""
+    return lang.strip().replace("_", "-").split("-")[0].lower()
+
+
+def check_lang(lang: str) -> str:
+    code = lang_code(lang or "")
+    if code not in LANGS:
+        raise InputError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+    return code
+
+
+def _surface(text: str) -> str:
+    return " ".join(text.split())
+
+
+def unit_key(texts: dict[str, str]) -> str:
+    """Identity of a unit for deduplication: the same texts in every language (whitespace aside)."""
+    canonical = sorted((lang, _surface(text)) for lang, text in texts.items())
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
+
+
+def norm_key(text: str) -> str:
+    """Hash of the normalised words: equal keys mean the texts differ only in case/accents/marks."""
+    return hashlib.sha1(" ".join(words(text)).encode()).hexdigest()[:24]
+
+
+def _clean_texts(texts: dict[str, str]) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for lang, text in texts.items():
+        if text and text.strip():
+            clean.setdefault(lang_code(lang), text.strip())
+    return clean
+
+
+class MemoryStore:
+    """A translation memory file. Thread-safe (one connection behind a lock)."""
+
+    def __init__(self, path: Path | str, *, encoder_spec: str = "use-m3", create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise InputError(f"no translation memory at {self.path} (create one with import)")
+        if self.path.is_dir():
+            raise InputError(f"{self.path} is a directory, not a translation memory file")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._init_schema()
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"{self.path} is not a resolign memory: {error}") from error
+        self.encoder_spec = encoder_spec
+        self.semantic = None
+        if encoder_spec and encoder_spec != NO_ENCODER:
+            from resolign.service.semantic_index import SemanticIndex
+
+            self.semantic = SemanticIndex(self, encoder_spec)
+            self.semantic.sync()
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def _init_schema(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in _SCHEMA[:1]:
+                    self._db.execute(stmt)
+                version = self._meta("schema_version")
+                if version is not None and int(version) > SCHEMA_VERSION:
+                    raise InputError(
+                        f"{self.path} was written by a newer resolign (schema {version})"
+                    )
+                for stmt in _SCHEMA[1:]:
+                    self._db.execute(stmt)
+                if version is None:
+                    self._set_meta("schema_version", str(SCHEMA_VERSION))
+                    self._set_meta("store_id", uuid.uuid4().hex)
+                    self._set_meta("revision", "0")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def store_id(self) -> str:
+        """Random id given at creation: a FAISS file from another memory is never mistaken."""
+        with self._lock:
+            return self._meta("store_id") or ""
+
+    @property
+    def revision(self) -> int:
+        """Incremented by every committed write (cheap change detection for caches)."""
+        with self._lock:
+            return int(self._meta("revision") or 0)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def add_units(self, units: Iterable[Unit]) -> AddReport:
+        """Add units in ONE transaction (all or nothing); identical units are counted, not stored.
+
+        The iterable is consumed inside the transaction, so a streamed TMX import is atomic too.
+        The semantic index is brought up to date after the commit.
+        """
+        added: list[int] = []
+        duplicates = skipped = 0
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for unit in units:
+                    texts = _clean_texts(unit.texts)
+                    if not texts:
+                        skipped += 1
+                        continue
+                    unit_id = self._insert(unit, texts)
+                    if unit_id is None:
+                        duplicates += 1
+                    else:
+                        added.append(unit_id)
+                if added:
+                    self._set_meta("revision", str(int(self._meta("revision") or 0) + 1))
+                self._db.execute("COMMIT")
+            except BaseException as error:
+                self._db.execute("ROLLBACK")
+                if isinstance(error, sqlite3.DatabaseError):
+                    raise ResolignError(f"could not write to {self.path}: {error}") from error
+                raise
+        if added and self.semantic is not None:
+            self.semantic.sync()
+        return AddReport(added=len(added), duplicates=duplicates, skipped=skipped)
+
+    def _insert(self, unit: Unit, texts: dict[str, str]) -> int | None:
+        created = unit.created or datetime.now(UTC)
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO units(ukey, document, symbol, paragraph, score, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (unit_key(texts), unit.document or "", unit.symbol or "", str(unit.paragraph or ""),
+             unit.score, created.isoformat()),
+        )
+        if cursor.rowcount == 0:
+            return None
+        unit_id = int(cursor.lastrowid)
+        for lang, text in texts.items():
+            normalised = " ".join(words(text))
+            self._db.execute(
+                "INSERT INTO segments(unit_id, lang, text, nkey) VALUES (?, ?, ?, ?)",
+                (unit_id, lang, text, norm_key(text)),
+            )
+            if lang in LANGS:
+                self._db.execute(
+                    f"INSERT INTO fts_{lang}(rowid, norm) VALUES (?, ?)", (unit_id, normalised)
+                )
+        return unit_id
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM units").fetchone()[0])
+
+    def ids(self) -> list[int]:
+        """All unit ids in ascending order (what the semantic index must cover)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT id FROM units ORDER BY id")]
+
+    def get_unit(self, unit_id: int) -> StoredUnit | None:
+        return self.get_units([unit_id]).get(unit_id)
+
+    def get_units(self, unit_ids: Sequence[int]) -> dict[int, StoredUnit]:
+        """Units by id (missing ids are absent from the result)."""
+        found: dict[int, StoredUnit] = {}
+        ids = list(dict.fromkeys(int(i) for i in unit_ids))
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(
+                    "SELECT id, document, symbol, paragraph, score, created FROM units "
+                    f"WHERE id IN ({marks})", chunk,
+                ):
+                    found[row[0]] = _unit_from_row(row)
+                for unit_id, lang, text in self._db.execute(
+                    f"SELECT unit_id, lang, text FROM segments WHERE unit_id IN ({marks})", chunk
+                ):
+                    found[unit_id].texts[lang] = text
+        for unit in found.values():
+            unit.texts = dict(sorted(unit.texts.items(), key=lambda item: _lang_rank(item[0])))
+        return found
+
+    def iter_units(self, *, batch: int = 1000) -> Iterator[StoredUnit]:
+        """Every unit in id order, read in batches (keyset paging: safe on a large memory)."""
+        last = 0
+        while True:
+            with self._lock:
+                ids = [row[0] for row in self._db.execute(
+                    "SELECT id FROM units WHERE id > ? ORDER BY id LIMIT ?", (last, max(1, batch))
+                )]
+            if not ids:
+                return
+            units = self.get_units(ids)
+            for unit_id in ids:
+                yield units[unit_id]
+            last = ids[-1]
+
+    def texts_of(self, unit_ids: Sequence[int], langs: Sequence[str]) -> dict[int, dict[str, str]]:
+        """The given languages' texts of some units (for embedding without building Units)."""
+        out: dict[int, dict[str, str]] = {}
+        ids = list(unit_ids)
+        lang_marks = ",".join("?" * len(langs))
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for unit_id, lang, text in self._db.execute(
+                    f"SELECT unit_id, lang, text FROM segments WHERE unit_id IN ({marks}) "
+                    f"AND lang IN ({lang_marks})", [*chunk, *langs],
+                ):
+                    out.setdefault(unit_id, {})[lang] = text
+        return out
+
+    # --- candidate look-ups for search ------------------------------------------------------
+
+    def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]:
+        """Units whose `lang` segment has exactly the normalised words of `text` (index look-up)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute(
+                "SELECT unit_id FROM segments WHERE lang = ? AND nkey = ? ORDER BY unit_id LIMIT ?",
+                (lang, norm_key(text), limit),
+            )]
+
+    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
+        """How many units contain each normalised term in `lang` (to pick the rarer ones)."""
+        if not terms:
+            return {}
+        marks = ",".join("?" * len(terms))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT term, doc FROM fts_{lang}_vocab WHERE term IN ({marks})", list(terms)
+            ).fetchall()
+        freq = dict.fromkeys(terms, 0)
+        freq.update({term: int(doc) for term, doc in rows})
+        return freq
+
+    def fts_candidates(
+        self, lang: str, match: str, *, limit: int, document: str | None = None,
+        symbol: str | None = None,
+    ) -> list[int]:
+        """Unit ids matching an FTS5 expression over normalised `lang` text, best bm25 first."""
+        where, params = _origin_filter(document, symbol)
+        sql = (f"SELECT f.rowid FROM fts_{lang} AS f JOIN units AS u ON u.id = f.rowid "
+               f"WHERE fts_{lang} MATCH ?{where} ORDER BY bm25(fts_{lang}), f.rowid LIMIT ?")
+        with self._lock:
+            try:
+                return [row[0] for row in self._db.execute(sql, [match, *params, limit])]
+            except sqlite3.OperationalError as error:
+                raise InputError(f"query cannot be searched: {error}") from error
+
+    def filter_ids(
+        self, unit_ids: Sequence[int], *, document: str | None = None, symbol: str | None = None
+    ) -> set[int]:
+        """The ids among `unit_ids` whose document/symbol match the filters."""
+        ids = list(unit_ids)
+        if not (document or symbol):
+            return set(ids)
+        where, params = _origin_filter(document, symbol)
+        kept: set[int] = set()
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                kept.update(row[0] for row in self._db.execute(
+                    f"SELECT u.id FROM units AS u WHERE u.id IN ({marks}){where}",
+                    [*chunk, *params],
+                ))
+        return kept
+
+    def close(self) -> None:
+        with self._lock:
+            if self.semantic is not None:
+                self.semantic.close()
+            self._db.close()
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _lang_rank(lang: str) -> tuple[int, str]:
+    return (LANGS.index(lang) if lang in LANGS else len(LANGS), lang)
+
+
+def _origin_filter(document: str | None, symbol: str | None) -> tuple[str, list[str]]:
+    where, params = "", []
+    if document:
+        where += " AND u.document = ? COLLATE NOCASE"
+        params.append(document)
+    if symbol:
+        where += " AND u.symbol = ? COLLATE NOCASE"
+        params.append(symbol)
+    return where, params
+
+
+def _unit_from_row(row: tuple) -> StoredUnit:
+    unit_id, document, symbol, paragraph, score, created = row
+    try:
+        when = datetime.fromisoformat(created)
+    except (TypeError, ValueError):
+        when = datetime.now(UTC)
+    return StoredUnit(texts={}, document=document, symbol=symbol, paragraph=paragraph,
+                      score=score, created=when, id=unit_id)
+
+
+__all__ = ["AddReport", "MemoryStore", "StoredUnit", "check_lang"]
