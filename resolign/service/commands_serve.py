@@ -1,0 +1,47 @@
+"""`resolign serve`: the search page and JSON API over an existing memory, via uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from resolign.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `serve` to the `resolign` parser."""
+    parser = sub.add_parser(
+        "serve", help="serve the search page and JSON API over a memory",
+        description="Serve the translation memory over HTTP (search page at /, API docs at "
+                    "/docs). Write endpoints need RESOLIGN_API_KEY set; without it they are off.")
+    parser.add_argument("--db", required=True, type=Path, help="memory database file")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--encoder", default=None,
+                        help="encoder for semantic search (default: the memory's default)")
+    parser.add_argument("--max-upload-mb", type=float, default=50.0,
+                        help="largest accepted upload in MB (default 50)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # Refuse a missing file up front: serving a fresh empty memory would hide a typo'd path.
+    if not args.db.is_file():
+        raise InputError(f"memory database not found: {args.db}")
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port must be 1-65535, not {args.port}")
+    import uvicorn
+
+    from resolign.service.app import API_KEY_ENV, create_app
+
+    app = create_app(args.db, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+                     encoder_spec=args.encoder)
+    if not os.environ.get(API_KEY_ENV):
+        print(f"resolign serve: {API_KEY_ENV} is not set, so import and align are disabled",
+              file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
+                server_header=False, proxy_headers=False)
+    return 0
