@@ -559,13 +559,13 @@ def create_app(
     }, ["fr", "en"]))
     async def api_align(request: Request) -> dict[str, Any]:
         """Align uploaded FR/EN[/AR] documents and add the units to the memory (X-API-Key)."""
-        from resolign.align.pipeline import align_files
-
         require_key(request)
         with tempfile.TemporaryDirectory(prefix="resolign-upload-") as tmp:
             parts = await receive_form(request, max_upload_bytes, Path(tmp))
             files = {lang: _file_part(parts, lang, required=lang != "ar") for lang in LANGS}
             paths = {lang: _named_copy(p, lang) for lang, p in files.items() if p is not None}
+            from resolign.align.pipeline import align_files  # heavy: only for a valid request
+
             spec = getattr(store, "encoder_spec", None) or encoder_spec
             kwargs: dict[str, Any] = {"presegmented": _form_flag(parts, "presegmented")}
             if spec:
