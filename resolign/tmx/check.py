@@ -54,17 +54,19 @@ class _Checker:
         line = (element.sourceline if element is not None else None) or self.root_line
         self.result.problems.append(Problem(line, message))
 
-    def root(self, element: etree._Element) -> None:
+    def root(self, element: etree._Element) -> bool:
+        """False when the document is not TMX at all (then nothing else is worth reporting)."""
         self.root_line = element.sourceline or 1
         name = localname(element.tag)
         if name != "tmx":
             self.problem(element, f"root element is <{name}>, expected <tmx>")
-            return
+            return False
         version = element.get("version")
         if not version:
             self.problem(element, "<tmx> has no version attribute")
         elif version.strip() not in KNOWN_VERSIONS:
             self.problem(element, f"unsupported TMX version {version!r} (expected 1.4)")
+        return True
 
     def header(self, element: etree._Element) -> None:
         self.seen_header = True
@@ -129,8 +131,8 @@ def inspect_tmx(source: Source) -> CheckResult:
             name = localname(element.tag)
             if event == "start":
                 depth += 1
-                if depth == 1:
-                    checker.root(element)
+                if depth == 1 and not checker.root(element):
+                    return checker.result
                 elif depth == 2 and name == "header":
                     checker.header(element)
                 elif depth == 2 and name == "body":

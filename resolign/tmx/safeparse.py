@@ -101,14 +101,28 @@ def iterparse(
             if event in wanted:
                 yield event, element
     except etree.XMLSyntaxError as error:
-        line = error.lineno or (error.position[0] if error.position else 0) or 1
-        message = (error.msg or str(error)).strip()
-        message = re.sub(r",? line \d+, column \d+$", "", message)
+        line, message = _first_error(error)
         raise TmxParseError(f"not well-formed XML at line {line}: {message}", line) from None
     except OSError as error:
         raise TmxError(f"{describe(source)}: cannot read ({error.strerror or error})") from None
     if first:
         raise TmxParseError("not XML: the document is empty", 1)
+
+
+def _first_error(error: etree.XMLSyntaxError) -> tuple[int, str]:
+    """The line and message of the parser's fatal error.
+
+    iterparse sometimes raises a vague "no element found" at line 0 while its error log holds the
+    real cause; the log can also keep entries of earlier parses, so it is only a fallback and its
+    latest error is taken.
+    """
+    message = re.sub(r",? line \d+, column \d+$", "", (error.msg or str(error)).strip())
+    if error.lineno and error.lineno > 0:
+        return error.lineno, message
+    entries = [e for e in error.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if entries:
+        return max(entries[-1].line, 1), entries[-1].message.strip()
+    return 1, message
 
 
 def refuse_entity(node: object, line: int | None) -> None:
