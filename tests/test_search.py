@@ -1,0 +1,318 @@
+"""Search on a real memory: UN devset units (fr/en/ar) grouped by document symbol."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resolign.errors import InputError
+from resolign.service.normalise import normalise, tokens, words
+from resolign.service.search import concordance, fuzzy_score, search
+from resolign.service.store import MemoryStore
+from resolign.units import Unit
+
+UNIT_TARGET = 300
+
+
+def un_symbol(devset_id: str) -> str:
+    """`2015/a/ac_182/l_139` → `A/AC.182/L.139` (the devset writes symbols path-style)."""
+    return devset_id.split("/", 1)[1].upper().replace("_", ".")
+
+
+def devset_units(devset: Path, target: int = UNIT_TARGET) -> list[Unit]:
+    """Whole documents from the devset, in symbol order, until `target` units."""
+    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()
+             for lang in ("fr", "en", "ar", "ids")}
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for index, line in enumerate(lines["ids"]):
+        by_doc[line.split()[0]].append(index)
+    units: list[Unit] = []
+    for doc in sorted(by_doc):
+        if len(units) >= target:
+            break
+        for index in by_doc[doc]:
+            fr_par = next(f for f in lines["ids"][index].split()[1:] if f.startswith("fr:"))
+            units.append(Unit(
+                texts={lang: lines[lang][index] for lang in ("fr", "en", "ar")},
+                document=doc, symbol=un_symbol(doc), paragraph=fr_par.split(":")[1],
+                score=1.0,
+            ))
+    return units
+
+
+@pytest.fixture(scope="module")
+def units(devset_dir: Path) -> list[Unit]:
+    return devset_units(devset_dir)
+
+
+@pytest.fixture(scope="module")
+def store(units: list[Unit], tmp_path_factory: pytest.TempPathFactory) -> MemoryStore:
+    memory = MemoryStore(tmp_path_factory.mktemp("tm") / "memory.db")
+    report = memory.add_units(units)
+    assert report.added == len(units)
+    yield memory
+    memory.close()
+
+
+def _by_english(units: list[Unit], english_start: str) -> Unit:
+    return next(u for u in units if u.texts["en"].startswith(english_start))
+
+
+# --- exact and fuzzy ------------------------------------------------------------------------
+
+def test_every_french_unit_is_its_own_exact_top_match(store: MemoryStore, units: list[Unit]):
+    for position, unit in enumerate(units):
+        # Semantic matches score at most 99, so they cannot outrank an exact one; embedding
+        # every query would only slow the test down: check that on every tenth unit.
+        matches = search(store, unit.texts["fr"], src="fr", tgt="en", limit=5,
+                         semantic=position % 10 == 0)
+        assert matches, unit.texts["fr"]
+        assert (matches[0].score, matches[0].kind) == (100.0, "exact")
+        exact = [m for m in matches if m.kind == "exact"]
+        assert any(m.target == unit.texts["en"] and m.unit["ar"] == unit.texts["ar"]
+                   and m.origin["symbol"] == unit.symbol for m in exact), unit.texts["fr"]
+
+
+def _replace_one_word(text: str) -> str | None:
+    """The text with one purely alphabetic word (a whole token) replaced by another word."""
+    parts = text.split(" ")
+    for position in range(len(parts) // 2, len(parts)):
+        if re.fullmatch(r"[^\W\d_]{4,}", parts[position]):
+            parts[position] = "quelconque" if parts[position] != "quelconque" else "autre"
+            return " ".join(parts)
+    return None
+
+
+def test_one_word_changed_is_a_fuzzy_match_of_at_least_80(store: MemoryStore, units: list[Unit]):
+    tried = 0
+    for unit in units:
+        if len(words(unit.texts["fr"])) < 5:
+            continue
+        query = _replace_one_word(unit.texts["fr"])
+        if query is None:
+            continue
+        tried += 1
+        matches = search(store, query, src="fr", tgt="ar", limit=5, semantic=False)
+        best = [m for m in matches if m.score == matches[0].score]
+        assert any(m.target == unit.texts["ar"] for m in best), query
+        assert best[0].kind == "fuzzy" and best[0].score >= 80
+        expected = round(100 * (1 - 1 / len(words(unit.texts["fr"]))), 1)
+        assert best[0].score == expected
+    assert tried > 150
+
+
+def test_fuzzy_score_is_token_edit_distance():
+    assert fuzzy_score("a b c d", ["a", "b", "c", "d"], "a b c d") == (100.0, "exact")
+    assert fuzzy_score("A b c d", ["a", "b", "c", "d"], "a b c d") == (99.0, "fuzzy")
+    assert fuzzy_score("a b x d", ["a", "b", "x", "d"], "a b c d") == (75.0, "fuzzy")
+    assert fuzzy_score("a b", ["a", "b"], "a b c d") == (50.0, "fuzzy")
+
+
+def test_results_are_shown_as_stored_and_carry_origin(store: MemoryStore, units: list[Unit]):
+    unit = next(u for u in units if "\u064e" in u.texts["ar"] or "\u0651" in u.texts["ar"])
+    match = search(store, normalise(unit.texts["ar"]), src="ar", tgt="fr")[0]
+    assert match.source == unit.texts["ar"]  # harakat kept in what is shown
+    assert match.unit == unit.texts
+    assert match.origin == {"document": unit.document, "symbol": unit.symbol,
+                            "paragraph": unit.paragraph}
+
+
+def test_filters_by_document_and_symbol(store: MemoryStore, units: list[Unit]):
+    unit = next(u for u in units if "Nations Unies" in u.texts["fr"])
+    query = "Organisation des Nations Unies"
+    everywhere = search(store, query, limit=50, min_score=0, semantic=False)
+    assert len({m.origin["symbol"] for m in everywhere}) > 1
+    only = search(store, query, limit=50, min_score=0, symbol=unit.symbol.lower(),
+                  semantic=False)
+    assert only and {m.origin["symbol"] for m in only} == {unit.symbol}
+    by_doc = search(store, query, limit=50, min_score=0, document=unit.document)
+    assert by_doc and {m.origin["document"] for m in by_doc} == {unit.document}
+    assert search(store, query, symbol="NO/SUCH/SYMBOL") == []
+
+
+def test_min_score_and_limit(store: MemoryStore, units: list[Unit]):
+    query = units[10].texts["fr"]
+    for match in search(store, query, min_score=90, limit=3):
+        assert match.score >= 90
+    assert len(search(store, "Nations Unies", min_score=0, limit=3, semantic=False)) == 3
+
+
+# --- Arabic normalisation -------------------------------------------------------------------
+
+_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _vary_arabic(text: str) -> str:
+    """What a translator might type: hamza forms dropped, ى as ي, harakat and tatweel added,
+    Arabic-Indic digits."""
+    swapped = (text.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا").replace("ى", "ي")
+               .translate(_INDIC_DIGITS))
+    out = []
+    for i, char in enumerate(swapped):
+        out.append(char)
+        if "\u0628" <= char <= "\u064a" and i % 3 == 0:
+            out.append("\u064e")  # fatha
+        if char == "\u0644" and i % 5 == 0:
+            out.append("\u0640")  # tatweel
+    return "".join(out)
+
+
+def test_arabic_query_with_harakat_and_hamza_variants_finds_the_stored_arabic(
+    store: MemoryStore, units: list[Unit]
+):
+    with_hamza = [u for u in units if re.search("[أإآى]", u.texts["ar"])
+                  and len(words(u.texts["ar"])) >= 5][:40]
+    assert len(with_hamza) >= 20
+    for unit in with_hamza:
+        query = _vary_arabic(unit.texts["ar"])
+        assert query != unit.texts["ar"]
+        matches = search(store, query, src="ar", tgt="fr", semantic=False)
+        assert matches and matches[0].score == 99.0 and matches[0].kind == "fuzzy"
+        assert any(m.source == unit.texts["ar"] and m.target == unit.texts["fr"]
+                   for m in matches if m.score == 99.0)
+
+
+def test_hand_written_vocalised_arabic():
+    text = "إِنَّ الأُمَمَ المُتَّحِدَةَ مَسْؤُولَةٌ عَن ١٢ مُنَظَّمَة"
+    assert normalise(text) == "ان الامم المتحده مسووله عن 12 منظمه"
+    assert normalise("ـالأمــم") == "الامم"
+
+
+# --- semantic -------------------------------------------------------------------------------
+
+PARAPHRASES = {
+    "2. The Force is mandated to help the Security Council":
+        "The Force's mandate is to assist the Security Council in reaching its overall goal "
+        "of maintaining international peace and security.",
+    "In order to gain access to basic energy resources":
+        "Access to basic energy resources requires energy transport between countries, regions "
+        "and continents that is stable, efficient and reliable.",
+    "17. The Unit participated in the annual meeting":
+        "In March 2014 the Unit took part in the yearly meeting of the UN Evaluation Group.",
+    "The number of traffic violations and vehicle accidents":
+        "Traffic offences and car accidents stayed numerous because MINUSTAH had put no "
+        "deterrent in place against people who repeatedly broke the traffic rules.",
+    "MOPAN members have agreed to":
+        "The members of MOPAN agreed to conduct joint assessments, exchange information and "
+        "learn from one another's experience of monitoring and evaluation.",
+}
+
+
+@pytest.mark.parametrize("english_start", list(PARAPHRASES))
+def test_english_paraphrase_finds_the_french_unit(
+    store: MemoryStore, units: list[Unit], english_start: str
+):
+    unit = _by_english(units, english_start)
+    matches = search(store, PARAPHRASES[english_start], src="fr", tgt="ar", limit=3)
+    assert matches, PARAPHRASES[english_start]
+    top = matches[0]
+    assert top.kind == "semantic" and top.source == unit.texts["fr"]
+    assert top.target == unit.texts["ar"] and top.unit["en"] == unit.texts["en"]
+    assert 60 <= top.score < 100
+
+
+def test_noise_is_not_returned_as_a_semantic_match(store: MemoryStore):
+    for query in ("Preheat the oven and whisk two eggs with a cup of sugar.",
+                  "My cat sleeps on the warm windowsill every afternoon.",
+                  "Le match de football a été reporté à cause de la pluie."):
+        assert [m for m in search(store, query) if m.kind == "semantic"] == []
+
+
+def test_semantic_off_gives_only_text_matches(store: MemoryStore, units: list[Unit]):
+    paraphrase = PARAPHRASES["MOPAN members have agreed to"]
+    assert all(m.kind != "semantic" for m in search(store, paraphrase, semantic=False))
+
+
+# --- concordance ----------------------------------------------------------------------------
+
+def test_concordance_highlights_the_phrase_in_the_original_text(
+    store: MemoryStore, units: list[Unit]
+):
+    phrase = ["conseil", "de", "securite"]
+    expected = {i for i, u in enumerate(units)
+                if " conseil de securite " in f" {' '.join(words(u.texts['fr']))} "}
+    assert len(expected) >= 3
+    hits = concordance(store, "CONSEIL DE SÉCURITÉ", lang="fr", limit=200)
+    assert len(hits) == len(expected)
+    for hit in hits:
+        assert hit.lang == "fr" and hit.highlighted
+        for start, end in hit.highlighted:
+            assert words(hit.text[start:end]) == phrase
+            assert hit.text[start:end].lower().startswith("conseil")
+        assert hit.unit["fr"] == hit.text and "en" in hit.unit
+
+
+def test_concordance_in_arabic_maps_spans_through_harakat(store: MemoryStore):
+    hits = concordance(store, "الأُمَمُ المُتَّحِدَةُ", lang="ar", limit=100)
+    assert len(hits) >= 5
+    for hit in hits:
+        for start, end in hit.highlighted:
+            assert words(hit.text[start:end]) == ["الامم", "المتحده"]
+            assert not unicodedata.combining(hit.text[end - 1]) or end == len(hit.text) or \
+                not unicodedata.combining(hit.text[end])
+
+
+def test_concordance_across_languages_and_filters(store: MemoryStore, units: list[Unit]):
+    langs = {hit.lang for hit in concordance(store, "2014", limit=200)}
+    assert langs == {"fr", "en", "ar"}  # digits are words in every language
+    unit = next(u for u in units if "Nations Unies" in u.texts["fr"])
+    hits = concordance(store, "Nations Unies", symbol=unit.symbol, limit=100)
+    assert hits and {h.origin["symbol"] for h in hits} == {unit.symbol}
+
+
+# --- input errors ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [
+    {"query": ""}, {"query": "   "}, {"query": "x" * 10_001},
+    {"query": "paix", "src": "de"}, {"query": "paix", "tgt": "zz"},
+    {"query": "paix", "src": "fr", "tgt": "fr"}, {"query": "paix", "limit": 0},
+    {"query": "paix", "min_score": 101},
+])
+def test_bad_search_input_is_an_input_error(store: MemoryStore, kwargs: dict):
+    with pytest.raises(InputError):
+        search(store, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"query": ""}, {"query": "..."}, {"query": "paix", "lang": "es"}, {"query": "y" * 10_001},
+])
+def test_bad_concordance_input_is_an_input_error(store: MemoryStore, kwargs: dict):
+    with pytest.raises(InputError):
+        concordance(store, **kwargs)
+
+
+def test_fts_syntax_in_queries_is_just_text(store: MemoryStore):
+    for query in ('"unbalanced', "NOT AND OR", "paix*", "col:umn ^ NEAR(a b)", "(((", "-x"):
+        search(store, query, semantic=False)
+        with contextlib.suppress(InputError):  # a query with no words at all
+            concordance(store, query)
+
+
+# --- normalisation properties ---------------------------------------------------------------
+
+_ALPHABET = st.sampled_from(list("abcdeéèêàçœABCÉ  ,.'’-«»0123456789")
+                            + list("ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآىةؤئ")
+                            + ["\u064e", "\u064f", "\u0650", "\u0651", "\u0652", "\u0640",
+                               "\u0660", "\u0665"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_token_spans_point_at_their_words_in_the_original(text: str):
+    found = tokens(text)
+    assert [t.norm for t in found] == words(text)
+    for token in found:
+        assert words(text[token.start:token.end]) == [token.norm]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_normalising_twice_changes_nothing(text: str):
+    assert normalise(normalise(text)) == normalise(text)
