@@ -21,8 +21,8 @@ SPECIAL = (
     "مرحبا"
 )
 characters = st.one_of(
-    st.characters(exclude_categories=()),  # everything, lone surrogates included
-    st.sampled_from(SPECIAL),
+    st.characters(exclude_categories=()),  # all categories hypothesis draws from
+    st.sampled_from(SPECIAL),  # controls, lone surrogates, bidi marks, XML syntax
 )
 texts = st.text(alphabet=characters, max_size=40)
 
