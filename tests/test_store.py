@@ -1,0 +1,282 @@
+"""The memory file: round trips, deduplication, all-or-nothing writes, the FAISS file beside it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from resolign.errors import InputError
+from resolign.service import semantic_index
+from resolign.service.search import search
+from resolign.service.store import NO_ENCODER, MemoryStore, StoredUnit
+from resolign.units import Unit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read_devset(devset: Path, start: int, stop: int) -> list[Unit]:
+    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()[start:stop]
+             for lang in ("fr", "en", "ar", "ids")}
+    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
+                 document=lines["ids"][i].split()[0], paragraph=str(i), score=0.5 + i % 5 / 10)
+            for i in range(stop - start)]
+
+
+def snapshot(store: MemoryStore) -> list[tuple]:
+    return [(u.id, sorted(u.texts.items()), u.document, u.symbol, u.paragraph, u.score,
+             u.created.isoformat()) for u in store.iter_units(batch=97)]
+
+
+@pytest.fixture(scope="module")
+def semantic_memory(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small memory with its FAISS index, built once; tests work on copies."""
+    path = tmp_path_factory.mktemp("semantic") / "memory.db"
+    with MemoryStore(path) as store:
+        store.add_units(read_devset(devset_dir, 0, 40))
+    return path
+
+
+def copy_memory(source: Path, target_dir: Path) -> Path:
+    for file in source.parent.glob(source.name + "*"):
+        shutil.copy(file, target_dir / file.name)
+    return target_dir / source.name
+
+
+# --- file and schema ------------------------------------------------------------------------
+
+def test_new_memory_is_wal_and_versioned(tmp_path: Path):
+    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+        assert store.count() == 0
+    db = sqlite3.connect(tmp_path / "m.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+
+
+def test_missing_memory_is_an_error_when_not_creating(tmp_path: Path):
+    with pytest.raises(InputError, match="no translation memory"):
+        MemoryStore(tmp_path / "absent.db", create=False)
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_file_that_is_not_a_memory_is_refused(tmp_path: Path):
+    (tmp_path / "notes.db").write_text("these are not the droids\n" * 100)
+    with pytest.raises(InputError, match="not a resolign memory"):
+        MemoryStore(tmp_path / "notes.db", encoder_spec=NO_ENCODER)
+
+
+def test_a_memory_from_a_newer_version_is_refused(tmp_path: Path):
+    MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER).close()
+    db = sqlite3.connect(tmp_path / "m.db")
+    db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(InputError, match="newer"):
+        MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER)
+
+
+# --- round trip and deduplication -----------------------------------------------------------
+
+def test_units_come_back_as_added(tmp_path: Path, devset_dir: Path):
+    units = read_devset(devset_dir, 0, 25)
+    units[3].created = datetime(2014, 5, 6, 7, 8, 9, tzinfo=UTC)
+    units[4].texts = {"fr-FR": units[4].texts["fr"], "EN": units[4].texts["en"]}
+    units[5].texts["es"] = "Sexagésimo noveno período de sesiones"
+    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+        assert store.add_units(units).added == 25
+        assert store.count() == 25
+        stored = list(store.iter_units(batch=7))
+        assert [u.id for u in stored] == sorted(u.id for u in stored)
+        assert isinstance(stored[0], StoredUnit) and isinstance(stored[0], Unit)
+        for unit, back in zip(units, stored, strict=True):
+            expected = {k.split("-")[0].lower(): v for k, v in unit.texts.items()}
+            assert back.texts == expected
+            assert (back.document, back.paragraph, back.score) == (
+                unit.document, unit.paragraph, unit.score)
+            assert back.created == unit.created
+            assert store.get_unit(back.id) == back
+        assert list(store.get_unit(stored[0].id).texts) == ["fr", "en", "ar"]
+        assert store.get_unit(10_000) is None
+
+
+def test_identical_units_are_stored_once(tmp_path: Path, devset_dir: Path):
+    units = read_devset(devset_dir, 0, 30)
+    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+        assert store.add_units(units + units[:5]).__dict__ == {
+            "added": 30, "duplicates": 5, "skipped": 0}
+        again = [Unit(texts={k: f"  {v} " for k, v in u.texts.items()}, document="other")
+                 for u in units[:10]]
+        assert store.add_units(again).__dict__ == {"added": 0, "duplicates": 10, "skipped": 0}
+        changed = Unit(texts={**units[0].texts, "en": units[0].texts["en"] + " (revised)"})
+        empty = Unit(texts={"fr": "  ", "en": ""})
+        assert store.add_units([changed, empty]).__dict__ == {
+            "added": 1, "duplicates": 0, "skipped": 1}
+        assert store.count() == 31
+
+
+def test_an_error_mid_add_leaves_the_memory_as_before(tmp_path: Path, devset_dir: Path):
+    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+        store.add_units(read_devset(devset_dir, 0, 20))
+        before = snapshot(store)
+
+        def failing():
+            yield from read_devset(devset_dir, 20, 220)
+            raise ValueError("broken input")
+
+        with pytest.raises(ValueError):
+            store.add_units(failing())
+        assert snapshot(store) == before
+        assert store.add_units(read_devset(devset_dir, 20, 25)).added == 5
+
+
+_CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from resolign.service.store import MemoryStore
+    from resolign.units import Unit
+
+    db, devset, ready = sys.argv[1:4]
+    langs = ("fr", "en", "ar")
+    lines = {l: Path(devset, f"UNv1.0.devset.{l}").read_text("utf-8").splitlines() for l in langs}
+    store = MemoryStore(db, encoder_spec="none")
+    store._db.execute("PRAGMA cache_size=20")  # small cache: pages spill into the WAL mid-write
+
+    def units():
+        for round_ in range(2):
+            for i in range(len(lines["fr"])):
+                if round_ == 1 and i == 500:
+                    Path(ready).write_text("in the middle")
+                    time.sleep(120)
+                yield Unit(texts={l: f"{lines[l][i]} [{round_}]" for l in langs}, document="big")
+
+    store.add_units(units())
+""")
+
+
+def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
+                                                                devset_dir: Path):
+    db = tmp_path / "m.db"
+    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+        store.add_units(read_devset(devset_dir, 0, 100))
+        before = snapshot(store)
+    wal_before = (tmp_path / "m.db-wal").stat().st_size if (tmp_path / "m.db-wal").exists() else 0
+    ready = tmp_path / "ready"
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(db), str(devset_dir), str(ready)],
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.exists():
+            assert child.poll() is None, "the importing process died on its own"
+            assert time.monotonic() < deadline, "the import never reached its middle"
+            time.sleep(0.05)
+        # 4,500 units (three languages each) are written but not committed.
+        assert (tmp_path / "m.db-wal").stat().st_size > wal_before + 1_000_000
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+        assert store.count() == 100
+        assert snapshot(store) == before
+        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert search(store, "Soixante-neuvième session [1]", semantic=False, min_score=95) == []
+        assert store.add_units(read_devset(devset_dir, 100, 110)).added == 10
+
+
+# --- the semantic index beside the file -----------------------------------------------------
+
+def test_index_follows_adds_incrementally(tmp_path: Path, semantic_memory: Path,
+                                          devset_dir: Path):
+    path = copy_memory(semantic_memory, tmp_path)
+    with MemoryStore(path) as store:
+        assert not store.semantic.rebuilt and store.semantic.size == 40
+        store.add_units(read_devset(devset_dir, 40, 50))
+        assert store.semantic.size == store.count() == 50
+        assert not store.semantic.rebuilt
+        assert store.semantic.kind() == "flat"
+        query = read_devset(devset_dir, 45, 46)[0].texts["en"]
+        top = store.semantic.nearest(query, 1)[0]
+        assert store.get_unit(top[0]).texts["en"] == query and top[1] > 0.9
+    with MemoryStore(path) as store:  # what was saved is current
+        assert not store.semantic.rebuilt and store.semantic.size == 50
+
+
+def test_deleted_index_is_rebuilt_on_open(tmp_path: Path, semantic_memory: Path):
+    path = copy_memory(semantic_memory, tmp_path)
+    Path(f"{path}.faiss").unlink()
+    with MemoryStore(path) as store:
+        assert store.semantic.rebuilt and store.semantic.size == 40
+    assert Path(f"{path}.faiss").is_file()
+
+
+def test_stale_index_is_brought_up_to_date_on_open(tmp_path: Path, semantic_memory: Path,
+                                                   devset_dir: Path):
+    path = copy_memory(semantic_memory, tmp_path)
+    old = Path(f"{path}.faiss").read_bytes()
+    new_units = read_devset(devset_dir, 60, 70)
+    with MemoryStore(path) as store:
+        store.add_units(new_units)
+    Path(f"{path}.faiss").write_bytes(old)  # as if the process died between commit and save
+    with MemoryStore(path) as store:
+        assert store.semantic.size == store.count() == 50
+        query = new_units[4].texts["fr"]
+        top = store.semantic.nearest(query, 1)[0]
+        assert store.get_unit(top[0]).texts["fr"] == query
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other_memory", "no_meta"])
+def test_foreign_or_broken_index_is_rebuilt(tmp_path: Path, semantic_memory: Path,
+                                            devset_dir: Path, damage: str):
+    path = copy_memory(semantic_memory, tmp_path)
+    if damage == "garbage":
+        Path(f"{path}.faiss").write_bytes(b"\0not faiss" * 50)
+    elif damage == "other_memory":
+        other = tmp_path / "other.db"
+        with MemoryStore(other) as store:
+            store.add_units(read_devset(devset_dir, 200, 203))
+        shutil.copy(f"{other}.faiss", f"{path}.faiss")
+        shutil.copy(f"{other}.faiss.json", f"{path}.faiss.json")
+    else:
+        Path(f"{path}.faiss.json").unlink()
+    with MemoryStore(path) as store:
+        assert store.semantic.rebuilt and store.semantic.size == 40
+        text = read_devset(devset_dir, 7, 8)[0].texts["ar"]
+        assert store.get_unit(store.semantic.nearest(text, 1)[0][0]).texts["ar"] == text
+
+
+def test_another_process_import_is_seen_before_the_next_search(tmp_path: Path,
+                                                               semantic_memory: Path,
+                                                               devset_dir: Path):
+    path = copy_memory(semantic_memory, tmp_path)
+    with MemoryStore(path) as reader, MemoryStore(path) as writer:
+        added = read_devset(devset_dir, 80, 85)
+        writer.add_units(added)
+        query = added[2].texts["en"]
+        matches = search(reader, query, src="en", tgt="fr")
+        assert matches[0].kind == "exact" and reader.semantic.size == 45
+
+
+def test_large_memory_switches_to_hnsw(tmp_path: Path, devset_dir: Path,
+                                       monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(semantic_index, "FLAT_LIMIT", 20)
+    with MemoryStore(tmp_path / "m.db") as store:
+        store.add_units(read_devset(devset_dir, 0, 15))
+        assert store.semantic.kind() == "flat"
+        units = read_devset(devset_dir, 15, 30)
+        store.add_units(units)
+        assert store.semantic.kind() == "hnsw" and store.semantic.size == 30
+        for unit in units[::5]:
+            top = store.semantic.nearest(unit.texts["en"], 1)[0]
+            assert store.get_unit(top[0]).texts["en"] == unit.texts["en"]
+    with MemoryStore(tmp_path / "m.db") as store:
+        assert store.semantic.kind() == "hnsw" and not store.semantic.rebuilt
