@@ -63,8 +63,14 @@ def test_header_follows_tmx_14b(exported: Path) -> None:
     header = root.find("header")
     assert root.get("version") == "1.4"
     assert header is not None
-    expected = {"creationtool": "resolign", "datatype": "plaintext", "segtype": "paragraph",
-                "o-tmf": "resolign", "adminlang": "en", "srclang": "fr"}
+    expected = {
+        "creationtool": "resolign",
+        "datatype": "plaintext",
+        "segtype": "paragraph",
+        "o-tmf": "resolign",
+        "adminlang": "en",
+        "srclang": "fr",
+    }
     assert {key: header.get(key) for key in expected} == expected
     assert header.get("creationtoolversion")
     tu = root.find("body/tu")
@@ -72,7 +78,11 @@ def test_header_follows_tmx_14b(exported: Path) -> None:
     assert tu.get("tuid") == "1" and tu.get("creationdate") == "20150601T123000Z"
     assert [tuv.get(XML_LANG) for tuv in tu.findall("tuv")] == ["fr", "en", "ar"]
     assert {p.get("type") for p in tu.findall("prop")} == {
-        "x-document", "x-symbol", "x-paragraph", "x-score"}
+        "x-document",
+        "x-symbol",
+        "x-paragraph",
+        "x-score",
+    }
 
 
 def test_translate_toolkit_and_lxml_agree(exported: Path, units: list[Unit]) -> None:
@@ -103,8 +113,10 @@ def test_bytes_source_and_streaming_reader_agree(exported: Path) -> None:
 def test_bidi_marks_in_real_arabic_survive(units: list[Unit], tmp_path: Path) -> None:
     marks = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
     unit = units[1]
-    marked = Unit(texts={"fr": unit.texts["fr"], "ar": marks + unit.texts["ar"] + "\u200f"},
-                  created=unit.created)
+    marked = Unit(
+        texts={"fr": unit.texts["fr"], "ar": marks + unit.texts["ar"] + "\u200f"},
+        created=unit.created,
+    )
     path = tmp_path / "bidi.tmx"
     write_tmx([marked], path)
     assert marked.texts["ar"].encode("utf-8") in path.read_bytes()

@@ -62,3 +62,11 @@ trois</hi> quatre</seg></tuv>
     [unit] = read_tmx(data)
     assert unit.texts == {"fr": "Un deux \ntrois quatre", "en": "One", "ar": "واحد"}
     assert unit.created == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_utf16_and_bom_files_import() -> None:
+    """TMX allows UTF-16 (some Trados versions export it) and a UTF-8 BOM is common."""
+    text = (SAMPLE.parent / "valid_minimal.tmx").read_text("utf-8")
+    expected = {"fr": "Bonjour", "ar": "مرحبا"}
+    assert read_tmx(text.replace("UTF-8", "UTF-16").encode("utf-16"))[0].texts == expected
+    assert read_tmx(text.encode("utf-8-sig"))[0].texts == expected

@@ -151,3 +151,8 @@ def test_missing_file_is_a_tmx_error(tmp_path: Path) -> None:
         read_tmx(tmp_path / "absent.tmx")
     with pytest.raises(TmxError, match="no such file"):
         check_tmx(tmp_path / "absent.tmx")
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(TmxError, match="not a file"):
+        read_tmx(tmp_path)

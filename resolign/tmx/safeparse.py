@@ -44,8 +44,10 @@ def _open(source: Source) -> BytesIO | str:
     if isinstance(source, bytes | bytearray):
         return BytesIO(bytes(source))
     path = Path(source)
-    if not path.is_file():
+    if not path.exists():
         raise TmxError(f"{path}: no such file")
+    if not path.is_file():
+        raise TmxError(f"{path}: not a file")
     if not os.access(path, os.R_OK):
         raise TmxError(f"{path}: not readable")
     return str(path)
