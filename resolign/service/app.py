@@ -56,6 +56,8 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
+CLOSE = {"Connection": "close"}
+"""On refusing an upload: the server closes instead of draining the unread body for keep-alive."""
 _FROM_ENV: Any = object()
 
 
@@ -103,7 +105,19 @@ def _optional(value: str | None) -> str | None:
 def word_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Where the query's words (2+ letters, or numbers) occur in `text`, folded as search folds."""
     wanted = {t.norm for t in tokens(query) if len(t.norm) > 1 or t.norm.isdigit()}
-    return [(t.start, t.end) for t in tokens(text) if t.norm in wanted] if wanted else []
+    spans: list[tuple[int, int]] = []
+    for t in tokens(text) if wanted else []:
+        if t.norm not in wanted:
+            continue
+        if spans and _joinable(text[spans[-1][1]:t.start]):
+            spans[-1] = (spans[-1][0], t.end)  # one mark per run of matched words, easier to read
+        else:
+            spans.append((t.start, t.end))
+    return spans
+
+
+def _joinable(gap: str) -> bool:
+    return len(gap) <= 3 and not any(c.isalnum() for c in gap)
 
 
 def marked(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> str:
@@ -279,7 +293,7 @@ async def receive_form(request: Request, limit: int, workdir: Path) -> dict[str,
         if not declared.strip().isdigit():
             raise HTTPException(400, "bad Content-Length header")
         if int(declared) > limit:
-            raise HTTPException(413, f"upload too large: at most {limit} bytes")
+            raise HTTPException(413, f"upload too large: at most {limit} bytes", CLOSE)
     receiver = _FormReceiver(workdir)
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
     received = 0
@@ -291,7 +305,7 @@ async def receive_form(request: Request, limit: int, workdir: Path) -> dict[str,
             parser.write(chunk)
         parser.finalize()
     except _TooLarge:
-        raise HTTPException(413, f"upload too large: at most {limit} bytes") from None
+        raise HTTPException(413, f"upload too large: at most {limit} bytes", CLOSE) from None
     except ResolignError:
         raise
     except Exception as error:  # python-multipart raises its own parse errors
@@ -443,12 +457,12 @@ def create_app(
     def require_key(request: Request) -> None:
         if key is None:
             raise HTTPException(403, "write endpoints are disabled: no API key is configured "
-                                     f"(set {API_KEY_ENV} before starting the server)")
+                                     f"(set {API_KEY_ENV} before starting the server)", CLOSE)
         given = request.headers.get("x-api-key")
         if not given:
-            raise HTTPException(401, "missing X-API-Key header")
+            raise HTTPException(401, "missing X-API-Key header", CLOSE)
         if not hmac.compare_digest(given.encode("utf-8", "replace"), key):
-            raise HTTPException(401, "wrong API key")
+            raise HTTPException(401, "wrong API key", CLOSE)
 
     async def run_search(q: str, src: str, tgt: str, limit: int, min_score: float,
                          document: str | None, symbol: str | None,
@@ -551,18 +565,21 @@ def create_app(
                 "skipped": report.skipped, "units": total}
 
     @app.post("/api/align", tags=["write"], openapi_extra=_form_doc({
-        "fr": ("binary", "French document"), "en": ("binary", "English document"),
+        "fr": ("binary", "French document (the pivot)"),
+        "en": ("binary", "English document (en and/or ar)"),
         "ar": ("binary", "Arabic document (optional)"),
         "document": ("string", "document name to record (default: the FR file name)"),
         "symbol": ("string", "document symbol, e.g. A/RES/69/1"),
         "presegmented": ("string", "'true' when files hold one aligned sentence per line"),
-    }, ["fr", "en"]))
+    }, ["fr"]))
     async def api_align(request: Request) -> dict[str, Any]:
         """Align uploaded FR/EN[/AR] documents and add the units to the memory (X-API-Key)."""
         require_key(request)
         with tempfile.TemporaryDirectory(prefix="resolign-upload-") as tmp:
             parts = await receive_form(request, max_upload_bytes, Path(tmp))
-            files = {lang: _file_part(parts, lang, required=lang != "ar") for lang in LANGS}
+            files = {lang: _file_part(parts, lang, required=lang == "fr") for lang in LANGS}
+            if files["en"] is None and files["ar"] is None:
+                raise InputError("send the French document and at least one of 'en' or 'ar'")
             paths = {lang: _named_copy(p, lang) for lang, p in files.items() if p is not None}
             from resolign.align.pipeline import align_files  # heavy: only for a valid request
 
@@ -570,7 +587,7 @@ def create_app(
             kwargs: dict[str, Any] = {"presegmented": _form_flag(parts, "presegmented")}
             if spec:
                 kwargs["encoder_spec"] = spec
-            result = await run_in_threadpool(align_files, paths["fr"], paths["en"],
+            result = await run_in_threadpool(align_files, paths["fr"], paths.get("en"),
                                              paths.get("ar"), **kwargs)
             units = result.units()
         document = _form_text(parts, "document") or _display_name(files["fr"].filename)
@@ -606,11 +623,12 @@ def create_app(
                 if concordance_mode:
                     hits = await run_concordance(q, src, 50, None, None)
                     results = "".join(_hit_html(h) for h in hits)
-                    status = f"{len(hits)} concordance hit(s)" if hits else NO_HIT
+                    status = _count(len(hits), "concordance hit", "concordance hits") if hits \
+                        else NO_HIT
                 else:
                     matches = await run_search(q, src, tgt, 10, 50.0, None, None, True)
                     results = "".join(_match_html(m, src, tgt) for m in matches)
-                    status = f"{len(matches)} match(es)" if matches else NO_MATCH
+                    status = _count(len(matches), "match", "matches") if matches else NO_MATCH
             except HTTPException as error:
                 status, code = str(error.detail), error.status_code
             except ResolignError as error:
@@ -653,6 +671,10 @@ def _form_doc(fields: dict[str, tuple[str, str]], required: list[str]) -> dict[s
     schema = {"type": "object", "properties": props, "required": required}
     return {"requestBody": {"required": True,
                             "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _error_status(error: ResolignError) -> int:

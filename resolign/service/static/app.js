@@ -104,7 +104,9 @@ async function run(params) {
     setStatus(concordance ? "No passage contains these words in this language."
       : "No earlier wording found. For a word or phrase inside longer passages, tick Concordance.");
   } else {
-    setStatus(items.length + (concordance ? " concordance hit(s)" : " match(es)"));
+    const n = items.length;
+    setStatus(n + (concordance ? (n === 1 ? " concordance hit" : " concordance hits")
+      : (n === 1 ? " match" : " matches")));
   }
 }
 
