@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 __all__ = [
     "Paragraph",
@@ -66,6 +67,7 @@ _FOOTNOTE_START = re.compile(
     r"^(\d{1,3}|[*!%>®?†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})\s+(?=[A-ZÀ-ÖØ-Þ(«\"“/]|[Vv]oir\b|[Ss]ee\b)"
 )
 _BARE_MARK = re.compile(r"^[*†‡§]{1,3}$")
+_FEW_ALNUM = re.compile(r"^[\W_]*(?:[^\W_][\W_]*)?$")
 _RULE = re.compile(r"^[_\-–—=.·\s]{5,}$")
 _TERMINAL = re.compile(r"[.!?…:;؟](?:\s*[»”\"’)\]])*\s*$")
 _FUNCTION_WORDS = frozenset(
@@ -86,10 +88,15 @@ def _strip_md(text: str) -> str:
 
 def is_symbol_heading(text: str) -> bool:
     """A line that is only a resolution number: "RESOLUTION N°1/47-POL", "القرار رقم 1/47-س"."""
+    if len(text) > 80:
+        return False
     return bool(_SYMBOL_HEADING.match(_strip_md(text).translate(_ARABIC_DIGITS).strip()))
 
 
+@lru_cache(maxsize=8192)
 def _is_caps(text: str) -> bool:
+    if len(text) > 400:
+        return False
     core = clean_markup(text)
     cased = [c for c in core if c.isupper() or c.islower()]
     if len(cased) < 2 or len(core) > 250:
@@ -100,7 +107,7 @@ def _is_caps(text: str) -> bool:
 def _numbered(text: str, last: int | None = None) -> str | None:
     """The paragraph number at the start of `text`, or None. A bare "21  Text" counts only
     when it continues the running sequence (OCR often loses the dot)."""
-    found = _NUMBERED.match(text.translate(_ARABIC_DIGITS))
+    found = _NUMBERED.match(text[:24].translate(_ARABIC_DIGITS))
     if found:
         return found.group(1) or found.group(2)
     bare = _BARE_NUMBER.match(text)
@@ -113,6 +120,7 @@ def _is_toc_row(text: str) -> bool:
     return "\t" in text and bool(re.search(r"\t\s*\d{1,4}\s*$", text) or text.count("\t") >= 2)
 
 
+@lru_cache(maxsize=8192)
 def _heading_line(text: str) -> bool:
     if _is_toc_row(text):
         return False
@@ -339,7 +347,7 @@ def _noise_mask(lines: list[_Line]) -> list[bool]:
         text = line.text
         if _PAGE_NUMBER.match(text):
             keep.append(False)
-        elif sum(c.isalnum() for c in text) < 2:
+        elif _FEW_ALNUM.match(text):
             keep.append(bool(re.fullmatch(r"\(?\w{1,3}[.)\-–]?\)?", text)))
         else:
             keep.append(True)
@@ -367,7 +375,10 @@ def _header_mask(lines: list[_Line], wrapped: bool) -> list[bool]:
         if not (_is_caps(joined) and len(key) >= 15 and len(joined) <= 300):
             continue
         for rep, members in groups:
-            if SequenceMatcher(None, rep, key, autojunk=False).ratio() >= 0.9:
+            if abs(len(rep) - len(key)) > 0.2 * max(len(rep), len(key)):
+                continue
+            matcher = SequenceMatcher(None, rep, key, autojunk=False)
+            if matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
                 members.append(block)
                 break
         else:

@@ -95,7 +95,7 @@ def split_resolutions(paragraphs: list[Paragraph]) -> list[Resolution]:
 
 
 def match_documents(
-    fr: list[Resolution], other: list[Resolution], encoder=None, threshold: float = 0.5
+    fr: list[Resolution], other: list[Resolution], encoder=None, threshold: float = 0.6
 ) -> list[tuple[int, int | None]]:
     """For each French resolution (in order) the index of its counterpart in `other`, or None.
 
