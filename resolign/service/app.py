@@ -20,7 +20,6 @@ from html import escape
 from pathlib import Path
 from string import Template
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +32,8 @@ from starlette.exceptions import HTTPException
 from resolign import LANGS, __version__
 from resolign.errors import InputError, ModelUnavailable, ResolignError, TmxError
 from resolign.service.normalise import tokens
+from resolign.service.search import concordance, search
+from resolign.service.store import MemoryStore
 from resolign.tmx.reader import iter_tmx_units
 from resolign.tmx.writer import iter_tmx_bytes
 
@@ -432,8 +433,6 @@ def create_app(
     if api_key is _FROM_ENV:
         api_key = os.environ.get(API_KEY_ENV)
     key = (api_key or "").encode("utf-8") or None
-    from resolign.service.store import MemoryStore
-
     # Opening syncs the semantic index (embedding any units it lacks): done once, up front.
     store = MemoryStore(db_path, create=False,
                         **({"encoder_spec": encoder_spec} if encoder_spec else {}))
@@ -461,14 +460,13 @@ def create_app(
         given = request.headers.get("x-api-key")
         if not given:
             raise HTTPException(401, "missing X-API-Key header", CLOSE)
-        if not hmac.compare_digest(given.encode("utf-8", "replace"), key):
+        # Header values arrive latin-1 decoded: back to the raw bytes, compared in constant time.
+        if not hmac.compare_digest(given.encode("latin-1"), key):
             raise HTTPException(401, "wrong API key", CLOSE)
 
     async def run_search(q: str, src: str, tgt: str, limit: int, min_score: float,
                          document: str | None, symbol: str | None,
                          semantic: bool) -> list[dict[str, Any]]:
-        from resolign.service.search import search
-
         q = _check_query(q)
         src, tgt = _check_lang(src, "src"), _check_lang(tgt, "tgt")
         if src == tgt:
@@ -480,8 +478,6 @@ def create_app(
 
     async def run_concordance(q: str, lang: str, limit: int, document: str | None,
                               symbol: str | None) -> list[dict[str, Any]]:
-        from resolign.service.search import concordance
-
         q = _check_query(q)
         lang = _check_lang(lang, "lang")
         hits = await run_in_threadpool(concordance, store, q, lang=lang, limit=limit,
@@ -657,11 +653,6 @@ def create_app(
                      cells=_cells(data["unit"], {}, {}), version=escape(__version__))
 
     return app
-
-
-def search_url(q: str, src: str = "fr", tgt: str = "en") -> str:
-    """The page URL for a query (kept here so links and tests agree)."""
-    return "/?" + urlencode({"q": q, "src": src, "tgt": tgt})
 
 
 def _form_doc(fields: dict[str, tuple[str, str]], required: list[str]) -> dict[str, Any]:
