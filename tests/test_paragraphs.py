@@ -114,7 +114,8 @@ def test_seed_001_page_breaks_rejoined(seeds):
     # continuations that start with a capital: the previous piece ends on a function word
     assert "l'IOJ & K en violation" in find(paragraphs, "l'IOJ & K en violation").text
     assert "Nous INVITONS également" in find(paragraphs, "10. Nous **APPELONS**").text
-    assert "la propriété foncière { « Réorganisation" in find(paragraphs, "Rejetant, en outre, « l").text
+    rejecting = find(paragraphs, "Rejetant, en outre, « l")
+    assert "la propriété foncière { « Réorganisation" in rejecting.text
     # ... but a preambular paragraph without final punctuation is not glued to the next one
     gratitude = find(paragraphs, "Exprimant sa gratitude pour les efforts du Secrétaire général")
     assert gratitude.text.endswith("deux États constituants de statut égal")
