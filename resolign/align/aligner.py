@@ -1,0 +1,214 @@
+"""Dynamic-programming paragraph aligner (in the spirit of Vecalign), banded around anchors.
+
+Each side comes as overlap embeddings: `vectors[n][i]` embeds paragraphs i..i+n-1 joined, so a
+2-1 bead compares the two French paragraphs *together* with the English one. A bead's cost
+falls with its similarity — cosine blended with the ratio margin against each side's k nearest
+neighbours — and rises with a length-ratio deviation and a small penalty per merge; skipping a
+paragraph (1-0, 0-1) has a fixed cost. Short documents are solved in full; long ones in a band
+around a monotone chain of FAISS anchors, so time and memory grow linearly with length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from resolign.align.beads import Bead
+from resolign.align.candidates import anchors, density
+
+BEAD_TYPES: tuple[tuple[int, int], ...] = (
+    (1, 1),
+    (1, 2),
+    (2, 1),
+    (2, 2),
+    (1, 3),
+    (3, 1),
+    (1, 0),
+    (0, 1),
+)
+MAX_SPAN = 3
+
+
+@dataclass
+class AlignParams:
+    """Tuned on UN devset documents (see bench/align_quality.py)."""
+
+    threshold: float = 0.5  # similarity at which aligning and skipping cost the same
+    margin_weight: float = 0.1  # 0 = plain cosine, 1 = pure ratio margin
+    margin_k: int = 4
+    skip_cost: float = 0.0
+    merge_penalty: dict[tuple[int, int], float] = field(
+        default_factory=lambda: {
+            (1, 2): 0.015,
+            (2, 1): 0.015,
+            (2, 2): 0.035,
+            (1, 3): 0.035,
+            (3, 1): 0.035,
+        }
+    )
+    size_exponent: float = (
+        0.0  # bead weight ((a+b)/2)**exponent: 0 keeps merges from absorbing drops
+    )
+    length_weight: float = 0.01  # per squared standard deviation of log length ratio
+    length_sigma: float = 0.35
+    full_dp_cells: int = 250_000  # above this many cells, search a band around anchors
+    band_width: int = 12
+
+
+@dataclass
+class Side:
+    """One language of a pair: overlap embeddings by span size and paragraph lengths."""
+
+    vectors: dict[int, np.ndarray]  # n -> (count - n + 1, dim)
+    lengths: np.ndarray  # characters per paragraph
+
+    @property
+    def count(self) -> int:
+        return int(self.lengths.shape[0])
+
+
+def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[Bead]:
+    """Best monotone bead sequence covering every paragraph of both sides exactly once."""
+    params = params or AlignParams()
+    n, m = src.count, tgt.count
+    if n == 0 or m == 0:
+        return [Bead((i,), (), 0.0) for i in range(n)] + [Bead((), (j,), 0.0) for j in range(m)]
+    dens_src = {a: density(v, tgt.vectors[1], params.margin_k) for a, v in src.vectors.items()}
+    dens_tgt = {b: density(v, src.vectors[1], params.margin_k) for b, v in tgt.vectors.items()}
+    log_ratio = _expected_log_ratio(src, tgt)
+    lo, hi = _band(src, tgt, params)
+    cost_rows: list[np.ndarray] = []
+    back_rows: list[np.ndarray] = []
+    for i in range(n + 1):
+        width = hi[i] - lo[i] + 1
+        row = np.full(width, np.inf)
+        back = np.full(width, -1, dtype=np.int8)
+        if i == 0 and lo[0] == 0:
+            row[0] = 0.0
+        for t, (a, b) in enumerate(BEAD_TYPES):
+            if a == 0 or a > i:
+                continue
+            prev_lo, prev_hi = lo[i - a], hi[i - a]
+            j_first = max(lo[i], prev_lo + b)
+            j_last = min(hi[i], prev_hi + b)
+            if j_first > j_last:
+                continue
+            js = np.arange(j_first, j_last + 1)
+            prev = cost_rows[i - a][js - b - prev_lo]
+            if b == 0:
+                step = np.full(js.shape, params.skip_cost)
+            else:
+                step = _bead_cost(
+                    i - a, a, js - b, b, src, tgt, dens_src, dens_tgt, log_ratio, params
+                )
+            total = prev + step
+            slots = js - lo[i]
+            better = total < row[slots]
+            row[slots[better]] = total[better]
+            back[slots[better]] = t
+        _scan_insertions(row, back, params.skip_cost, BEAD_TYPES.index((0, 1)))
+        cost_rows.append(row)
+        back_rows.append(back)
+    return _trace(cost_rows, back_rows, lo, src, tgt)
+
+
+def _bead_cost(
+    s: int,
+    a: int,
+    ts: np.ndarray,
+    b: int,
+    src: Side,
+    tgt: Side,
+    dens_src: dict[int, np.ndarray],
+    dens_tgt: dict[int, np.ndarray],
+    log_ratio: float,
+    params: AlignParams,
+) -> np.ndarray:
+    """Cost of beads src[s:s+a] ~ tgt[t:t+b] for every t in `ts` (vectorised over t)."""
+    if a not in src.vectors or b not in tgt.vectors:
+        return np.full(ts.shape, np.inf)
+    ok = ts + b <= tgt.count
+    ts_ok = np.where(ok, ts, 0)
+    cos = tgt.vectors[b][ts_ok] @ src.vectors[a][s]
+    ratio = cos / ((dens_src[a][s] + dens_tgt[b][ts_ok]) / 2)
+    sim = (1 - params.margin_weight) * cos + params.margin_weight * ratio
+    src_len = src.lengths[s : s + a].sum()
+    tgt_len = _span_lengths(tgt, ts_ok, b)
+    deviation = (np.log((tgt_len + 10) / (src_len + 10)) - log_ratio) / params.length_sigma
+    cost = ((a + b) / 2) ** params.size_exponent * (
+        params.threshold - sim
+    ) + params.length_weight * deviation**2
+    cost += params.merge_penalty.get((a, b), 0.0)
+    return np.where(ok, cost, np.inf)
+
+
+def _span_lengths(side: Side, starts: np.ndarray, n: int) -> np.ndarray:
+    csum = np.concatenate([[0], np.cumsum(side.lengths)])
+    return csum[np.minimum(starts + n, side.count)] - csum[starts]
+
+
+def _scan_insertions(row: np.ndarray, back: np.ndarray, skip: float, insertion_type: int) -> None:
+    """Apply 0-1 beads along a row in one pass: row[j] = min(row[j], row[j-1] + skip)."""
+    for j in range(1, row.shape[0]):
+        candidate = row[j - 1] + skip
+        if candidate < row[j]:
+            row[j] = candidate
+            back[j] = insertion_type
+
+
+def _trace(
+    cost_rows: list[np.ndarray], back_rows: list[np.ndarray], lo: list[int], src: Side, tgt: Side
+) -> list[Bead]:
+    i, j = src.count, tgt.count
+    beads: list[Bead] = []
+    while i > 0 or j > 0:
+        t = int(back_rows[i][j - lo[i]])
+        if t < 0:
+            raise RuntimeError(f"alignment band lost the path at ({i}, {j})")
+        a, b = BEAD_TYPES[t]
+        s_idx = tuple(range(i - a, i))
+        t_idx = tuple(range(j - b, j))
+        score = 0.0
+        if a and b:
+            score = float(src.vectors[a][i - a] @ tgt.vectors[b][j - b])
+        beads.append(Bead(s_idx, t_idx, round(score, 4)))
+        i, j = i - a, j - b
+    return beads[::-1]
+
+
+def _expected_log_ratio(src: Side, tgt: Side) -> float:
+    """Typical log(target/source) length ratio: the whole documents' ratio is robust enough."""
+    return float(np.log((tgt.lengths.sum() + 10) / (src.lengths.sum() + 10)))
+
+
+def _band(src: Side, tgt: Side, params: AlignParams) -> tuple[list[int], list[int]]:
+    """For each source position i (0..n), the target positions the path may pass through."""
+    n, m = src.count, tgt.count
+    if (n + 1) * (m + 1) <= params.full_dp_cells:
+        return [0] * (n + 1), [m] * (n + 1)
+    chain = [(0, 0)] + [
+        (i + 0, j + 0) for i, j in anchors(src.vectors[1], tgt.vectors[1], params.margin_k)
+    ]
+    chain = [p for p in chain if p[0] < n and p[1] < m] + [(n, m)]
+    # drop anchors that would not leave room (duplicates after the start point)
+    points = [chain[0]]
+    for p in chain[1:]:
+        if p[0] > points[-1][0] and p[1] > points[-1][1] or p == (n, m):
+            points.append(p)
+    lo = [0] * (n + 1)
+    hi = [m] * (n + 1)
+    for (i0, j0), (i1, j1) in zip(points, points[1:], strict=False):
+        span_i, span_j = max(i1 - i0, 1), j1 - j0
+        width = params.band_width + abs(span_i - span_j)
+        for i in range(i0, i1 + 1):
+            centre = j0 + (i - i0) * span_j / span_i
+            lo[i] = max(0, int(centre) - width)
+            hi[i] = min(m, int(np.ceil(centre)) + width)
+    for i in range(1, n + 1):  # monotone band edges so every row connects to the next
+        lo[i] = max(lo[i], lo[i - 1])
+        hi[i] = max(hi[i], hi[i - 1])
+    lo[0], hi[n] = 0, m
+    for i in range(n - 1, -1, -1):
+        lo[i] = min(lo[i], lo[i + 1])
+    return lo, hi

@@ -1,0 +1,206 @@
+"""Evaluation documents with known paragraph alignment, built from a sentence-aligned corpus.
+
+The UN Parallel Corpus devset (Ziemski, Junczys-Dowmunt and Pouliquen, LREC 2016) gives real
+fr/en/ar translations one sentence per line with the document symbol of each line. We group
+lines by document in French line order, make paragraphs of 1–3 sentences, then in each target
+language merge, split or drop some paragraphs, so the gold beads are known exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GoldBead = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+@dataclass
+class ParallelDocument:
+    symbol: str
+    sentences: dict[str, list[str]]  # lang -> sentences, aligned line by line
+
+
+@dataclass
+class EvalDocument:
+    """French paragraphs, each target language's paragraphs and the gold fr–X beads."""
+
+    symbol: str
+    paragraphs: dict[str, list[str]]
+    gold: dict[str, list[GoldBead]] = field(default_factory=dict)
+
+
+def load_parallel_documents(
+    devset_dir: Path,
+    langs: tuple[str, ...] = ("fr", "en", "ar"),
+) -> list[ParallelDocument]:
+    """Group the devset's aligned lines by document symbol, in French line order."""
+    devset_dir = Path(devset_dir)
+    columns = {
+        lang: (devset_dir / f"UNv1.0.devset.{lang}").read_text(encoding="utf-8").splitlines()
+        for lang in langs
+    }
+    ids = (devset_dir / "UNv1.0.devset.ids").read_text(encoding="utf-8").splitlines()
+    rows: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for row, line in enumerate(ids):
+        fields = line.split()
+        french_line = next(int(f.split(":")[1]) for f in fields[1:] if f.startswith("fr:"))
+        rows[fields[0]].append((french_line, row))
+    documents = []
+    for symbol, members in rows.items():
+        order = [row for _, row in sorted(members)]
+        documents.append(
+            ParallelDocument(
+                symbol=symbol,
+                sentences={lang: [columns[lang][r].strip() for r in order] for lang in langs},
+            )
+        )
+    return documents
+
+
+def _group_sizes(n: int, rng: random.Random) -> list[int]:
+    sizes: list[int] = []
+    while sum(sizes) < n:
+        sizes.append(min(rng.choice((1, 1, 2, 2, 3)), n - sum(sizes)))
+    return sizes
+
+
+def make_eval_document(
+    doc: ParallelDocument,
+    rng: random.Random,
+    strangers: list[ParallelDocument],
+    *,
+    pivot: str = "fr",
+    p_merge: float = 0.08,
+    p_split: float = 0.08,
+    p_drop: float = 0.05,
+) -> EvalDocument:
+    """Paragraphs of 1–3 sentences; per target language some merged, split or dropped.
+
+    A merge joins two French paragraphs into one target paragraph (gold 2-1), a split cuts a
+    multi-sentence paragraph in two in the target (1-2), a drop leaves a French paragraph
+    untranslated (1-0) or adds a target paragraph with no French (0-1: a sentence taken from
+    one of `strangers`, other documents). Changes never chain, so every gold bead has at most
+    2 paragraphs on a side.
+    """
+    sizes = _group_sizes(len(doc.sentences[pivot]), rng)
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]
+    base = {
+        lang: [" ".join(sents[s : s + n]) for s, n in zip(starts, sizes, strict=True)]
+        for lang, sents in doc.sentences.items()
+    }
+    result = EvalDocument(symbol=doc.symbol, paragraphs={pivot: base[pivot]})
+    for lang in doc.sentences:
+        if lang == pivot:
+            continue
+        paragraphs: list[str] = []
+        gold: list[GoldBead] = []
+        k = 0
+        while k < len(sizes):
+            roll = rng.random()
+            if roll < p_merge and k + 1 < len(sizes):
+                gold.append(((k, k + 1), (len(paragraphs),)))
+                paragraphs.append(base[lang][k] + " " + base[lang][k + 1])
+                k += 2
+                continue
+            first = starts[k]
+            if roll < p_merge + p_split and sizes[k] > 1:
+                cut = rng.randint(1, sizes[k] - 1)
+                sents = doc.sentences[lang][first : first + sizes[k]]
+                gold.append(((k,), (len(paragraphs), len(paragraphs) + 1)))
+                paragraphs += [" ".join(sents[:cut]), " ".join(sents[cut:])]
+            elif roll < p_merge + p_split + p_drop:
+                gold.append(((k,), ()))  # French paragraph with no translation
+            elif roll < p_merge + p_split + 2 * p_drop:
+                gold.append(((k,), (len(paragraphs),)))
+                paragraphs.append(base[lang][k])
+                stranger = rng.choice(strangers).sentences[lang]
+                gold.append(((), (len(paragraphs),)))
+                paragraphs.append(rng.choice(stranger))
+            else:
+                gold.append(((k,), (len(paragraphs),)))
+                paragraphs.append(base[lang][k])
+            k += 1
+        result.paragraphs[lang] = paragraphs
+        result.gold[lang] = gold
+    return result
+
+
+def concatenate(documents: list[EvalDocument], symbol: str = "concatenated") -> EvalDocument:
+    """One long document from many (to measure speed and banded search on long inputs)."""
+    out = EvalDocument(symbol=symbol, paragraphs={lang: [] for lang in documents[0].paragraphs})
+    out.gold = {lang: [] for lang in documents[0].gold}
+    for doc in documents:
+        offsets = {lang: len(out.paragraphs[lang]) for lang in out.paragraphs}
+        for lang, paragraphs in doc.paragraphs.items():
+            out.paragraphs[lang] += paragraphs
+        for lang, beads in doc.gold.items():
+            out.gold[lang] += [
+                (tuple(i + offsets["fr"] for i in src), tuple(j + offsets[lang] for j in tgt))
+                for src, tgt in beads
+            ]
+    return out
+
+
+def build_eval_set(
+    devset_dir: Path, seed: int, *, min_sentences: int = 2, **rates: float
+) -> list[EvalDocument]:
+    rng = random.Random(seed)
+    everything = load_parallel_documents(devset_dir)
+    docs = [d for d in everything if len(d.sentences["fr"]) >= min_sentences]
+    return [
+        make_eval_document(d, rng, [x for x in rng.sample(everything, 3) if x is not d], **rates)
+        for d in docs
+    ]
+
+
+@dataclass
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+
+
+def bead_scores(predicted: list[GoldBead], gold: list[GoldBead], *, strict: bool = True) -> Scores:
+    """Strict: a bead counts when both sides are exactly right. Lax: when it overlaps a gold
+    bead on both sides. Beads with an empty side are ignored, as in the issue's judging."""
+    pred = [(tuple(s), tuple(t)) for s, t in predicted if s and t]
+    ref = [(tuple(s), tuple(t)) for s, t in gold if s and t]
+    if strict:
+        hits_p = hits_r = len(set(pred) & set(ref))
+    else:
+
+        def overlaps(a: GoldBead, b: GoldBead) -> bool:
+            return bool(set(a[0]) & set(b[0])) and bool(set(a[1]) & set(b[1]))
+
+        ref_by_src = defaultdict(list)
+        for bead in ref:
+            for i in bead[0]:
+                ref_by_src[i].append(bead)
+        pred_by_src = defaultdict(list)
+        for bead in pred:
+            for i in bead[0]:
+                pred_by_src[i].append(bead)
+        hits_p = sum(any(overlaps(p, g) for i in p[0] for g in ref_by_src[i]) for p in pred)
+        hits_r = sum(any(overlaps(g, p) for i in g[0] for p in pred_by_src[i]) for g in ref)
+    precision = hits_p / len(pred) if pred else 0.0
+    recall = hits_r / len(ref) if ref else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision, recall, f1)
+
+
+def join_gold(doc: EvalDocument, pivot: str = "fr") -> list[dict]:
+    """The gold beads joined on French exactly as the aligner joins its own output."""
+    from resolign.align.beads import Bead
+    from resolign.align.trilingual import join_on_pivot
+
+    pairwise = {
+        lang: [Bead(src, tgt, 1.0) for src, tgt in beads] for lang, beads in doc.gold.items()
+    }
+    return [bead.as_json() for bead in join_on_pivot(pairwise, len(doc.paragraphs[pivot]), pivot)]
+
+
+def project(beads: list[dict], lang: str, pivot: str = "fr") -> list[GoldBead]:
+    """fr–`lang` beads read off joined FR–EN–AR beads (as the judging does with --beads output)."""
+    return [(tuple(b[pivot]), tuple(b[lang])) for b in beads if b.get(pivot) and b.get(lang)]

@@ -1,0 +1,211 @@
+"""From paragraphs to FR–EN–AR beads: embed each side with overlaps, align each language to
+French, join on French. `align_files` runs the whole path from documents on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from resolign import LANGS
+from resolign.align.aligner import MAX_SPAN, AlignParams, Side, align_pair
+from resolign.align.beads import Bead, check_complete
+from resolign.align.embedding_cache import EmbeddingCache
+from resolign.align.encoders import DEFAULT_ENCODER, load_encoder
+from resolign.align.ingest import read_text
+from resolign.align.language import check_language
+from resolign.align.paragraphs import Paragraph, presegmented_paragraphs, rebuild_paragraphs
+from resolign.align.sections import resolution_cuts
+from resolign.align.trilingual import MultiBead, join_on_pivot
+from resolign.errors import InputError
+from resolign.units import Unit
+
+PIVOT = "fr"
+
+Progress = Callable[[int], None]
+
+
+def overlap_texts(texts: list[str], max_span: int = MAX_SPAN) -> dict[int, list[str]]:
+    """Span size n -> the texts of paragraphs i..i+n-1 joined, for every i."""
+    return {
+        n: [" ".join(texts[i : i + n]) for i in range(len(texts) - n + 1)]
+        for n in range(1, max_span + 1)
+    }
+
+
+def embed_side(texts: list[str], cache: EmbeddingCache, progress: Progress | None = None) -> Side:
+    spans = overlap_texts(texts)
+    flat = [t for n in spans for t in spans[n]]
+    vectors = cache.embed(flat, progress) if flat else np.zeros((0, cache.encoder.dim), np.float32)
+    by_span: dict[int, np.ndarray] = {}
+    start = 0
+    for n, items in spans.items():
+        by_span[n] = vectors[start : start + len(items)]
+        start += len(items)
+    lengths = np.array([len(t) for t in texts], dtype=np.float64)
+    return Side(vectors=by_span, lengths=lengths)
+
+
+def align_in_pieces(
+    texts: dict[str, list[str]],
+    cuts: list[dict[str, int]],
+    cache: EmbeddingCache,
+    params: AlignParams | None = None,
+    progress: Progress | None = None,
+) -> dict[str, list[Bead]]:
+    """Align piece by piece between hard cuts (resolution starts), then renumber the beads."""
+    bounds = [{lang: 0 for lang in texts}] + cuts + [{lang: len(t) for lang, t in texts.items()}]
+    pairwise: dict[str, list[Bead]] = {lang: [] for lang in texts if lang != PIVOT}
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        piece = {lang: t[start[lang] : end[lang]] for lang, t in texts.items()}
+        others = {lang: t for lang, t in piece.items() if lang != PIVOT}
+        beads, _ = align_texts(piece[PIVOT], others, cache, params, progress)
+        for lang, found in beads.items():
+            pairwise[lang] += [
+                Bead(
+                    tuple(i + start[PIVOT] for i in b.src),
+                    tuple(j + start[lang] for j in b.tgt),
+                    b.score,
+                )
+                for b in found
+            ]
+    for lang, beads in pairwise.items():
+        check_complete(beads, len(texts[PIVOT]), len(texts[lang]))
+    return pairwise
+
+
+def align_texts(
+    pivot: list[str],
+    others: dict[str, list[str]],
+    cache: EmbeddingCache,
+    params: AlignParams | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, list[Bead]], list[MultiBead]]:
+    """Align each language's paragraph texts to the pivot's; return pairwise and joined beads."""
+    pivot_side = embed_side(pivot, cache, progress)
+    pairwise: dict[str, list[Bead]] = {}
+    for lang, texts in others.items():
+        side = embed_side(texts, cache, progress)
+        beads = align_pair(pivot_side, side, params)
+        check_complete(beads, len(pivot), len(texts))
+        pairwise[lang] = beads
+    return pairwise, join_on_pivot(pairwise, len(pivot))
+
+
+@dataclass
+class AlignmentResult:
+    """Everything one alignment run produced, in plain data, for the CLI, TMX and the memory."""
+
+    paragraphs: dict[str, list[Paragraph]]  # language -> paragraphs in input order
+    pairwise: dict[str, list[Bead]]  # target language -> beads against French
+    beads: list[MultiBead]  # FR–EN–AR beads joined on French
+    document: str = ""
+    symbol: str = ""
+    encoder: str = ""
+
+    def beads_json(self) -> list[dict]:
+        return [bead.as_json() for bead in self.beads]
+
+    def units(self) -> list[Unit]:
+        """One translation unit per bead that has at least two languages."""
+        units = []
+        for bead in self.beads:
+            texts = {
+                lang: " ".join(self.paragraphs[lang][i].text for i in ix)
+                for lang, ix in bead.indices.items()
+                if ix
+            }
+            if len(texts) < 2:
+                continue
+            units.append(
+                Unit(
+                    texts=texts,
+                    document=self.document,
+                    symbol=self.symbol,
+                    paragraph=paragraph_label(self.paragraphs[PIVOT], bead.indices[PIVOT]),
+                    score=bead.score,
+                )
+            )
+        return units
+
+
+def paragraph_label(paragraphs: list[Paragraph], indices: list[int]) -> str:
+    """The French paragraph number(s) a translator would cite: "12", "12-13", or position."""
+    if not indices:
+        return ""
+    labels = [paragraphs[i].number or f"¶{i + 1}" for i in (indices[0], indices[-1])]
+    return labels[0] if labels[0] == labels[1] else f"{labels[0]}-{labels[1]}"
+
+
+def read_paragraphs(path: Path, lang: str, *, presegmented: bool = False) -> list[Paragraph]:
+    """Ingest one document and rebuild its paragraphs; refuse empty or wrong-language input."""
+    text = read_text(Path(path))
+    check_language(text, lang, str(path))
+    paragraphs = presegmented_paragraphs(text) if presegmented else rebuild_paragraphs(text)
+    if not paragraphs:
+        raise InputError(f"{path} has no paragraphs")
+    return paragraphs
+
+
+def align_paragraphs(
+    paragraphs: dict[str, list[Paragraph]],
+    *,
+    encoder_spec: str = DEFAULT_ENCODER,
+    params: AlignParams | None = None,
+    progress: Progress | None = None,
+    document: str = "",
+) -> AlignmentResult:
+    """Align every language in `paragraphs` to French (which must be present)."""
+    if PIVOT not in paragraphs:
+        raise InputError("a French document is required: French is the pivot language")
+    unknown = sorted(set(paragraphs) - set(LANGS))
+    if unknown:
+        raise InputError(f"unsupported language(s) {', '.join(unknown)}: use fr, en, ar")
+    cache = EmbeddingCache(load_encoder(encoder_spec))
+    texts = {lang: [p.match_text for p in paras] for lang, paras in paragraphs.items()}
+    pairwise = align_in_pieces(texts, resolution_cuts(paragraphs), cache, params, progress)
+    beads = join_on_pivot(pairwise, len(texts[PIVOT]))
+    from resolign.align.resolutions import find_symbol
+
+    symbol = next((s for p in paragraphs[PIVOT][:8] if (s := find_symbol(p.match_text))), "")
+    return AlignmentResult(
+        paragraphs=paragraphs,
+        pairwise=pairwise,
+        beads=beads,
+        document=document,
+        symbol=symbol,
+        encoder=cache.encoder.name,
+    )
+
+
+def align_files(
+    fr_path: Path,
+    en_path: Path | None = None,
+    ar_path: Path | None = None,
+    *,
+    encoder_spec: str = DEFAULT_ENCODER,
+    presegmented: bool = False,
+    params: AlignParams | None = None,
+    progress: Progress | None = None,
+) -> AlignmentResult:
+    """Documents on disk to FR–EN–AR beads: ingest, rebuild paragraphs, embed, align, join."""
+    paths = {
+        lang: Path(p)
+        for lang, p in (("fr", fr_path), ("en", en_path), ("ar", ar_path))
+        if p is not None
+    }
+    if len(paths) < 2:
+        raise InputError("give the French document and at least one of English or Arabic")
+    paragraphs = {
+        lang: read_paragraphs(path, lang, presegmented=presegmented) for lang, path in paths.items()
+    }
+    return align_paragraphs(
+        paragraphs,
+        encoder_spec=encoder_spec,
+        params=params,
+        progress=progress,
+        document=paths[PIVOT].name,
+    )
