@@ -29,6 +29,9 @@ from resolign.service.store import MemoryStore, StoredUnit, check_lang
 MAX_QUERY_CHARS = 10_000
 FTS_CANDIDATES = 200
 MAX_QUERY_TERMS = 16
+MAX_POSTINGS = 20_000
+"""Stop adding (ever commoner) query words to the FTS OR once this many rows would match:
+bm25 is computed for every matching row, so this bounds a look-up on a large memory."""
 SEMANTIC_MIN_COSINE = 0.60
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
 
@@ -93,10 +96,21 @@ def fuzzy_score(query: str, query_words: list[str], text: str) -> tuple[float, s
 
 
 def _rare_terms(store: MemoryStore, lang: str, query_words: list[str]) -> list[str]:
-    """The query's words present in the memory, rarest first (they decide the candidates)."""
+    """The query's rarer words present in the memory, rarest first (they pick the candidates).
+
+    A unit sharing most of the query's wording shares its rare words, so it stays a candidate
+    while words like "de", "la", "the" (in most units) are left out of the FTS query.
+    """
     freq = store.document_frequencies(lang, list(dict.fromkeys(query_words)))
-    present = [term for term, n in freq.items() if n > 0]
-    return sorted(present, key=lambda term: (freq[term], term))[:MAX_QUERY_TERMS]
+    chosen: list[str] = []
+    postings = 0
+    for term in sorted((t for t, n in freq.items() if n > 0), key=lambda t: (freq[t], t)):
+        if len(chosen) >= MAX_QUERY_TERMS or (len(chosen) >= 2
+                                              and postings + freq[term] > MAX_POSTINGS):
+            break
+        chosen.append(term)
+        postings += freq[term]
+    return chosen
 
 
 def _phrase(terms: list[str]) -> str:

@@ -54,6 +54,7 @@ class SemanticIndex:
         self._encoder: Encoder | None = None
         self._index: faiss.Index | None = None
         self._synced_revision = -1
+        self._loaded_mtime: int | None = None
         self._lock = threading.RLock()
 
     # --- encoder ----------------------------------------------------------------------------
@@ -109,8 +110,11 @@ class SemanticIndex:
     def _sync(self) -> None:
         db_ids = np.asarray(self.store.ids(), dtype=np.int64)
         self.rebuilt = False
-        if self._index is None:
-            self._index = self._load()
+        if self._index is None or self._file_mtime() != self._loaded_mtime:
+            # Another process (an import beside a running app) may have saved newer vectors.
+            loaded = self._load()
+            if loaded is not None:
+                self._index = loaded
         have = self._ids(self._index) if self._index is not None else None
         if have is not None and len(np.setdiff1d(have, db_ids, assume_unique=True)):
             self._index = None  # ids the memory does not have: not this memory's index
@@ -162,7 +166,14 @@ class SemanticIndex:
         return {"store_id": self.store.store_id, "encoder": self.encoder_spec,
                 "dim": self.encoder.dim}
 
+    def _file_mtime(self) -> int | None:
+        try:
+            return self.index_path.stat().st_mtime_ns
+        except OSError:
+            return None
+
     def _load(self) -> faiss.Index | None:
+        self._loaded_mtime = self._file_mtime()
         if not (self.index_path.is_file() and self.meta_path.is_file()):
             return None
         try:
@@ -181,6 +192,7 @@ class SemanticIndex:
         tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
         faiss.write_index(self._index, str(tmp))
         os.replace(tmp, self.index_path)
+        self._loaded_mtime = self._file_mtime()
         meta_tmp = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
         meta_tmp.write_text(json.dumps({**self._meta(), "kind": self.kind(),
                                         "count": int(self._index.ntotal)}), encoding="utf-8")
