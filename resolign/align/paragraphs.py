@@ -69,7 +69,7 @@ _FOOTNOTE_START = re.compile(
 _BARE_MARK = re.compile(r"^[*†‡§]{1,3}$")
 _FEW_ALNUM = re.compile(r"^[\W_]*(?:[^\W_][\W_]*)?$")
 _RULE = re.compile(r"^[_\-–—=.·\s]{5,}$")
-_TERMINAL = re.compile(r"[.!?…:;؟](?:\s*[»”\"’)\]])*\s*$")
+_TERMINAL = re.compile(r"[.!?…:;؟؛](?:\s*[»”\"’)\]])*\s*$")
 _FUNCTION_WORDS = frozenset(
     re.findall(
         r"\S+",
@@ -135,8 +135,8 @@ def _short_title(text: str, limit: int = 80) -> bool:
     return (
         0 < len(core) <= limit
         and "\t" not in text
-        and not re.search(r"[.;,:]\s*$", core)
-        and (first.isupper() or first.isdigit())
+        and not re.search(r"[.;,:،؛]\s*$", core)
+        and (first.isupper() or first.isdigit() or first.isalpha() and not first.islower())
         and _numbered(text) is None
         and not _BULLET.match(text)
     )
@@ -169,7 +169,7 @@ def _continues(prev: str, nxt: str) -> bool:
     head = nxt.lstrip()[:1]
     if letter.islower() and not _NUMBERED.match(nxt) and head not in "«\"“-–•":
         return True
-    if _TERMINAL.search(prev) or prev.endswith(","):
+    if _TERMINAL.search(prev) or prev.endswith((",", "،")):
         return False
     if head.isdigit() or head in "([{":
         return True
@@ -208,7 +208,7 @@ def presegmented_paragraphs(text: str) -> list[Paragraph]:
     for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"):
         line = line.strip()
         if line:
-            out.append(_paragraph(line, "heading" if _heading_line(line) else "paragraph"))
+            out.append(_paragraph(line, _kind(line)))
     return out
 
 
