@@ -26,7 +26,7 @@ _ABBREVIATIONS = frozenset(
 _MAY_END = frozenset({"etc", "a.m", "p.m"})
 _END = re.compile(r"[.!?…؟]+(?:[\s\u00a0]*[»”\"’')\]])*(?=\s)")
 _OPENERS = "«\"“‘'([¿¡"
-_MARK_AHEAD = re.compile(r"(?:\d{1,3}|[-–])\s*[.)\-–]?\s")
+_MARK_AHEAD = re.compile(r"(?:\d{1,3}\s*[.)\-–]|[a-z]{1,3}\)|[-–])\s")
 _NUMBERED_THINGS = frozenset(
     re.findall(
         r"\S+",
@@ -57,11 +57,9 @@ def _starts_sentence(text: str, pos: int, lang: str) -> bool:
         return False
     if char in _OPENERS or char.isupper():
         return True
-    if char.isdigit() or char in "-–":  # "12. Decides", "2 - يقرر", "- item"
-        return bool(_MARK_AHEAD.match(text, pos)) or lang == "ar"
-    if lang == "ar":
-        return char.isalpha() and not char.islower()
-    return False
+    if char.isdigit() or char in "-–" or char.islower():  # "12. Decides", "b) Les", "2 - يقرر"
+        return bool(_MARK_AHEAD.match(text, pos)) or lang == "ar" and not char.islower()
+    return lang == "ar" and char.isalpha()
 
 
 def _is_boundary(text: str, match: re.Match[str], lang: str) -> bool:
@@ -73,7 +71,7 @@ def _is_boundary(text: str, match: re.Match[str], lang: str) -> bool:
     if marks[0] != ".":
         return True  # ! ? … ؟ end a sentence when something sentence-like follows
     word = _token_before(text, match.start())
-    bare = word.strip("«»\"“”'’()[]").lower()
+    bare = re.split(r"[’']", word.strip("«»\"“”'’()[]"))[-1].lower()
     if not bare or word[-1] in ")]»”\"":
         return True  # a lone period, or one closing a bracket or quotation: "(b). The"
     if bare in _MAY_END:
