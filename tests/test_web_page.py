@@ -251,3 +251,14 @@ def test_served_app_aborts_a_streamed_upload_past_the_limit(server):
     except httpx.WriteError:
         pass  # the server answered 413 and closed while we were still sending: also a refusal
     assert sent < 16 * 1024 * 1024  # socket buffers hold a few MB; the rest was never sent
+
+
+def test_served_app_takes_long_arabic_queries_and_refuses_too_long_ones(server):
+    """Percent-encoded Arabic triples in size: the server must still answer in JSON."""
+    word = "الأمم المتحدة "  # 26 bytes of UTF-8
+    ok = httpx.get(server + "/api/search", timeout=30,
+                   params={"q": word * 300, "src": "ar", "semantic": "false"})  # 7.8 kB
+    assert ok.status_code == 200 and ok.json() == {"matches": []}
+    too_long = httpx.get(server + "/api/search", params={"q": word * 400, "src": "ar"},
+                         timeout=30)
+    assert too_long.status_code == 413 and "too long" in too_long.json()["detail"]
