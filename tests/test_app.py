@@ -166,7 +166,8 @@ def test_unit_by_id_and_missing_unit(client, units):
     assert r.status_code == 200 and r.json()["unit"] == units[0].texts
     missing = client.get("/api/units/999999")
     assert missing.status_code == 404 and "999999" in detail(missing)
-    assert client.get("/api/units/abc").status_code == 422
+    for bad in ("abc", "0", str(10**30)):  # 10**30 would overflow SQLite: refused up front
+        assert client.get(f"/api/units/{bad}").status_code == 422
 
 
 def test_healthz_reports_units_and_index(client):

@@ -19,9 +19,10 @@ from functools import partial
 from html import escape
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -57,6 +58,8 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
+UnitId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="unit id")]
+"""SQLite's integer range: a larger id is a 422, not an overflow deep in the store."""
 CLOSE = {"Connection": "close"}
 """On refusing an upload: the server closes instead of draining the unread body for keep-alive."""
 _FROM_ENV: Any = object()
@@ -513,7 +516,7 @@ def create_app(
         return {"hits": await run_concordance(q, lang, limit, document, symbol)}
 
     @app.get("/api/units/{unit_id}", tags=["memory"])
-    async def api_unit(unit_id: int) -> dict[str, Any]:
+    async def api_unit(unit_id: UnitId) -> dict[str, Any]:
         """One stored unit in all its languages, with where it came from."""
         unit = await run_in_threadpool(store.get_unit, unit_id)
         if unit is None:
@@ -635,7 +638,7 @@ def create_app(
                      status=escape(status), results=results, version=escape(__version__))
 
     @app.get("/units/{unit_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def unit_page(unit_id: int) -> HTMLResponse:
+    async def unit_page(unit_id: UnitId) -> HTMLResponse:
         """One unit, printable, with its origin: the target of every result's source link."""
         unit = await run_in_threadpool(store.get_unit, unit_id)
         if unit is None:
@@ -678,6 +681,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ResolignError)
     async def resolign_error(_: Request, error: ResolignError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=_error_status(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        # Logged with its traceback by the server; the client gets JSON, never a stack.
+        return JSONResponse({"detail": "internal error"}, status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
