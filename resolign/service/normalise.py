@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ARABIC_MARKS = set(range(0x0610, 0x061B)) | set(range(0x064B, 0x0660)) | {0x0670} | set(
     range(0x06D6, 0x06EE)
@@ -44,6 +45,7 @@ class Token:
     end: int
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold_char(char: str, fold_ta_marbuta: bool) -> str:
     code = ord(char)
     if code in _ARABIC_MARKS or char == _TATWEEL:
@@ -77,7 +79,7 @@ def normalise_map(text: str, *, fold_ta_marbuta: bool = True) -> tuple[str, list
 
 def normalise(text: str, *, fold_ta_marbuta: bool = True) -> str:
     """Folded text for comparison (see the module docstring for what is folded)."""
-    return normalise_map(text, fold_ta_marbuta=fold_ta_marbuta)[0]
+    return "".join([_fold_char(char, fold_ta_marbuta) for char in text])
 
 
 def tokens(text: str, *, fold_ta_marbuta: bool = True) -> list[Token]:
