@@ -87,6 +87,7 @@ def iter_tmx_units(source: Source) -> Iterator[Unit]:
     """
     default_created: datetime | None = None
     depth = 0
+    header = False
     for event, element in iterparse(source):
         name = localname(element.tag)
         if event == "start":
@@ -94,7 +95,11 @@ def iter_tmx_units(source: Source) -> Iterator[Unit]:
             if depth == 1 and name != "tmx":
                 raise TmxError(f"{describe(source)}: not TMX (root element is <{name}>)")
             if depth == 2 and name == "header":
+                header = True
                 default_created = parse_date(element.get("creationdate"))
+            elif depth == 2 and name == "body" and not header:
+                raise TmxError(f"{describe(source)}: not TMX: <body> without a <header> before "
+                               f"it (line {element.sourceline})")
             continue
         depth -= 1
         if name == "tu" and depth == 2:
