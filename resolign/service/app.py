@@ -26,6 +26,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -60,6 +61,22 @@ PAGE_HEADERS = {
 
 UnitId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="unit id")]
 """SQLite's integer range: a larger id is a 422, not an overflow deep in the store."""
+
+
+class ErrorReason(BaseModel):
+    """Every refusal's body (our handlers send one readable string, also for a 422)."""
+
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorReason, "description": text} for code, text in (
+        (400, "Unusable input"), (401, "Missing or wrong X-API-Key"),
+        (403, "Write endpoints disabled"), (404, "Not found"), (413, "Too large"),
+        (415, "Not multipart/form-data"), (422, "Invalid parameter"),
+        (503, "Encoder unavailable"))}
+"""Documented on every route: FastAPI's default 422 schema (a list) is not what we send."""
+
 CLOSE = {"Connection": "close"}
 """On refusing an upload: the server closes instead of draining the unread body for keep-alive."""
 _FROM_ENV: Any = object()
@@ -451,6 +468,7 @@ def create_app(
         description="Look up how a passage of an OIC/UN resolution was worded before, "
                     "in French, English and Arabic.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.store = store
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
