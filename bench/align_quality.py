@@ -182,6 +182,15 @@ def per_type(docs, predictions, lang: str) -> dict[str, tuple[int, float]]:
     return out
 
 
+def machine_line() -> str:
+    import datetime
+    import platform
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{datetime.date.today()} · {platform.python_version()} · {os.cpu_count()} CPUs · "
+            f"load average at the end {load} (the machine is shared)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEVSET)
@@ -261,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         rate = n_par["fr"] / align_s if align_s else float("inf")
         print(f"| {name} | {embed_s:.1f} | {align_s:.2f} | {rate:.0f} |")
     print(f"\nembedding cache: {os.environ.get('RESOLIGN_CACHE_DIR')}")
+    print(f"\n{machine_line()}")
     return 0
 
 

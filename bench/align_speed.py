@@ -124,6 +124,15 @@ def dp_check(size: int, spec: str, devset: Path) -> dict:
             "same": same, "embed_s": embed_s, "max_width": max(widths)}
 
 
+def machine_line() -> str:
+    import datetime
+    import platform
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{datetime.date.today()} · {platform.python_version()} · {os.cpu_count()} CPUs · "
+            f"load average at the end {load} (the machine is shared)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEVSET)
@@ -189,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{dp['max_width']} | {dp['banded_s']:.2f} | {'yes' if dp['same'] else 'NO'} |")
     print(f"| full | {dp['full_cells']:,} | 100% | {dp['m'] + 1} | {dp['full_s']:.2f} | — |")
     print(f"\nfull / banded time: {dp['full_s'] / dp['banded_s']:.1f}×")
+    print(f"\n{machine_line()}")
     return 0
 
 

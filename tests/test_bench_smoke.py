@@ -1,0 +1,61 @@
+"""The bench/ scripts run on tiny inputs and print their tables (no timing is asserted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def run_bench(script: str, *args: str, cache: Path) -> str:
+    env = {**os.environ, "RESOLIGN_CACHE_DIR": str(cache)}
+    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick", *args],
+                          capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def table_rows(out: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in out.splitlines() if line.startswith("|") and "---" not in line]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory, devset_dir) -> Path:  # devset_dir: fail clearly without the data
+    return tmp_path_factory.mktemp("bench-cache")
+
+
+def test_align_quality_prints_scores_for_every_system_and_pair(cache):
+    out = run_bench("align_quality.py", "--docs", "2", cache=cache)
+    rows = table_rows(out)
+    systems = {"Gale-Church (length DP)", "TF-IDF + DP, default params", "resolign use-m3"}
+    for pair in ("fr-en", "fr-ar", "fr-en (from FR-EN-AR join)", "fr-ar (from FR-EN-AR join)"):
+        found = {r[0] for r in rows if len(r) == 10 and r[1] == pair}
+        assert systems <= found, (pair, found)
+    scores = [float(r[4]) for r in rows if len(r) == 10 and r[0] in systems]
+    assert all(0.0 <= f <= 1.0 for f in scores)
+    assert any(r[1] == "1-1" for r in rows), "per-bead-type table missing"
+
+
+def test_align_speed_prints_sizes_and_the_dp_check(cache):
+    out = run_bench("align_speed.py", cache=cache)
+    rows = table_rows(out)
+    assert any(r[0].count("/") == 2 and r[0].split("/")[0].isdigit() for r in rows), out
+    assert any(r[0] == "banded (default)" for r in rows)
+    assert any(r[0] == "full" for r in rows)
+    assert "peak RSS MB" in out
+
+
+def test_lookup_prints_every_lookup_kind_against_brute_force(cache):
+    out = run_bench("lookup.py", cache=cache)
+    kinds = {r[1] for r in table_rows(out) if r and r[0] == "1,000"}
+    assert {"exact", "fuzzy", "concordance", "semantic"} <= kinds, kinds
+    assert any(k.startswith("fuzzy brute force") for k in kinds)
+    assert any(k.startswith("semantic brute force") for k in kinds)
+    assert "DERIVED" in out  # derived vectors are said plainly
