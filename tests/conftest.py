@@ -24,3 +24,20 @@ def devset_dir() -> Path:
     if not DEVSET.is_dir():
         pytest.fail(f"UN devset not found at {DEVSET}")
     return DEVSET
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the suite's embedding cache out of the user's home, shared by every test."""
+    import os
+
+    folder = tmp_path_factory.mktemp("embedding-cache")
+    os.environ["RESOLIGN_CACHE_DIR"] = str(folder)
+    return folder
+
+
+def devset_documents(min_sentences: int = 1):
+    """The devset grouped by document symbol (real fr/en/ar UN translations)."""
+    from resolign.align.evaluation import load_parallel_documents
+
+    return [d for d in load_parallel_documents(DEVSET) if len(d.sentences["fr"]) >= min_sentences]

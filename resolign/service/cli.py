@@ -22,12 +22,18 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from resolign.service import commands_align, commands_memory, commands_serve, commands_tmx
+    from resolign.service import (
+        commands_align,
+        commands_demo,
+        commands_memory,
+        commands_serve,
+        commands_tmx,
+    )
 
     parser = _OneLineParser(prog="resolign", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"resolign {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
-    for module in (commands_align, commands_tmx, commands_memory, commands_serve):
+    for module in (commands_align, commands_tmx, commands_memory, commands_serve, commands_demo):
         module.register(sub)
     return parser
 

@@ -1,0 +1,110 @@
+"""`resolign demo`: the main job end to end on the bundled UN example.
+
+Aligns the French, English and Arabic example documents (paragraphs rebuilt from plain text),
+writes the beads and a TMX, stores the units in a memory, shows one lookup, then serves the
+search page on 127.0.0.1 so a translator can try it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from resolign.errors import ResolignError
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "un"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "demo", help="align the bundled FR/EN/AR example, build a memory and serve it",
+        description="Align resolign's bundled UN example (French, English, Arabic), write "
+                    "beads.jsonl, example.tmx and memory.db into --out, then serve the memory.")
+    parser.add_argument("--out", type=Path, default=Path("resolign-demo"),
+                        help="output folder (default resolign-demo)")
+    parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
+    parser.add_argument("--encoder", default="use-m3", help="encoder spec (default use-m3)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--no-serve", action="store_true", help="stop after building the memory")
+    mode.add_argument("--check", action="store_true",
+                      help="start the server, query it once over HTTP, then stop (for CI)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from resolign.align.pipeline import align_files
+    from resolign.service.search import search
+    from resolign.service.store import MemoryStore
+    from resolign.tmx.writer import write_tmx
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    result = align_files(EXAMPLE / "fr.txt", EXAMPLE / "en.txt", EXAMPLE / "ar.txt",
+                         encoder_spec=args.encoder)
+    beads = args.out / "beads.jsonl"
+    beads.write_text("".join(json.dumps(b, ensure_ascii=False) + "\n"
+                             for b in result.beads_json()), encoding="utf-8")
+    units = result.units()
+    report = write_tmx(units, args.out / "example.tmx")
+    db = args.out / "memory.db"
+    with MemoryStore(db, encoder_spec=args.encoder) as store:
+        added = store.add_units(units)
+        query = result.paragraphs["fr"][1].text
+        top = search(store, query, src="fr", tgt="en", limit=1)
+    # what a translator would type: a known sentence with one word dropped (a fuzzy match)
+    words = query.split()
+    probe = " ".join(words[:3] + words[4:])
+    print(f"aligned {len(result.paragraphs['fr'])} French paragraphs with English and Arabic: "
+          f"{len(result.beads)} beads -> {beads}")
+    print(f"TMX: {report.written} translation units -> {args.out / 'example.tmx'}")
+    print(f"memory: {added.added} units added ({added.duplicates} already there) -> {db}")
+    if top:
+        print(f"lookup: {top[0].score:.0f}% {top[0].kind}\n  fr: {query[:90]}…\n"
+              f"  en: {top[0].target[:90]}…")
+    if args.no_serve:
+        return 0
+    return _check(db, args.port, probe) if args.check else _serve(db, args.port)
+
+
+def _serve(db: Path, port: int) -> int:
+    from resolign.service import commands_serve
+
+    print(f"open http://127.0.0.1:{port}/ (Ctrl-C to stop)", file=sys.stderr)
+    return commands_serve.run(argparse.Namespace(db=db, host="127.0.0.1", port=port,
+                                                 encoder=None, max_upload_mb=50.0))
+
+
+def _check(db: Path, port: int, probe: str) -> int:
+    """Serve in a thread, ask /healthz and /api/search over real HTTP, then shut down."""
+    import httpx
+    import uvicorn
+
+    from resolign.service.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise ResolignError(f"the server did not start on 127.0.0.1:{port}")
+            time.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+        health = httpx.get(f"{base}/healthz", timeout=30).json()
+        found = httpx.get(f"{base}/api/search", params={"q": probe, "src": "fr", "tgt": "ar"},
+                          timeout=60)
+        found.raise_for_status()
+        matches = found.json()["matches"]
+        if not matches:
+            raise ResolignError("the served memory found nothing for a known sentence")
+        print(f"served {health.get('units')} units on {base}; /api/search found the sentence "
+              f"({matches[0]['score']:.0f}% {matches[0]['kind']})")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    return 0
