@@ -1,0 +1,131 @@
+"""Each bead type on small real examples (UN devset sentences), the FR-pivot join, the band,
+resolution cuts and the embedding cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from resolign.align.beads import Bead
+from resolign.align.embedding_cache import EmbeddingCache
+from resolign.align.encoders import Encoder, load_encoder
+from resolign.align.paragraphs import presegmented_paragraphs
+from resolign.align.pipeline import align_paragraphs
+from resolign.align.sections import resolution_cuts
+from resolign.align.trilingual import join_on_pivot
+from tests.conftest import devset_documents
+
+
+@pytest.fixture(scope="module")
+def sentences(devset_dir) -> dict[str, list[str]]:
+    """Twelve consecutive sentences of one real UN document, in fr, en and ar."""
+    doc = next(d for d in devset_documents(12) if d.symbol == "2015/dp/2015/9")
+    return doc.sentences
+
+
+@pytest.fixture(scope="module")
+def stranger(devset_dir) -> dict[str, str]:
+    """A sentence from an unrelated document (a paragraph with no French counterpart)."""
+    doc = next(d for d in devset_documents(12) if d.symbol == "2015/hsp/gc/25/2/add_6")
+    return {lang: sents[2] for lang, sents in doc.sentences.items()}
+
+
+def _layout(sents: dict[str, list[str]], groups: list[list[int]], lang: str) -> list[str]:
+    return [" ".join(sents[lang][k] for k in group) for group in groups]
+
+
+# (French grouping of sentences, target grouping, expected fr-target beads)
+CASES = {
+    "1-1": ([[0], [1], [2], [3]], [[0], [1], [2], [3]],
+            [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), (3,))]),
+    "2-1": ([[0], [1], [2], [3]], [[0], [1, 2], [3]],
+            [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))]),
+    "1-2": ([[0], [1, 2], [3]], [[0], [1], [2], [3]],
+            [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,))]),
+    "2-2": ([[0], [1], [2, 3], [4]], [[0], [1, 2], [3], [4]],
+            [((0,), (0,)), ((1, 2), (1, 2)), ((3,), (3,))]),
+    "1-3": ([[0], [1, 2, 3], [4]], [[0], [1], [2], [3], [4]],
+            [((0,), (0,)), ((1,), (1, 2, 3)), ((2,), (4,))]),
+    "3-1": ([[0], [1], [2], [3], [4]], [[0], [1, 2, 3], [4]],
+            [((0,), (0,)), ((1, 2, 3), (1,)), ((4,), (2,))]),
+    "1-0": ([[0], [1], [2], [3]], [[0], [1], [3]],
+            [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,))]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_each_bead_type_in_english_and_arabic(kind, sentences):
+    fr_groups, tgt_groups, expected = CASES[kind]
+    paragraphs = {"fr": presegmented_paragraphs("\n".join(_layout(sentences, fr_groups, "fr")))}
+    for lang in ("en", "ar"):
+        paragraphs[lang] = presegmented_paragraphs("\n".join(_layout(sentences, tgt_groups, lang)))
+    result = align_paragraphs(paragraphs)
+    for lang in ("en", "ar"):
+        found = [(b.src, b.tgt) for b in result.pairwise[lang]]
+        assert found == expected, f"fr-{lang}"
+        assert all(0.0 < b.score <= 1.0 for b in result.pairwise[lang] if b.src and b.tgt)
+
+
+def test_insertion_in_the_target_is_a_0_1_bead(sentences, stranger):
+    fr = _layout(sentences, [[0], [1], [2]], "fr")
+    paragraphs = {"fr": presegmented_paragraphs("\n".join(fr))}
+    for lang in ("en", "ar"):
+        target = _layout(sentences, [[0], [1], [2]], lang)
+        target.insert(2, stranger[lang])
+        paragraphs[lang] = presegmented_paragraphs("\n".join(target))
+    result = align_paragraphs(paragraphs)
+    for lang in ("en", "ar"):
+        assert [(b.src, b.tgt) for b in result.pairwise[lang]] == [
+            ((0,), (0,)), ((1,), (1,)), ((), (2,)), ((2,), (3,))]
+    assert {"fr": [], "en": [2], "ar": [2], "score": 0.0} not in result.beads_json()
+    one_sided = [b for b in result.beads_json() if not b["fr"]]
+    assert [b["en"] or b["ar"] for b in one_sided] == [[2], [2]]
+
+
+def test_join_on_french_keeps_every_pairwise_bead_whole():
+    en = [Bead((0,), (0,), 0.9), Bead((1, 2), (1,), 0.8), Bead((3,), (), 0.0),
+          Bead((), (2,), 0.0)]
+    ar = [Bead((0,), (0, 1), 0.7), Bead((1,), (2,), 0.9), Bead((2, 3), (3,), 0.6)]
+    joined = [b.as_json() for b in join_on_pivot({"en": en, "ar": ar}, 4)]
+    assert joined == [
+        {"fr": [0], "en": [0], "ar": [0, 1], "score": 0.7},
+        {"fr": [1, 2, 3], "en": [1], "ar": [2, 3], "score": 0.6},
+        {"fr": [], "en": [2], "ar": [], "score": 0.0},
+    ]
+
+
+def test_compendium_is_cut_at_resolution_starts_and_no_bead_crosses(sentences):
+    heads = {"fr": "RÉSOLUTION N°{}/47-POL", "en": "RESOLUTION No. {}/47-POL",
+             "ar": "القرار رقم {}/47-س"}
+    paragraphs = {}
+    for lang, head in heads.items():
+        lines = []
+        for number, chunk in enumerate(([0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]), start=1):
+            lines.append(head.format(number))
+            lines += [sentences[lang][k] for k in chunk]
+        paragraphs[lang] = presegmented_paragraphs("\n".join(lines))
+    cuts = resolution_cuts(paragraphs)
+    assert cuts == [{"fr": 5, "en": 5, "ar": 5}, {"fr": 10, "en": 10, "ar": 10}]
+    result = align_paragraphs(paragraphs)
+    assert result.symbol == "1/47-POL"
+    for bead in result.beads:
+        sides = [ix for ix in bead.indices.values() if ix]
+        blocks = {i // 5 for ix in sides for i in ix}
+        assert len(blocks) == 1, f"bead crosses a resolution boundary: {bead}"
+
+
+def test_embeddings_are_cached_per_text(tmp_path, monkeypatch, sentences):
+    monkeypatch.setenv("RESOLIGN_CACHE_DIR", str(tmp_path))
+    real = load_encoder()
+    seen: list[str] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return real.embed(texts)
+
+    encoder = Encoder(name="use-m3-counted", dim=real.dim, embed=counting)
+    first = EmbeddingCache(encoder).embed(sentences["fr"][:4] + sentences["fr"][:2])
+    assert len(seen) == 4  # repeated texts in one call are embedded once
+    again = EmbeddingCache(encoder).embed(sentences["fr"][:4])  # a new run: from disk
+    assert len(seen) == 4
+    np.testing.assert_allclose(again, first[:4], atol=1e-6)
