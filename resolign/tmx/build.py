@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
+from translate.storage.tmx import tmxunit
 
 from resolign import LANGS
 from resolign.tmx.cleaning import strip_illegal
@@ -15,7 +16,6 @@ from resolign.tmx.spec import (
     PROP_PARAGRAPH,
     PROP_SCORE,
     PROP_SYMBOL,
-    XML_LANG,
     format_date,
 )
 from resolign.units import Unit
@@ -97,9 +97,14 @@ def tu_element(
     """The `<tu>`: props before tuvs (DTD order), one tuv per language, indented for humans.
 
     When the unit lacks the header's source language, the TU names its own srclang (TMX lets a
-    tu override the header) so that every TU still contains its source.
+    tu override the header) so that every TU still contains its source. translate-toolkit's
+    `tmxunit` makes the `<tu>` and each `<tuv xml:lang><seg>`; it has no API for props, tuid,
+    creation dates or more than a source/target pair, which we add here.
     """
-    tu = etree.Element("tu", tuid=tuid, creationdate=format_date(unit.created))
+    toolkit = tmxunit(None)
+    tu = toolkit.xmlelement
+    tu.set("tuid", tuid)
+    tu.set("creationdate", format_date(unit.created))
     if header_srclang not in prepared.segments:
         tu.set("srclang", to_tmx(next(iter(prepared.segments)), lang_codes))
     tu.text = "\n      "
@@ -109,11 +114,12 @@ def tu_element(
         last.text = value
         last.tail = "\n      "
     for lang, text in prepared.segments.items():
-        tuv = etree.SubElement(tu, "tuv")
-        tuv.set(XML_LANG, to_tmx(lang, lang_codes))
+        tuv = toolkit.createlanguageNode(to_tmx(lang, lang_codes), text, "source")
+        tu.append(tuv)
         tuv.text = "\n        "
-        seg = etree.SubElement(tuv, "seg")
-        seg.text = text
+        seg = tuv[0]
+        if seg.text != text:  # the toolkit must not alter a segment we already made XML-safe
+            raise AssertionError(f"translate-toolkit changed the {lang} segment")
         seg.tail = "\n      "
         tuv.tail = "\n      "
         last = tuv
