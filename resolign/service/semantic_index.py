@@ -14,6 +14,13 @@ The SQLite file is the truth; this file is derived. It is written after each com
 tmp + rename) and checked on open and before each search: a missing file, one from another
 memory or encoder, or one holding ids the memory lacks is rebuilt; one missing ids (a crash
 after commit, or another process's import) is caught up by embedding just those units.
+
+Concurrency: searches never wait for embedding. The query is embedded outside any lock; a
+search that finds the memory changed starts the catch-up only if no other thread is already
+syncing, and otherwise searches the index as it is (a few units stale). A sync embeds outside
+`_lock`, which guards the FAISS index object only: adding vectors, swapping in a rebuilt index
+and searching take it (FAISS must not add and search one index at once). Writers (`add_units`)
+run the catch-up themselves after their commit, so the embedding cost is theirs.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ FLAT_LIMIT = 50_000
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
 EMBED_BATCH = 256
+ADD_SLICE = 1024
 
 
 class SemanticIndex:
@@ -55,20 +63,38 @@ class SemanticIndex:
         self._index: faiss.Index | None = None
         self._synced_revision = -1
         self._loaded_mtime: int | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        """Guards `_index`: add, swap and search (never held while embedding or saving)."""
+        self._sync_lock = threading.Lock()
+        """One sync at a time; searches that find it taken do not wait for it."""
+        self._encoder_lock = threading.Lock()
+        self._warm = False
 
     # --- encoder ----------------------------------------------------------------------------
 
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            from resolign.align.encoders import load_encoder
+            with self._encoder_lock:
+                if self._encoder is None:
+                    from resolign.align.encoders import load_encoder
 
-            self._encoder = load_encoder(self.encoder_spec)
+                    self._encoder = load_encoder(self.encoder_spec)
         return self._encoder
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encoder = self.encoder
+        if not self._warm:
+            # The first encode may load weights lazily: one thread does it, the others wait.
+            with self._encoder_lock:
+                if not self._warm:
+                    vectors = encoder.encode(texts)
+                    self._warm = True
+                    return vectors
+        return encoder.encode(texts)
+
     def embed_query(self, text: str) -> np.ndarray:
-        return self.encoder.encode([text])[0]
+        return self._encode([text])[0]
 
     def embed_units(self, unit_ids: np.ndarray) -> np.ndarray:
         """One vector per unit: the normalised mean of its fr/en/ar embeddings."""
@@ -83,52 +109,96 @@ class SemanticIndex:
                 for text in texts.get(unit_id, {}).values():
                     flat.append(text)
                     owner.append(start + row)
-            vectors = self.encoder.encode(flat) if flat else np.zeros((0, dim), np.float32)
+            vectors = self._encode(flat) if flat else np.zeros((0, dim), np.float32)
             np.add.at(out, np.asarray(owner, dtype=np.int64), vectors)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
     # --- keeping in step --------------------------------------------------------------------
 
-    def sync(self) -> None:
-        """Bring the index to exactly the store's units (load, catch up, or rebuild) and save."""
-        with self._lock:
-            revision = self.store.revision
-            try:
-                self._sync()
-                self.unavailable = None
-            except ModelUnavailable as error:
-                self.unavailable = str(error)
-                return
-            self._synced_revision = revision
+    def sync(self, *, wait: bool = True) -> bool:
+        """Bring the index to exactly the store's units (load, catch up, or rebuild) and save.
+
+        With `wait=False`, return at once (False) when another thread is already syncing.
+        """
+        if not self._sync_lock.acquire(blocking=wait):
+            return False
+        try:
+            self._sync_held()
+        finally:
+            self._sync_lock.release()
+        return True
+
+    def try_reserve(self) -> bool:
+        """Take the sync turn now if free (a writer about to commit; see `sync_reserved`)."""
+        return self._sync_lock.acquire(blocking=False)
+
+    def sync_reserved(self) -> None:
+        """Sync with the turn taken by `try_reserve`, then give it back."""
+        try:
+            self._sync_held()
+        finally:
+            self._sync_lock.release()
+
+    def release_reserved(self) -> None:
+        self._sync_lock.release()
+
+    def _sync_held(self) -> None:
+        revision = self.store.revision
+        try:
+            self._sync()
+            self.unavailable = None
+        except ModelUnavailable as error:
+            self.unavailable = str(error)
+            return
+        self._synced_revision = revision
 
     def ensure_current(self) -> None:
-        """Cheap check before a search: re-sync only if the memory changed since last sync."""
+        """Cheap check before a search: catch up if the memory changed since the last sync,
+        unless another thread is doing it already (then the index is used as it is)."""
         if self.store.revision != self._synced_revision or self._index is None:
-            self.sync()
+            self.sync(wait=False)
 
     def _sync(self) -> None:
-        db_ids = np.asarray(self.store.ids(), dtype=np.int64)
-        self.rebuilt = False
-        if self._index is None or self._file_mtime() != self._loaded_mtime:
+        """Runs with the sync turn held: only this thread changes `_index` meanwhile."""
+        current = self._index
+        index = current
+        if index is None or self._file_mtime() != self._loaded_mtime:
             # Another process (an import beside a running app) may have saved newer vectors.
             loaded = self._load()
             if loaded is not None:
-                self._index = loaded
-        have = self._ids(self._index) if self._index is not None else None
-        if have is not None and len(np.setdiff1d(have, db_ids, assume_unique=True)):
-            self._index = None  # ids the memory does not have: not this memory's index
-        if self._index is None:
-            self.rebuilt = True
-            self._index = self._new_index(len(db_ids))
+                index = loaded
+        # Read after loading: a file saved by another process holds only committed ids.
+        db_ids = np.asarray(self.store.ids(), dtype=np.int64)
+        if index is not None and not self._within(index, db_ids):
+            # Ids the memory does not have: not this memory's index.
+            index = current if current is not None and self._within(current, db_ids) else None
+        if current is not None and not self._within(current, db_ids):
+            self._publish(None)  # never answer with another memory's ids while rebuilding
+        rebuilt = index is None
+        if index is None:
+            index = self._new_index(len(db_ids))
             missing = db_ids
         else:
-            missing = np.setdiff1d(db_ids, self._ids(self._index), assume_unique=True)
-        if len(missing) or self.rebuilt:
-            for start in range(0, len(missing), 4096):
-                part = missing[start:start + 4096]
-                self._add(part, self.embed_units(part))
-            self._save()
+            if index is not self._index:
+                self._publish(index)  # the newer file from another process, as it is
+            missing = np.setdiff1d(db_ids, self._ids(index), assume_unique=True)
+        for start in range(0, len(missing), 4096):
+            part = missing[start:start + 4096]
+            vectors = self.embed_units(part)  # the slow part: no lock held
+            index = self._add(index, part, vectors)
+        if rebuilt:
+            self._publish(index)
+        if len(missing) or rebuilt:
+            self._save(index)
+        self.rebuilt = rebuilt
+
+    def _within(self, index: faiss.Index, db_ids: np.ndarray) -> bool:
+        return not len(np.setdiff1d(self._ids(index), db_ids, assume_unique=True))
+
+    def _publish(self, index: faiss.Index | None) -> None:
+        with self._lock:
+            self._index = index
 
     def _ids(self, index: faiss.Index) -> np.ndarray:
         return faiss.vector_to_array(index.id_map).astype(np.int64)
@@ -142,23 +212,43 @@ class SemanticIndex:
             base.hnsw.efSearch = HNSW_EF_SEARCH
         return faiss.IndexIDMap2(base)
 
-    def kind(self) -> str:
-        """`flat` or `hnsw` (which structure the index currently uses)."""
-        if self._index is None:
+    @staticmethod
+    def _kind(index: faiss.Index | None) -> str:
+        if index is None:
             return "none"
-        base = faiss.downcast_index(self._index.index)
+        base = faiss.downcast_index(index.index)
         return "hnsw" if isinstance(base, faiss.IndexHNSW) else "flat"
 
-    def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        assert self._index is not None
-        if self.kind() == "flat" and self._index.ntotal + len(ids) >= FLAT_LIMIT:
-            # Grown past brute force: move the vectors already embedded into an HNSW graph.
-            old_ids = self._ids(self._index)
-            old = faiss.downcast_index(self._index.index).reconstruct_n(0, self._index.ntotal)
-            self._index = self._new_index(FLAT_LIMIT)
+    def kind(self) -> str:
+        """`flat` or `hnsw` (which structure the index currently uses)."""
+        return self._kind(self._index)
+
+    def _add(self, index: faiss.Index, ids: np.ndarray, vectors: np.ndarray) -> faiss.Index:
+        """Add vectors to `index` (under `_lock` if searches can see it); the index to use next.
+
+        Runs with the sync turn held, so reading `index` outside `_lock` is safe: only this
+        thread ever changes it.
+        """
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self._kind(index) == "flat" and index.ntotal + len(ids) >= FLAT_LIMIT:
+            # Grown past brute force: move the vectors already embedded into an HNSW graph,
+            # built aside (searches keep using the flat index) and swapped in when complete.
+            old_ids = self._ids(index)
+            old = faiss.downcast_index(index.index).reconstruct_n(0, index.ntotal)
+            grown = self._new_index(FLAT_LIMIT)
             if len(old_ids):
-                self._index.add_with_ids(old, old_ids)
-        self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+                grown.add_with_ids(old, old_ids)
+            grown.add_with_ids(vectors, ids)
+            if index is self._index:
+                self._publish(grown)
+            return grown
+        if index is not self._index:
+            index.add_with_ids(vectors, ids)
+            return index
+        for start in range(0, len(ids), ADD_SLICE):  # short holds: searches slip in between
+            with self._lock:
+                index.add_with_ids(vectors[start:start + ADD_SLICE], ids[start:start + ADD_SLICE])
+        return index
 
     # --- files ------------------------------------------------------------------------------
 
@@ -187,36 +277,41 @@ class SemanticIndex:
             return None
         return index
 
-    def _save(self) -> None:
-        assert self._index is not None
-        tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
-        faiss.write_index(self._index, str(tmp))
+    def _save(self, index: faiss.Index) -> None:
+        # Writing only reads the index (as searches do) and only this thread adds to it now.
+        suffix = f"{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp = self.index_path.with_name(f"{self.index_path.name}.{suffix}")
+        faiss.write_index(index, str(tmp))
         os.replace(tmp, self.index_path)
         self._loaded_mtime = self._file_mtime()
-        meta_tmp = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
-        meta_tmp.write_text(json.dumps({**self._meta(), "kind": self.kind(),
-                                        "count": int(self._index.ntotal)}), encoding="utf-8")
+        meta_tmp = self.meta_path.with_name(f"{self.meta_path.name}.{suffix}")
+        meta_tmp.write_text(json.dumps({**self._meta(), "kind": self._kind(index),
+                                        "count": int(index.ntotal)}), encoding="utf-8")
         os.replace(meta_tmp, self.meta_path)
 
     # --- searching --------------------------------------------------------------------------
 
     def nearest(self, query: str, k: int) -> list[tuple[int, float]]:
         """Up to k (unit id, cosine) pairs, most similar first; [] if semantic search is off."""
+        self.ensure_current()
+        if self._index is None or self.unavailable:
+            return []
+        vector = np.ascontiguousarray(self.embed_query(query).reshape(1, -1), dtype=np.float32)
         with self._lock:
-            self.ensure_current()
-            if self._index is None or self._index.ntotal == 0 or self.unavailable:
+            index = self._index
+            if index is None or index.ntotal == 0:
                 return []
-            k = max(1, min(k, int(self._index.ntotal)))
-            if self.kind() == "hnsw":
-                base = faiss.downcast_index(self._index.index)
+            k = max(1, min(k, int(index.ntotal)))
+            if self._kind(index) == "hnsw":
+                base = faiss.downcast_index(index.index)
                 base.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
-            vector = self.embed_query(query).reshape(1, -1)
-            sims, ids = self._index.search(vector, k)
+            sims, ids = index.search(vector, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0]
 
     @property
     def size(self) -> int:
-        return 0 if self._index is None else int(self._index.ntotal)
+        index = self._index
+        return 0 if index is None else int(index.ntotal)
 
     def close(self) -> None:
-        self._index = None
+        self._publish(None)

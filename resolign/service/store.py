@@ -9,10 +9,15 @@ Layout (schema version in `meta`):
   segments(unit_id, lang, text, nkey)   text as stored; nkey = hash of its normalised words
   fts_<lang>                            contentless FTS5 over normalised words, rowid = unit id
 The semantic (FAISS) index lives beside the file and is kept in step by `SemanticIndex`.
+
+Concurrency: writes go through one connection behind a lock; reads use read-only connections
+from a small pool, each read in its own read transaction (a WAL snapshot of the last commit),
+so a look-up never waits for an import's transaction and never sees half of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -30,6 +35,8 @@ from resolign.units import Unit
 
 SCHEMA_VERSION = 1
 NO_ENCODER = "none"
+READERS_KEPT = 32
+"""Idle read-only connections kept for reuse (more are opened when more threads read at once)."""
 """`encoder_spec` value that turns the semantic index off (full-text search only)."""
 
 _SCHEMA = [
@@ -117,7 +124,8 @@ def _clean_texts(texts: dict[str, str]) -> dict[str, str]:
 
 
 class MemoryStore:
-    """A translation memory file. Thread-safe (one connection behind a lock)."""
+    """A translation memory file. Thread-safe: one write connection behind a lock, and a pool
+    of read-only connections so that reads see the last commit without waiting for a write."""
 
     def __init__(self, path: Path | str, *, encoder_spec: str = "use-m3", create: bool = True):
         self.path = Path(path)
@@ -127,6 +135,11 @@ class MemoryStore:
             raise InputError(f"{self.path} is a directory, not a translation memory file")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        """Guards the write connection `_db` (held for a whole write transaction)."""
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._open: set[sqlite3.Connection] = set()
+        self._closed = False
         try:
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
@@ -169,8 +182,8 @@ class MemoryStore:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def _meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    def _meta(self, key: str, db: sqlite3.Connection | None = None) -> str | None:
+        row = (db or self._db).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
@@ -179,14 +192,64 @@ class MemoryStore:
     @property
     def store_id(self) -> str:
         """Random id given at creation: a FAISS file from another memory is never mistaken."""
-        with self._lock:
-            return self._meta("store_id") or ""
+        with self._reading() as db:
+            return self._meta("store_id", db) or ""
 
     @property
     def revision(self) -> int:
         """Incremented by every committed write (cheap change detection for caches)."""
-        with self._lock:
-            return int(self._meta("revision") or 0)
+        with self._reading() as db:
+            return int(self._meta("revision", db) or 0)
+
+    # --- read connections -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection inside one read transaction: every statement run on it sees
+        the same committed state (the last commit before its first statement), whatever a
+        writer is doing meanwhile. Connections are pooled, never shared by two threads at once.
+        """
+        db = self._borrow()
+        try:
+            db.execute("BEGIN")
+            yield db
+        finally:
+            try:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")  # a read transaction: nothing to keep
+                reusable = True
+            except sqlite3.Error:
+                reusable = False
+            self._give_back(db, reusable)
+
+    def _borrow(self) -> sqlite3.Connection:
+        with self._pool_lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            if self._idle:
+                return self._idle.pop()
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                 timeout=30)
+        except sqlite3.Error as error:
+            raise ResolignError(f"could not read {self.path}: {error}") from error
+        with self._pool_lock:
+            if not self._closed:
+                self._open.add(db)
+                return db
+        db.close()
+        raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+
+    def _give_back(self, db: sqlite3.Connection, reusable: bool) -> None:
+        with self._pool_lock:
+            keep = reusable and not self._closed and len(self._idle) < READERS_KEPT
+            if keep:
+                self._idle.append(db)
+            else:
+                self._open.discard(db)
+        if not keep:
+            db.close()
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -198,29 +261,44 @@ class MemoryStore:
         """
         added: list[int] = []
         duplicates = skipped = 0
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for unit in units:
-                    texts = _clean_texts(unit.texts)
-                    if not texts:
-                        skipped += 1
-                        continue
-                    unit_id = self._insert(unit, texts)
-                    if unit_id is None:
-                        duplicates += 1
-                    else:
-                        added.append(unit_id)
-                if added:
-                    self._set_meta("revision", str(int(self._meta("revision") or 0) + 1))
-                self._db.execute("COMMIT")
-            except BaseException as error:
-                self._db.execute("ROLLBACK")
-                if isinstance(error, sqlite3.DatabaseError):
-                    raise ResolignError(f"could not write to {self.path}: {error}") from error
-                raise
-        if added and self.semantic is not None:
-            self.semantic.sync()
+        semantic = self.semantic
+        reserved = False
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for unit in units:
+                        texts = _clean_texts(unit.texts)
+                        if not texts:
+                            skipped += 1
+                            continue
+                        unit_id = self._insert(unit, texts)
+                        if unit_id is None:
+                            duplicates += 1
+                        else:
+                            added.append(unit_id)
+                    if added:
+                        self._set_meta("revision", str(int(self._meta("revision") or 0) + 1))
+                        if semantic is not None:
+                            # Take the index's sync turn before the commit shows: searches that
+                            # see the new revision then leave the catch-up to this writer.
+                            reserved = semantic.try_reserve()
+                    self._db.execute("COMMIT")
+                except BaseException as error:
+                    self._db.execute("ROLLBACK")
+                    if isinstance(error, sqlite3.DatabaseError):
+                        raise ResolignError(f"could not write to {self.path}: {error}") from error
+                    raise
+        except BaseException:
+            if reserved and semantic is not None:
+                semantic.release_reserved()
+            raise
+        if added and semantic is not None:
+            # The writer pays the embedding: searches meanwhile use the index as it was.
+            if reserved:
+                semantic.sync_reserved()
+            else:
+                semantic.sync()
         return AddReport(added=len(added), duplicates=duplicates, skipped=skipped)
 
     def _insert(self, unit: Unit, texts: dict[str, str]) -> int | None:
@@ -249,13 +327,13 @@ class MemoryStore:
     # --- reading ----------------------------------------------------------------------------
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM units").fetchone()[0])
+        with self._reading() as db:
+            return int(db.execute("SELECT count(*) FROM units").fetchone()[0])
 
     def ids(self) -> list[int]:
         """All unit ids in ascending order (what the semantic index must cover)."""
-        with self._lock:
-            return [row[0] for row in self._db.execute("SELECT id FROM units ORDER BY id")]
+        with self._reading() as db:
+            return [row[0] for row in db.execute("SELECT id FROM units ORDER BY id")]
 
     def get_unit(self, unit_id: int) -> StoredUnit | None:
         return self.get_units([unit_id]).get(unit_id)
@@ -264,16 +342,16 @@ class MemoryStore:
         """Units by id (missing ids are absent from the result)."""
         found: dict[int, StoredUnit] = {}
         ids = list(dict.fromkeys(int(i) for i in unit_ids))
-        with self._lock:
+        with self._reading() as db:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(
+                for row in db.execute(
                     "SELECT id, document, symbol, paragraph, score, created FROM units "
                     f"WHERE id IN ({marks})", chunk,
                 ):
                     found[row[0]] = _unit_from_row(row)
-                for unit_id, lang, text in self._db.execute(
+                for unit_id, lang, text in db.execute(
                     f"SELECT unit_id, lang, text FROM segments WHERE unit_id IN ({marks})", chunk
                 ):
                     found[unit_id].texts[lang] = text
@@ -285,8 +363,8 @@ class MemoryStore:
         """Every unit in id order, read in batches (keyset paging: safe on a large memory)."""
         last = 0
         while True:
-            with self._lock:
-                ids = [row[0] for row in self._db.execute(
+            with self._reading() as db:
+                ids = [row[0] for row in db.execute(
                     "SELECT id FROM units WHERE id > ? ORDER BY id LIMIT ?", (last, max(1, batch))
                 )]
             if not ids:
@@ -301,11 +379,11 @@ class MemoryStore:
         out: dict[int, dict[str, str]] = {}
         ids = list(unit_ids)
         lang_marks = ",".join("?" * len(langs))
-        with self._lock:
+        with self._reading() as db:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
-                for unit_id, lang, text in self._db.execute(
+                for unit_id, lang, text in db.execute(
                     f"SELECT unit_id, lang, text FROM segments WHERE unit_id IN ({marks}) "
                     f"AND lang IN ({lang_marks})", [*chunk, *langs],
                 ):
@@ -316,8 +394,8 @@ class MemoryStore:
 
     def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]:
         """Units whose `lang` segment has exactly the normalised words of `text` (index look-up)."""
-        with self._lock:
-            return [row[0] for row in self._db.execute(
+        with self._reading() as db:
+            return [row[0] for row in db.execute(
                 "SELECT unit_id FROM segments WHERE lang = ? AND nkey = ? ORDER BY unit_id LIMIT ?",
                 (lang, norm_key(text), limit),
             )]
@@ -327,8 +405,8 @@ class MemoryStore:
         if not terms:
             return {}
         marks = ",".join("?" * len(terms))
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT term, doc FROM fts_{lang}_vocab WHERE term IN ({marks})", list(terms)
             ).fetchall()
         freq = dict.fromkeys(terms, 0)
@@ -343,9 +421,9 @@ class MemoryStore:
         where, params = _origin_filter(document, symbol)
         sql = (f"SELECT f.rowid FROM fts_{lang} AS f JOIN units AS u ON u.id = f.rowid "
                f"WHERE fts_{lang} MATCH ?{where} ORDER BY bm25(fts_{lang}), f.rowid LIMIT ?")
-        with self._lock:
+        with self._reading() as db:
             try:
-                return [row[0] for row in self._db.execute(sql, [match, *params, limit])]
+                return [row[0] for row in db.execute(sql, [match, *params, limit])]
             except sqlite3.OperationalError as error:
                 raise InputError(f"query cannot be searched: {error}") from error
 
@@ -358,20 +436,27 @@ class MemoryStore:
             return set(ids)
         where, params = _origin_filter(document, symbol)
         kept: set[int] = set()
-        with self._lock:
+        with self._reading() as db:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
-                kept.update(row[0] for row in self._db.execute(
+                kept.update(row[0] for row in db.execute(
                     f"SELECT u.id FROM units AS u WHERE u.id IN ({marks}){where}",
                     [*chunk, *params],
                 ))
         return kept
 
     def close(self) -> None:
+        """Close every connection (a read still running closes its own when it finishes)."""
         with self._lock:
             if self.semantic is not None:
                 self.semantic.close()
+            with self._pool_lock:
+                self._closed = True
+                idle, self._idle = self._idle, []
+                self._open.difference_update(idle)
+            for db in idle:
+                db.close()
             self._db.close()
 
     def __enter__(self) -> MemoryStore:
