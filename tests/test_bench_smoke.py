@@ -14,7 +14,8 @@ BENCH = ROOT / "bench"
 
 
 def run_bench(script: str, *args: str, cache: Path) -> str:
-    env = {**os.environ, "RESOLIGN_CACHE_DIR": str(cache)}
+    # one OpenMP thread: FAISS spin-waits badly on a shared machine (no timing is checked here)
+    env = {**os.environ, "RESOLIGN_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run([sys.executable, str(BENCH / script), "--quick", *args],
                           capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
