@@ -129,3 +129,16 @@ def test_embeddings_are_cached_per_text(tmp_path, monkeypatch, sentences):
     again = EmbeddingCache(encoder).embed(sentences["fr"][:4])  # a new run: from disk
     assert len(seen) == 4
     np.testing.assert_allclose(again, first[:4], atol=1e-6)
+
+
+def test_join_absorbs_an_insertion_inside_a_run_and_keeps_every_index():
+    # English inserts a paragraph inside what Arabic merges (French 1 and 2 together)
+    en = [Bead((0,), (0,), 0.9), Bead((1,), (1,), 0.8), Bead((), (2,), 0.0),
+          Bead((2,), (3,), 0.7), Bead((3,), (4,), 0.9)]
+    ar = [Bead((0,), (0,), 0.9), Bead((1, 2), (1,), 0.6), Bead((3,), (2,), 0.8)]
+    joined = [b.as_json() for b in join_on_pivot({"en": en, "ar": ar}, 4)]
+    assert joined == [
+        {"fr": [0], "en": [0], "ar": [0], "score": 0.9},
+        {"fr": [1, 2], "en": [1, 2, 3], "ar": [1], "score": 0.6},
+        {"fr": [3], "en": [4], "ar": [2], "score": 0.8},
+    ]

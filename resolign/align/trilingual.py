@@ -1,7 +1,9 @@
 """Join fr–en and fr–ar beads on the French side into FR–EN–AR beads.
 
 Two French paragraphs belong to one trilingual bead when either pairwise alignment puts them
-in one bead (connected components along the French text), so no pairwise bead is ever cut.
+in one bead (connected runs along the French text), so no pairwise bead is ever cut. A target
+paragraph with no French (0-1) stays a bead of its own, unless it sits between two beads of
+the same run, where it joins that run (the run's target side must stay contiguous).
 """
 
 from __future__ import annotations
@@ -22,57 +24,68 @@ class MultiBead:
         return {**{lang: list(ix) for lang, ix in self.indices.items()}, "score": self.score}
 
 
-def join_on_pivot(
-    pairwise: dict[str, list[Bead]],
-    n_pivot: int,
-    pivot: str = "fr",
-) -> list[MultiBead]:
-    """Merge pairwise bead lists (target language -> beads with pivot as source)."""
-    # pivot paragraph i joins i-1 when any pairwise bead holds both (spans are contiguous)
+def _french_runs(pairwise: dict[str, list[Bead]], n_pivot: int) -> list[int]:
+    """run[i]: the trilingual run of pivot paragraph i (i joins i-1 when a bead holds both)."""
     joined = [False] * n_pivot
     for beads in pairwise.values():
         for bead in beads:
             for i in bead.src[1:]:
                 joined[i] = True
-    runs: list[list[int]] = []
+    run, current = [], -1
     for i in range(n_pivot):
-        if joined[i] and runs:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    run_of = {i: r for r, run in enumerate(runs) for i in run}
+        current += 0 if (joined[i] and i) else 1
+        run.append(current)
+    return run
 
-    out: list[MultiBead] = []
+
+def _place(beads: list[Bead], run: list[int]) -> list[tuple[int, bool]]:
+    """For each bead: (run it belongs to or stands before, whether it is inside that run)."""
+    placed: list[tuple[int, bool]] = []
+    next_run = [0] * len(beads)
+    upcoming = run[-1] + 1 if run else 0
+    for k in range(len(beads) - 1, -1, -1):
+        next_run[k] = upcoming
+        if beads[k].src:
+            upcoming = run[beads[k].src[0]]
+    last_run = -1
+    for k, bead in enumerate(beads):
+        if bead.src:
+            last_run = run[bead.src[0]]
+            placed.append((last_run, True))
+        else:
+            after = next_run[k]
+            placed.append((after, after == last_run))
+    return placed
+
+
+def join_on_pivot(pairwise: dict[str, list[Bead]], n_pivot: int, pivot: str = "fr",
+                  ) -> list[MultiBead]:
+    """Merge pairwise bead lists (target language -> beads with pivot as source)."""
     langs = list(pairwise)
-    # walk every language's beads in order, emitting pivot runs and one-sided target beads
-    cursors = {lang: 0 for lang in langs}
-    for r, run in enumerate(runs):
-        bead = MultiBead({pivot: run, **{lang: [] for lang in langs}}, score=1.0)
-        for lang in langs:
-            beads = pairwise[lang]
-            # target-only beads that come before this run
-            while cursors[lang] < len(beads) and not beads[cursors[lang]].src:
-                extra = beads[cursors[lang]]
-                out.append(MultiBead({pivot: [], **{x: [] for x in langs}}, score=0.0))
-                out[-1].indices[lang] = list(extra.tgt)
-                cursors[lang] += 1
-            while (
-                cursors[lang] < len(beads)
-                and beads[cursors[lang]].src
-                and run_of[beads[cursors[lang]].src[0]] == r
-            ):
-                current = beads[cursors[lang]]
-                bead.indices[lang] += list(current.tgt)
-                if current.tgt:
-                    bead.score = min(bead.score, current.score)
-                cursors[lang] += 1
-        if all(not bead.indices[lang] for lang in langs):
-            bead.score = 0.0
-        out.append(bead)
-    for lang in langs:  # target-only beads after the last French paragraph
-        for extra in pairwise[lang][cursors[lang] :]:
-            out.append(MultiBead({pivot: [], **{x: [] for x in langs}}, score=0.0))
-            out[-1].indices[lang] = list(extra.tgt)
+    run = _french_runs(pairwise, n_pivot)
+    n_runs = run[-1] + 1 if run else 0
+    joined = [MultiBead({pivot: [], **{lang: [] for lang in langs}}, 1.0) for _ in range(n_runs)]
+    for i, r in enumerate(run):
+        joined[r].indices[pivot].append(i)
+    before: list[list[MultiBead]] = [[] for _ in range(n_runs + 1)]  # one-sided beads
+    for lang in langs:
+        for bead, (r, inside) in zip(pairwise[lang], _place(pairwise[lang], run), strict=True):
+            if inside:
+                joined[r].indices[lang] += list(bead.tgt)
+                if bead.src and bead.tgt:
+                    joined[r].score = min(joined[r].score, bead.score)
+            else:
+                lone = MultiBead({pivot: [], **{x: [] for x in langs}}, 0.0)
+                lone.indices[lang] = list(bead.tgt)
+                before[r].append(lone)
+    out: list[MultiBead] = []
+    for r in range(n_runs + 1):
+        out += before[r]
+        if r < n_runs:
+            bead = joined[r]
+            if not any(bead.indices[lang] for lang in langs):
+                bead.score = 0.0
+            out.append(bead)
     for bead in out:
         bead.score = round(bead.score, 4)
     return out
