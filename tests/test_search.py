@@ -230,6 +230,52 @@ def test_semantic_off_gives_only_text_matches(store: MemoryStore, units: list[Un
     assert all(m.kind != "semantic" for m in search(store, paraphrase, semantic=False))
 
 
+def _summary(matches) -> list[tuple]:
+    return [(m.unit_id, m.kind, m.score, m.target) for m in matches]
+
+
+def test_searches_during_an_import_answer_from_the_memory_as_committed(
+    units: list[Unit], tmp_path: Path
+):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    committed, incoming = units[:100], units[100:160]
+    with MemoryStore(tmp_path / "m.db") as memory:
+        assert memory.add_units(committed).added == 100
+        new = max(incoming[:-1], key=lambda u: len(u.texts["en"]))
+        queries = [u.texts["en"] for u in committed[::20]] + [new.texts["fr"]]
+
+        def look(query: str) -> list[tuple]:
+            return _summary(search(memory, query, src="fr", tgt="en", min_score=0))
+
+        before = {q: look(q) for q in queries}
+        assert not [m for m in before[new.texts["fr"]] if m[1] == "exact"]
+        reached, go = threading.Event(), threading.Event()
+
+        def feed():
+            yield from incoming[:-1]
+            reached.set()
+            go.wait(300)
+            yield incoming[-1]
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            writer = pool.submit(memory.add_units, feed())
+            try:
+                assert reached.wait(300)
+                during = dict(zip(queries, pool.map(look, queries), strict=True))
+                assert not writer.done()  # answered while the import held its transaction
+            finally:
+                go.set()
+            assert writer.result(timeout=300).added == 60
+        assert during == before  # semantic matches included: the index was not touched
+        exact = search(memory, new.texts["fr"], src="fr", tgt="en")[0]
+        assert exact.kind == "exact" and exact.target == new.texts["en"]
+        assert search(memory, new.texts["en"], src="fr", tgt="ar")[0].source == new.texts["fr"]
+        top = memory.semantic.nearest(new.texts["en"], 1)[0][0]  # the writer indexed it
+        assert memory.get_unit(top).texts["fr"] == new.texts["fr"]
+
+
 # --- concordance ----------------------------------------------------------------------------
 
 def test_concordance_highlights_the_phrase_in_the_original_text(

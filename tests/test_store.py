@@ -193,6 +193,99 @@ def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
         assert store.add_units(read_devset(devset_dir, 100, 110)).added == 10
 
 
+# --- connections: reads beside a write -----------------------------------------------------
+
+def _open_files(path: Path) -> list[str]:
+    """This process's open file descriptors on the memory file and its -wal/-shm."""
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target in names:
+            found.append(target)
+    return found
+
+
+def _held_import(store: MemoryStore, units: list[Unit]):
+    """Start `add_units` in a thread that stops before the last unit, transaction open."""
+    import threading
+
+    reached, go = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def feed():
+        yield from units[:-1]
+        reached.set()
+        go.wait(300)
+        yield units[-1]
+
+    def run():
+        outcome["report"] = store.add_units(feed())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert reached.wait(300)
+    return thread, go, outcome
+
+
+def test_a_read_after_a_write_in_the_same_thread_sees_it(tmp_path: Path, devset_dir: Path):
+    units = read_devset(devset_dir, 0, 30)
+    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+        assert store.add_units(units[:10]).added == 10
+        assert store.count() == 10 and store.revision == 1  # a pooled read connection now
+        assert store.add_units(units[10:]).added == 20
+        assert store.count() == 30 and store.revision == 2 and len(store.ids()) == 30
+        assert store.get_unit(30).texts["fr"] == units[29].texts["fr"]
+        assert search(store, units[29].texts["fr"], semantic=False)[0].kind == "exact"
+
+
+def test_opening_the_memory_during_an_import_does_not_wait_for_it(tmp_path: Path,
+                                                                  devset_dir: Path):
+    path = tmp_path / "m.db"
+    with MemoryStore(path, encoder_spec=NO_ENCODER) as store:
+        store.add_units(read_devset(devset_dir, 0, 20))
+        thread, go, outcome = _held_import(store, read_devset(devset_dir, 20, 1020))
+        try:
+            # As `resolign search` beside a server that is importing: opens, reads what is
+            # committed, while the import still holds its transaction.
+            with MemoryStore(path, encoder_spec=NO_ENCODER, create=False) as other:
+                assert other.count() == 20 and other.revision == 1
+                assert thread.is_alive() and "report" not in outcome
+        finally:
+            go.set()
+            thread.join(300)
+        assert outcome["report"].added == 1000
+        with MemoryStore(path, encoder_spec=NO_ENCODER, create=False) as other:
+            assert other.count() == 1020
+
+
+def test_close_closes_every_connection(tmp_path: Path, devset_dir: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "m.db"
+    store = MemoryStore(path, encoder_spec=NO_ENCODER)
+    store.add_units(read_devset(devset_dir, 0, 50))
+    thread, go, outcome = _held_import(store, read_devset(devset_dir, 50, 300))
+    with ThreadPoolExecutor(max_workers=6) as pool:  # several read connections at once
+        counts = list(pool.map(lambda _: store.count(), range(60)))
+    assert set(counts) == {50}
+    go.set()
+    thread.join(300)
+    assert outcome["report"].added == 250
+    assert len(_open_files(path)) > 1
+    store.close()
+    assert _open_files(path) == []
+    # The last connection out checkpointed the WAL away: nothing was left open or mid-read.
+    assert not Path(f"{path}-wal").exists()
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.count()
+    with MemoryStore(path, encoder_spec=NO_ENCODER) as again:
+        assert again.count() == 300
+
+
 # --- the semantic index beside the file -----------------------------------------------------
 
 def test_index_follows_adds_incrementally(tmp_path: Path, semantic_memory: Path,

@@ -85,12 +85,12 @@ class SemanticIndex:
     def _encode(self, texts: list[str]) -> np.ndarray:
         encoder = self.encoder
         if not self._warm:
-            # The first encode may load weights lazily: one thread does it, the others wait.
+            # The first encode may load weights lazily: one thread does it on one short text,
+            # the others wait for that (not for a whole batch), then all encode side by side.
             with self._encoder_lock:
                 if not self._warm:
-                    vectors = encoder.encode(texts)
+                    encoder.encode(["resolign"])
                     self._warm = True
-                    return vectors
         return encoder.encode(texts)
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -67,6 +68,8 @@ _SCHEMA = [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{lang}_vocab USING fts5vocab(fts_{lang}, 'row')",
     )
 ]
+
+_SCHEMA_NAMES = [re.search(r"EXISTS (\w+)", stmt).group(1) for stmt in _SCHEMA]  # type: ignore[union-attr]
 
 
 @dataclass
@@ -162,6 +165,8 @@ class MemoryStore:
 
     def _init_schema(self) -> None:
         with self._lock:
+            if self._schema_current():
+                return  # no write transaction: opening never waits for another's import
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for stmt in _SCHEMA[:1]:
@@ -181,6 +186,20 @@ class MemoryStore:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def _schema_current(self) -> bool:
+        """True when the file already holds this version's schema (created whole, in one
+        transaction, so the version row means every table is there)."""
+        try:
+            if self._meta("schema_version") != str(SCHEMA_VERSION):
+                return False
+            marks = ",".join("?" * len(_SCHEMA_NAMES))
+            found = self._db.execute(
+                f"SELECT count(*) FROM sqlite_master WHERE name IN ({marks})", _SCHEMA_NAMES
+            ).fetchone()[0]
+        except sqlite3.OperationalError:
+            return False  # no meta table yet: a new file
+        return found == len(_SCHEMA_NAMES)
 
     def _meta(self, key: str, db: sqlite3.Connection | None = None) -> str | None:
         row = (db or self._db).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
