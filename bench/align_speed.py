@@ -98,14 +98,14 @@ def dp_check(size: int, spec: str, devset: Path) -> dict:
     from resolign.align import aligner
     from resolign.align.embedding_cache import EmbeddingCache
     from resolign.align.encoders import load_encoder
-    from resolign.align.pipeline import embed_side
+    from resolign.align.pipeline import EmbeddedSide
 
     os.environ.setdefault("RESOLIGN_CACHE_DIR", str(HERE / ".cache"))
     doc, _ = long_document(devset, size)
     fr, en = doc.paragraphs["fr"][:size], doc.paragraphs["en"][:size]
     cache = EmbeddingCache(load_encoder(spec))
     start = time.perf_counter()
-    src, tgt = embed_side(fr, cache), embed_side(en, cache)
+    src, tgt = EmbeddedSide(fr, cache).side, EmbeddedSide(en, cache).side
     embed_s = time.perf_counter() - start
     params = aligner.AlignParams()
     lo, hi = aligner._band(src, tgt, params)

@@ -14,7 +14,7 @@ from resolign import LANGS
 from resolign.align.aligner import MAX_SPAN, AlignParams, Side, align_pair
 from resolign.align.beads import Bead, check_complete
 from resolign.align.embedding_cache import EmbeddingCache
-from resolign.align.encoders import DEFAULT_ENCODER, load_encoder
+from resolign.align.encoders import DEFAULT_ENCODER, load_encoder, normalise
 from resolign.align.ingest import read_text
 from resolign.align.language import check_language
 from resolign.align.paragraphs import Paragraph, presegmented_paragraphs, rebuild_paragraphs
@@ -28,6 +28,13 @@ PIVOT = "fr"
 Progress = Callable[[int], None]
 
 
+REFINE_WINDOW = 1
+CONFIDENT = 0.5
+"""A 1-1 bead at or above this cosine, with only such beads around it, needs no overlap
+embeddings. Measured on the tuning documents (UN devset, seed 1): identical strict F1 to
+encoding every overlap (fr-en 0.991, fr-ar 0.980) while encoding 53% of the 2- and 3-spans."""
+
+
 def overlap_texts(texts: list[str], max_span: int = MAX_SPAN) -> dict[int, list[str]]:
     """Span size n -> the texts of paragraphs i..i+n-1 joined, for every i."""
     return {
@@ -36,17 +43,76 @@ def overlap_texts(texts: list[str], max_span: int = MAX_SPAN) -> dict[int, list[
     }
 
 
-def embed_side(texts: list[str], cache: EmbeddingCache, progress: Progress | None = None) -> Side:
-    spans = overlap_texts(texts)
-    flat = [t for n in spans for t in spans[n]]
-    vectors = cache.embed(flat, progress) if flat else np.zeros((0, cache.encoder.dim), np.float32)
-    by_span: dict[int, np.ndarray] = {}
-    start = 0
-    for n, items in spans.items():
-        by_span[n] = vectors[start : start + len(items)]
-        start += len(items)
-    lengths = np.array([len(t) for t in texts], dtype=np.float64)
-    return Side(vectors=by_span, lengths=lengths)
+class EmbeddedSide:
+    """One language's vectors: every paragraph encoded; 2- and 3-paragraph spans first
+    approximated by the normalised sum of their paragraphs, then encoded as joined text only
+    where the alignment is unsure (`refine`). Encoding is nearly all of an alignment's time,
+    and the joined spans are the longest texts."""
+
+    def __init__(self, texts: list[str], cache: EmbeddingCache, progress: Progress | None = None):
+        self.texts = texts
+        self.cache = cache
+        self.progress = progress
+        single = cache.embed(texts, progress)
+        vectors = {1: single}
+        for n in range(2, MAX_SPAN + 1):
+            count = max(len(texts) - n + 1, 0)
+            total = sum(single[k : k + count] for k in range(n)) if count else single[:0]
+            vectors[n] = normalise(total) if count else single[:0].copy()
+        self.side = Side(vectors=vectors, lengths=np.array([len(t) for t in texts], float))
+        self.real: dict[int, set[int]] = {n: set() for n in range(2, MAX_SPAN + 1)}
+
+    def refine(self, positions: set[int], spans: tuple[int, ...]) -> bool:
+        """Encode the joined text of `spans`-paragraph spans starting at `positions`;
+        True if anything new was encoded."""
+        new = False
+        for n in spans:
+            starts = sorted(i for i in positions - self.real[n] if i + n <= len(self.texts))
+            if starts:
+                joined = [" ".join(self.texts[i : i + n]) for i in starts]
+                self.side.vectors[n][starts] = self.cache.embed(joined, self.progress)
+                self.real[n].update(starts)
+                new = True
+        return new
+
+    def is_real(self, start: int, n: int) -> bool:
+        return n == 1 or start in self.real[n]
+
+
+def unsure_positions(
+    beads: list[Bead], src: EmbeddedSide, tgt: EmbeddedSide
+) -> tuple[set[int], set[int]]:
+    """Positions near any bead that is weak, one-sided, or a merge scored on approximations."""
+    near_src: set[int] = set()
+    near_tgt: set[int] = set()
+    i = j = 0
+    for bead in beads:
+        a, b = len(bead.src), len(bead.tgt)
+        settled = a and b and bead.score >= CONFIDENT and src.is_real(i, a) and tgt.is_real(j, b)
+        if not settled:
+            near_src.update(range(max(0, i - REFINE_WINDOW), i + a + REFINE_WINDOW))
+            near_tgt.update(range(max(0, j - REFINE_WINDOW), j + b + REFINE_WINDOW))
+        i, j = i + a, j + b
+    return near_src, near_tgt
+
+
+def align_embedded(
+    src: EmbeddedSide, tgt: EmbeddedSide, params: AlignParams | None = None, max_passes: int = 4
+) -> list[Bead]:
+    """Align on approximations; where unsure encode real 2-spans, align again; where still
+    unsure encode real 3-spans too; stop when nothing new was encoded."""
+    beads = align_pair(src.side, tgt.side, params)
+    spans: tuple[int, ...] = (2,)
+    for _ in range(max_passes - 1):
+        src_pos, tgt_pos = unsure_positions(beads, src, tgt)
+        new_src, new_tgt = src.refine(src_pos, spans), tgt.refine(tgt_pos, spans)
+        if not (new_src or new_tgt):
+            if spans == tuple(range(2, MAX_SPAN + 1)):
+                break
+        else:
+            beads = align_pair(src.side, tgt.side, params)
+        spans = tuple(range(2, MAX_SPAN + 1))
+    return beads
 
 
 def align_in_pieces(
@@ -85,11 +151,10 @@ def align_texts(
     progress: Progress | None = None,
 ) -> tuple[dict[str, list[Bead]], list[MultiBead]]:
     """Align each language's paragraph texts to the pivot's; return pairwise and joined beads."""
-    pivot_side = embed_side(pivot, cache, progress)
+    pivot_side = EmbeddedSide(pivot, cache, progress)
     pairwise: dict[str, list[Bead]] = {}
     for lang, texts in others.items():
-        side = embed_side(texts, cache, progress)
-        beads = align_pair(pivot_side, side, params)
+        beads = align_embedded(pivot_side, EmbeddedSide(texts, cache, progress), params)
         check_complete(beads, len(pivot), len(texts))
         pairwise[lang] = beads
     return pairwise, join_on_pivot(pairwise, len(pivot))
