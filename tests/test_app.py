@@ -207,6 +207,9 @@ def test_export_pair_and_bad_options(client):
     assert client.get("/api/export.tmx", params={"pair": "fr-de"}).status_code == 422
     bad = client.get("/api/export.tmx", params={"segtype": "chapter"})
     assert bad.status_code == 400 and "segtype" in detail(bad)
+    # alignment scores are cosines (0-1), unlike search's match percentages
+    percent = client.get("/api/export.tmx", params={"min_score": "80"})
+    assert percent.status_code == 422 and "min_score" in detail(percent)
 
 
 # --- import and auth ---------------------------------------------------------------------------

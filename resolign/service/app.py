@@ -546,8 +546,9 @@ def create_app(
     async def api_export(
         segtype: str = Query("paragraph", description="TMX segtype: sentence, paragraph, ..."),
         pair: str | None = Query(None, description="two languages, e.g. fr-en; default all"),
-        min_score: float | None = Query(None, ge=0, le=100,
-                                        description="leave out units aligned below this"),
+        min_score: float | None = Query(None, ge=0, le=1,
+                                        description="leave out units whose alignment score "
+                                                    "(cosine, 0-1) is below this"),
     ) -> StreamingResponse:
         """The whole memory as TMX 1.4b, streamed in chunks (never built whole in memory)."""
         langs: tuple[str, str] | None = None

@@ -62,9 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _db_argument(exp)
     exp.add_argument("out", type=Path, metavar="OUT.tmx", help="file to write")
     exp.add_argument("--pair", help="only this language pair, e.g. fr-en")
-    exp.add_argument("--min-score", type=float, help="leave out units aligned below this score")
+    exp.add_argument("--min-score", type=float,
+                     help="leave out units whose alignment score (cosine, 0-1) is below this")
     exp.add_argument("--lang-codes", help="codes to write, e.g. fr-FR,en-GB,ar-SA")
-    exp.add_argument("--segtype", default="sentence", help="TMX segtype (sentence)")
+    exp.add_argument("--segtype", default="paragraph",
+                     help="TMX segtype: paragraph (what `align` stores, the default) or sentence")
     exp.set_defaults(func=run_export)
 
 
