@@ -408,7 +408,8 @@ def _cells(texts: dict[str, str], spans: dict[str, list[Any]], roles: dict[str, 
 def _origin_html(origin: dict[str, str], unit_id: int) -> str:
     bits = [escape(origin[k]) for k in ("symbol", "document") if origin.get(k)]
     if origin.get("paragraph"):
-        bits.append(f"¶ {escape(origin['paragraph'])}")
+        label = str(origin["paragraph"])  # "12" (numbered) or "¶3" (position) from align
+        bits.append(escape(label if label.startswith("¶") else f"¶ {label}"))
     label = " · ".join(bits) or f"unit {unit_id}"
     return f'<a class="origin" href="/units/{int(unit_id)}">{label}</a>'
 

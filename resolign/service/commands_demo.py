@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
+    from resolign.align.sentence_level import sentence_units
     from resolign.service.search import search
     from resolign.service.store import MemoryStore
     from resolign.tmx.writer import write_tmx
@@ -49,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
                              for b in result.beads_json()), encoding="utf-8")
     units = result.units()
     report = write_tmx(units, args.out / "example.tmx")
+    # the memory also keeps each paragraph's aligned sentences, so a translator looking up one
+    # sentence of a long paragraph gets a whole-segment match, as CAT tools expect
+    units += sentence_units(result, encoder_spec=args.encoder)
     db = args.out / "memory.db"
     with MemoryStore(db, encoder_spec=args.encoder) as store:
         added = store.add_units(units)
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"aligned {len(result.paragraphs['fr'])} French paragraphs with English and Arabic: "
           f"{len(result.beads)} beads -> {beads}")
     print(f"TMX: {report.written} translation units -> {args.out / 'example.tmx'}")
-    print(f"memory: {added.added} units added ({added.duplicates} already there) -> {db}")
+    print(f"memory: {added.added} paragraph and sentence units added "
+          f"({added.duplicates} already there) -> {db}")
     if top:
         print(f"lookup: {top[0].score:.0f}% {top[0].kind}\n  fr: {query[:90]}…\n"
               f"  en: {top[0].target[:90]}…")

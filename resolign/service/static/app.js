@@ -46,7 +46,10 @@ function cells(unit, spans, roles) {
 
 function originLink(origin, id) {
   const bits = [origin.symbol, origin.document].filter(Boolean);
-  if (origin.paragraph) bits.push("¶ " + origin.paragraph);
+  if (origin.paragraph) {
+    const label = String(origin.paragraph);
+    bits.push(label.startsWith("¶") ? label : "¶ " + label);
+  }
   return el("a", { class: "origin", href: "/units/" + Number(id) }, bits.join(" · ") || "unit " + id);
 }
 
