@@ -8,12 +8,10 @@ may sit at the target name, and a stale index must be rebuilt from the store on 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -27,32 +25,16 @@ from resolign.service.store import NO_ENCODER, MemoryStore
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
+from tests.memory_checks import devset_lines, devset_units, fingerprint, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
 
 
-def devset_lines() -> dict[str, list[str]]:
-    return {lang: (DEVSET / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()
-            for lang in ("fr", "en", "ar", "ids")}
 
 
-def devset_units(start: int, stop: int) -> list[Unit]:
-    lines = devset_lines()
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(i)) for i in range(start, stop)]
 
 
-def fingerprint(db: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    with MemoryStore(db, encoder_spec=NO_ENCODER, create=False) as store:
-        count = store.count()
-        for unit in store.iter_units(batch=257):
-            digest.update(json.dumps([unit.id, sorted(unit.texts.items()), unit.document,
-                                      unit.symbol, unit.paragraph, unit.score,
-                                      unit.created.isoformat()], ensure_ascii=False).encode())
-        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    return count, digest.hexdigest()
 
 
 def child_env(cache: Path | None = None) -> dict[str, str]:
@@ -216,10 +198,6 @@ def test_sigkill_inside_an_alignment_write(where: str, align_inputs: dict[str, P
 
 # --- FAISS index missing or out of date on start -----------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

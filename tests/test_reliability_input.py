@@ -8,7 +8,6 @@ stored unit are compared before and after each attempt, and no output file appea
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import select
@@ -26,6 +25,7 @@ import pytest
 from resolign.service.store import NO_ENCODER, MemoryStore
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
+from tests.memory_checks import devset_units, fingerprint, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
@@ -37,23 +37,8 @@ API_KEY_ENV = "RESOLIGN_API_KEY"
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def devset_units(start: int, stop: int) -> list[Unit]:
-    lines = {lang: (DEVSET / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()
-             for lang in ("fr", "en", "ar", "ids")}
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(i)) for i in range(start, stop)]
 
 
-def fingerprint(db: Path) -> tuple[int, str]:
-    """Unit count and a hash of every stored unit (ids, texts, origin, score, date)."""
-    digest = hashlib.sha256()
-    with MemoryStore(db, encoder_spec=NO_ENCODER, create=False) as store:
-        count = store.count()
-        for unit in store.iter_units(batch=257):
-            digest.update(json.dumps([unit.id, sorted(unit.texts.items()), unit.document,
-                                      unit.symbol, unit.paragraph, unit.score,
-                                      unit.created.isoformat()], ensure_ascii=False).encode())
-    return count, digest.hexdigest()
 
 
 def cli(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -74,10 +59,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
     return lines[0]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,28 +93,24 @@ def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> N
     )
 
 
-def _progress(total_hint: int | None = None):
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[int], None]]:
+    """A progress bar of texts embedded, shown on a terminal only, always closed."""
     from tqdm import tqdm
 
-    bar = tqdm(total=total_hint, unit="text", desc="embedding", disable=None, leave=False)
-    return bar, bar.update
+    bar = tqdm(unit="text", desc="embedding", disable=None, leave=False)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 def run_align(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
 
-    bar, update = _progress()
-    try:
-        result = align_files(
-            args.fr_file,
-            args.en_file,
-            args.ar_file,
-            encoder_spec=args.encoder,
-            presegmented=args.presegmented,
-            progress=update,
-        )
-    finally:
-        bar.close()
+    with _progress() as update:
+        result = align_files(args.fr_file, args.en_file, args.ar_file, encoder_spec=args.encoder,
+                             presegmented=args.presegmented, progress=update)
     if args.beads is None and args.tmx is None and args.db is None:
         args.beads = Path("-")
     if args.beads is not None:
@@ -125,19 +123,10 @@ def run_align(args: argparse.Namespace) -> int:
 def run_align_dir(args: argparse.Namespace) -> int:
     from resolign.align.collection import align_folders
 
-    bar, update = _progress()
-    try:
-        results = align_folders(
-            args.fr_dir,
-            args.en_dir,
-            args.ar_dir,
-            encoder_spec=args.encoder,
-            presegmented=args.presegmented,
-            progress=update,
-            report=lambda line: print(line, file=sys.stderr),
-        )
-    finally:
-        bar.close()
+    with _progress() as update:
+        results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, encoder_spec=args.encoder,
+                                presegmented=args.presegmented, progress=update,
+                                report=lambda line: print(line, file=sys.stderr))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         for result in results:
