@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
         commands_tmx,
     )
 
-    parser = _OneLineParser(prog="resolign", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(
+        prog="resolign",
+        description="French–English–Arabic alignment and translation memory for resolutions. "
+                    "Start with `resolign demo`, or `resolign align FR EN [AR]`.")
     parser.add_argument("--version", action="version", version=f"resolign {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     for module in (commands_align, commands_tmx, commands_memory, commands_serve, commands_demo):
