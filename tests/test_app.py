@@ -7,6 +7,7 @@ search is live) and copied per test, so writes in one test never leak into anoth
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -454,3 +455,13 @@ def test_serve_defaults_to_localhost():
 
     args = build_parser().parse_args(["serve", "--db", "x.db"])
     assert (args.host, args.port) == ("127.0.0.1", 8000)
+
+
+def test_api_docs_are_served_without_any_network(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "resolign translation memory"

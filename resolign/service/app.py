@@ -436,6 +436,22 @@ def _hit_html(hit: dict[str, Any]) -> str:
 # The app
 
 
+def _install_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the swagger-ui-bundle package, so it works with no network."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+
 def create_app(
     db_path: str | Path,
     *,
@@ -470,9 +486,12 @@ def create_app(
                     "in French, English and Arabic.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served below from local files: FastAPI's default page needs a CDN
+        redoc_url=None,
     )
     app.state.store = store
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _install_api_docs(app)
     _install_error_handlers(app)
 
     def require_key(request: Request) -> None:
