@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "beads.jsonl, example.tmx and memory.db into --out, then serve the memory.")
     parser.add_argument("--out", type=Path, default=Path("resolign-demo"),
                         help="output folder (default resolign-demo)")
-    parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port to serve on (default 8000; 0 = any free port)")
     parser.add_argument("--encoder", default="use-m3", help="encoder spec (default use-m3)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--no-serve", action="store_true", help="stop after building the memory")
@@ -84,10 +85,17 @@ def _serve(db: Path, port: int) -> int:
 
 def _check(db: Path, port: int, probe: str) -> int:
     """Serve in a thread, ask /healthz and /api/search over real HTTP, then shut down."""
+    import socket
+
     import httpx
     import uvicorn
 
     from resolign.service.app import create_app
+
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
 
     server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port,
                                            log_level="warning"))
