@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("resolign-demo"),
                         help="output folder (default resolign-demo)")
     parser.add_argument("--port", type=int, default=8000,
-                        help="port to serve on (default 8000; 0 = any free port)")
+                        help="port to serve on (default 8000; with --check, 0 = any free port)")
     parser.add_argument("--encoder", default="use-m3", help="encoder spec (default use-m3)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--no-serve", action="store_true", help="stop after building the memory")
