@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("RESOLIGN_CACHE_DIR", str(HERE / ".cache"))
 
 from baselines import estimate_length_model, gale_church, tfidf_sides  # noqa: E402
+from common import machine_line  # noqa: E402
 
 from resolign.align.aligner import AlignParams, align_pair  # noqa: E402
 from resolign.align.evaluation import (  # noqa: E402
@@ -181,14 +182,6 @@ def per_type(docs, predictions, lang: str) -> dict[str, tuple[int, float]]:
         out[kind] = (gold_by[kind], f1)
     return out
 
-
-def machine_line() -> str:
-    import datetime
-    import platform
-
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{datetime.date.today()} · {platform.python_version()} · {os.cpu_count()} CPUs · "
-            f"load average at the end {load} (the machine is shared)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import machine_line  # bench/ is the script's folder
+
 HERE = Path(__file__).resolve().parent
 DEVSET = HERE.parent.parent / "shared" / "data" / "un-devset"
 
@@ -123,14 +125,6 @@ def dp_check(size: int, spec: str, devset: Path) -> dict:
             "full_cells": (len(fr) + 1) * (len(en) + 1), "banded_s": banded_s, "full_s": full_s,
             "same": same, "embed_s": embed_s, "max_width": max(widths)}
 
-
-def machine_line() -> str:
-    import datetime
-    import platform
-
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{datetime.date.today()} · {platform.python_version()} · {os.cpu_count()} CPUs · "
-            f"load average at the end {load} (the machine is shared)")
 
 
 def main(argv: list[str] | None = None) -> int:

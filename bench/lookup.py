@@ -34,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 DEVSET = HERE.parent.parent / "shared" / "data" / "un-devset"
 os.environ.setdefault("RESOLIGN_CACHE_DIR", str(HERE / ".cache"))
 
+from common import machine_line  # noqa: E402  (bench/ is the script's folder)
+
 from resolign.units import Unit  # noqa: E402
 
 _NUMBER = re.compile(r"\d+")
@@ -265,14 +267,6 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
             "fuzzy_agree": fuzzy_agree, "brute_prep": brute_prep, "faiss_only": faiss_only,
             "numpy_only": numpy_only, "recall10": float(recall), "queries": n_queries}
 
-
-def machine_line() -> str:
-    import datetime
-    import platform
-
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{datetime.date.today()} · {platform.python_version()} · {os.cpu_count()} CPUs · "
-            f"load average at the end {load} (the machine is shared)")
 
 
 def main(argv: list[str] | None = None) -> int:
