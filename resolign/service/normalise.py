@@ -77,9 +77,26 @@ def normalise_map(text: str, *, fold_ta_marbuta: bool = True) -> tuple[str, list
     return "".join(out), origin
 
 
+class _FoldTable(dict):
+    """A str.translate table filled on first sight of each character: folding runs at C speed
+    (search folds a few hundred candidate segments per look-up)."""
+
+    def __init__(self, fold_ta_marbuta: bool):
+        super().__init__()
+        self.fold_ta_marbuta = fold_ta_marbuta
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code), self.fold_ta_marbuta)
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLES = {True: _FoldTable(True), False: _FoldTable(False)}
+
+
 def normalise(text: str, *, fold_ta_marbuta: bool = True) -> str:
     """Folded text for comparison (see the module docstring for what is folded)."""
-    return "".join([_fold_char(char, fold_ta_marbuta) for char in text])
+    return text.translate(_FOLD_TABLES[fold_ta_marbuta])
 
 
 def tokens(text: str, *, fold_ta_marbuta: bool = True) -> list[Token]:
