@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import subprocess
 from pathlib import Path
 
 from resolign.service.store import NO_ENCODER, MemoryStore
@@ -42,3 +43,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Ask a server subprocess to stop (SIGTERM), kill it if it does not."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)

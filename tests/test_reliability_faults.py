@@ -25,7 +25,7 @@ from resolign.service.store import NO_ENCODER, MemoryStore
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
-from tests.memory_checks import devset_lines, devset_units, fingerprint, free_port
+from tests.memory_checks import devset_lines, devset_units, fingerprint, free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
@@ -53,9 +53,16 @@ def wait_for(condition, proc: subprocess.Popen, what: str, limit: float = 120) -
         time.sleep(0.01)
 
 
-def kill(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait(timeout=30) == -signal.SIGKILL
+def kill_once(condition, proc: subprocess.Popen, what: str, limit: float = 120) -> None:
+    """SIGKILL `proc` as soon as `condition()` holds (it is then inside the write)."""
+    try:
+        wait_for(condition, proc, what, limit)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def copy_memory(source: Path, target_dir: Path) -> Path:
@@ -90,15 +97,9 @@ def test_sigkill_inside_a_cli_tmx_import_leaves_the_memory_as_before(big_tmx: Pa
         [sys.executable, "-m", "resolign.service.cli", "import", str(big_tmx), "--db", str(db),
          "--encoder", NO_ENCODER], env=child_env(), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
-    try:
-        # Clearly inside the one write transaction: megabytes of uncommitted pages in the WAL.
-        wait_for(lambda: wal.exists() and wal.stat().st_size > wal_before + 4_000_000, proc,
-                 "the middle of the import")
-        kill(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+    # Clearly inside the one write transaction: megabytes of uncommitted pages in the WAL.
+    kill_once(lambda: wal.exists() and wal.stat().st_size > wal_before + 4_000_000, proc,
+              "the middle of the import")
     assert fingerprint(db) == before
     # And the memory still takes an import afterwards.
     small = tmp_path / "small.tmx"
@@ -177,13 +178,7 @@ def test_sigkill_inside_an_alignment_write(where: str, align_inputs: dict[str, P
          str(align_inputs["fr"]), str(align_inputs["en"]), "--presegmented", "--tmx", str(out),
          "--db", str(db)], env=child_env(align_inputs["cache"]), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
-    try:
-        wait_for(ready.exists, proc, f"the {where} write", limit=240)
-        kill(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+    kill_once(ready.exists, proc, f"the {where} write", limit=240)
     assert fingerprint(db) == before
     if where == "tmx":
         assert out.read_bytes() == old  # the target name still holds the earlier file, whole
@@ -219,12 +214,7 @@ def serve(db: Path):
             time.sleep(0.2)
         yield url
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop(proc)
         log.close()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from resolign.service.store import MemoryStore
 from resolign.units import Unit
+from tests.memory_checks import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("RESOLIGN_CHROMIUM", "/usr/bin/chromium")
@@ -45,12 +45,6 @@ def devset_units(devset: Path, count: int) -> list[Unit]:
         units.append(Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
                           document=doc, symbol=symbol, paragraph=para))
     return units
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, units: list[Unit]):
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc, timeout=10)
         log.close()
 
 
