@@ -11,6 +11,7 @@ around a monotone chain of FAISS anchors, so time and memory grow linearly with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -66,6 +67,11 @@ class Side:
     @property
     def count(self) -> int:
         return int(self.lengths.shape[0])
+
+    @cached_property
+    def length_prefix(self) -> np.ndarray:
+        """Cumulative characters: span lengths in O(1), computed once per side, not per row."""
+        return np.concatenate([[0.0], np.cumsum(self.lengths)])
 
 
 def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[Bead]:
@@ -126,26 +132,19 @@ def _bead_cost(
     params: AlignParams,
 ) -> np.ndarray:
     """Cost of beads src[s:s+a] ~ tgt[t:t+b] for every t in `ts` (vectorised over t)."""
-    if a not in src.vectors or b not in tgt.vectors:
-        return np.full(ts.shape, np.inf)
     ok = ts + b <= tgt.count
     ts_ok = np.where(ok, ts, 0)
     cos = tgt.vectors[b][ts_ok] @ src.vectors[a][s]
     ratio = cos / ((dens_src[a][s] + dens_tgt[b][ts_ok]) / 2)
     sim = (1 - params.margin_weight) * cos + params.margin_weight * ratio
     src_len = src.lengths[s : s + a].sum()
-    tgt_len = _span_lengths(tgt, ts_ok, b)
+    tgt_len = tgt.length_prefix[np.minimum(ts_ok + b, tgt.count)] - tgt.length_prefix[ts_ok]
     deviation = (np.log((tgt_len + 10) / (src_len + 10)) - log_ratio) / params.length_sigma
     cost = ((a + b) / 2) ** params.size_exponent * (
         params.threshold - sim
     ) + params.length_weight * deviation**2
     cost += params.merge_penalty.get((a, b), 0.0)
     return np.where(ok, cost, np.inf)
-
-
-def _span_lengths(side: Side, starts: np.ndarray, n: int) -> np.ndarray:
-    csum = np.concatenate([[0], np.cumsum(side.lengths)])
-    return csum[np.minimum(starts + n, side.count)] - csum[starts]
 
 
 def _scan_insertions(row: np.ndarray, back: np.ndarray, skip: float, insertion_type: int) -> None:
@@ -187,15 +186,10 @@ def _band(src: Side, tgt: Side, params: AlignParams) -> tuple[list[int], list[in
     n, m = src.count, tgt.count
     if (n + 1) * (m + 1) <= params.full_dp_cells:
         return [0] * (n + 1), [m] * (n + 1)
-    chain = [(0, 0)] + [
-        (i + 0, j + 0) for i, j in anchors(src.vectors[1], tgt.vectors[1], params.margin_k)
-    ]
-    chain = [p for p in chain if p[0] < n and p[1] < m] + [(n, m)]
-    # drop anchors that would not leave room (duplicates after the start point)
-    points = [chain[0]]
-    for p in chain[1:]:
-        if p[0] > points[-1][0] and p[1] > points[-1][1] or p == (n, m):
-            points.append(p)
+    # anchors form a strictly increasing chain inside [0, n) x [0, m): only one on the first
+    # row or column would not come strictly after the start point
+    inner = anchors(src.vectors[1], tgt.vectors[1], params.margin_k)
+    points = [(0, 0)] + [(i, j) for i, j in inner if i > 0 and j > 0] + [(n, m)]
     lo = [0] * (n + 1)
     hi = [m] * (n + 1)
     for (i0, j0), (i1, j1) in zip(points, points[1:], strict=False):

@@ -13,7 +13,7 @@ from resolign.align.pipeline import (
     align_paragraphs,
     read_paragraphs,
 )
-from resolign.align.resolutions import Resolution, find_symbol, match_documents
+from resolign.align.resolutions import Resolution, document_symbol, match_documents
 from resolign.errors import InputError
 
 NAMES = {"fr": "French", "en": "English", "ar": "Arabic"}
@@ -32,8 +32,8 @@ def _documents(folder: Path, lang: str, presegmented: bool) -> list[tuple[Path, 
     out = []
     for path in files:
         paragraphs = read_paragraphs(path, lang, presegmented=presegmented)
-        symbol = next((s for p in paragraphs[:8] if (s := find_symbol(p.match_text))), "")
-        out.append((path, Resolution(symbol=symbol or "", title=path.stem, paragraphs=paragraphs)))
+        symbol = document_symbol(paragraphs)
+        out.append((path, Resolution(symbol=symbol, title=path.stem, paragraphs=paragraphs)))
     return out
 
 

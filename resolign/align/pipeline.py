@@ -128,8 +128,7 @@ def align_in_pieces(
     for start, end in zip(bounds, bounds[1:], strict=False):
         piece = {lang: t[start[lang] : end[lang]] for lang, t in texts.items()}
         others = {lang: t for lang, t in piece.items() if lang != PIVOT}
-        beads, _ = align_texts(piece[PIVOT], others, cache, params, progress)
-        for lang, found in beads.items():
+        for lang, found in align_pairwise(piece[PIVOT], others, cache, params, progress).items():
             pairwise[lang] += [
                 Bead(
                     tuple(i + start[PIVOT] for i in b.src),
@@ -143,21 +142,21 @@ def align_in_pieces(
     return pairwise
 
 
-def align_texts(
+def align_pairwise(
     pivot: list[str],
     others: dict[str, list[str]],
     cache: EmbeddingCache,
     params: AlignParams | None = None,
     progress: Progress | None = None,
-) -> tuple[dict[str, list[Bead]], list[MultiBead]]:
-    """Align each language's paragraph texts to the pivot's; return pairwise and joined beads."""
+) -> dict[str, list[Bead]]:
+    """Align each language's paragraph texts to the pivot's (target language -> beads)."""
     pivot_side = EmbeddedSide(pivot, cache, progress)
     pairwise: dict[str, list[Bead]] = {}
     for lang, texts in others.items():
         beads = align_embedded(pivot_side, EmbeddedSide(texts, cache, progress), params)
         check_complete(beads, len(pivot), len(texts))
         pairwise[lang] = beads
-    return pairwise, join_on_pivot(pairwise, len(pivot))
+    return pairwise
 
 
 @dataclass
@@ -233,9 +232,9 @@ def align_paragraphs(
     texts = {lang: [p.match_text for p in paras] for lang, paras in paragraphs.items()}
     pairwise = align_in_pieces(texts, resolution_cuts(paragraphs), cache, params, progress)
     beads = join_on_pivot(pairwise, len(texts[PIVOT]))
-    from resolign.align.resolutions import find_symbol
+    from resolign.align.resolutions import document_symbol
 
-    symbol = next((s for p in paragraphs[PIVOT][:8] if (s := find_symbol(p.match_text))), "")
+    symbol = document_symbol(paragraphs[PIVOT])
     return AlignmentResult(
         paragraphs=paragraphs,
         pairwise=pairwise,

@@ -59,6 +59,11 @@ def find_symbol(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
+def document_symbol(paragraphs: list[Paragraph], head: int = 8) -> str:
+    """The document's own symbol: the first one in its opening paragraphs ("" when none)."""
+    return next((s for p in paragraphs[:head] if (s := find_symbol(p.match_text))), "")
+
+
 def symbol_key(symbol: str) -> str:
     """The language-independent part of a symbol: "1/47-POL" and "1/47-س" -> "1/47"."""
     oic = re.fullmatch(r"(\d+/\d+)(?:-.+)?", symbol.strip())

@@ -10,8 +10,9 @@ from resolign.align.aligner import AlignParams
 from resolign.align.embedding_cache import EmbeddingCache
 from resolign.align.encoders import DEFAULT_ENCODER, load_encoder
 from resolign.align.paragraphs import clean_markup
-from resolign.align.pipeline import PIVOT, AlignmentResult, align_texts, paragraph_label
+from resolign.align.pipeline import PIVOT, AlignmentResult, align_pairwise, paragraph_label
 from resolign.align.sentences import split_sentences
+from resolign.align.trilingual import join_on_pivot
 from resolign.units import Unit
 
 
@@ -38,7 +39,8 @@ def sentence_units(
             if lang != PIVOT
         }
         pivot = [clean_markup(s) for s in sentences[PIVOT]]
-        _, sentence_beads = align_texts(pivot, others, cache, params)
+        pairwise = align_pairwise(pivot, others, cache, params)
+        sentence_beads = join_on_pivot(pairwise, len(pivot))
         label = paragraph_label(result.paragraphs[PIVOT], present[PIVOT])
         for sub in sentence_beads:
             texts = {
