@@ -74,7 +74,7 @@ _ENGLISH = frozenset(
 
 
 def detect_language(text: str) -> str | None:
-    """ "ar", "fr" or "en" when the text says so clearly; None when too short or mixed."""
+    """The language ("ar", "fr" or "en") when the text says so clearly; None if short or mixed."""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 40:
         return None

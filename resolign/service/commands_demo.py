@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from resolign.errors import ResolignError
+from resolign.service.commands_align import DEFAULT_ENCODER
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "un"
 
@@ -28,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="output folder (default resolign-demo)")
     parser.add_argument("--port", type=int, default=8000,
                         help="port to serve on (default 8000; with --check, 0 = any free port)")
-    parser.add_argument("--encoder", default="use-m3", help="encoder spec (default use-m3)")
+    parser.add_argument("--encoder", default=DEFAULT_ENCODER,
+                        help=f"encoder spec (default {DEFAULT_ENCODER})")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--no-serve", action="store_true", help="stop after building the memory")
     mode.add_argument("--check", action="store_true",
