@@ -20,6 +20,12 @@ class Unit:
     paragraph: str = ""
     score: float | None = None
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    resolution: str = ""
+    """Symbol of the resolution the unit belongs to inside a compendium ("1/47-POL"), or ""."""
+    resolution_title: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)
+    """How the unit was made, as plain strings: e.g. {"origin": "align"}, the text as extracted
+    before OCR repair under "original:fr", the client that wrote it back under "client"."""
 
     def languages(self) -> list[str]:
         return [lang for lang, text in self.texts.items() if text.strip()]
