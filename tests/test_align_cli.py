@@ -13,6 +13,7 @@ import pytest
 from resolign.align.encoders import load_encoder
 from resolign.align.pipeline import align_files
 from resolign.align.sentence_level import sentence_units
+from resolign.align.to_units import paragraph_units
 from resolign.errors import ModelUnavailable
 from tests.conftest import devset_documents
 
@@ -122,10 +123,10 @@ def test_align_dir_pairs_documents_by_symbol(tmp_path):
 def test_sentence_level_units_cover_each_paragraph_bead():
     result = align_files(EXAMPLE / "fr.txt", EXAMPLE / "en.txt", EXAMPLE / "ar.txt")
     units = sentence_units(result)
-    paragraph_units = result.units()
-    assert len(units) > len(paragraph_units)
+    paragraph_level = paragraph_units(result)
+    assert len(units) > len(paragraph_level)
     joined_fr = " ".join(u.texts["fr"] for u in units if "fr" in u.texts)
-    for unit in paragraph_units:  # nothing of the French is lost at sentence level
+    for unit in paragraph_level:  # nothing of the French is lost at sentence level
         assert unit.texts["fr"] in joined_fr
     assert all(len(u.texts) >= 2 for u in units)
 

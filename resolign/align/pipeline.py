@@ -21,7 +21,6 @@ from resolign.align.paragraphs import Paragraph, presegmented_paragraphs, rebuil
 from resolign.align.sections import resolution_cuts
 from resolign.align.trilingual import MultiBead, join_on_pivot
 from resolign.errors import InputError
-from resolign.units import Unit
 
 PIVOT = "fr"
 
@@ -172,28 +171,6 @@ class AlignmentResult:
 
     def beads_json(self) -> list[dict]:
         return [bead.as_json() for bead in self.beads]
-
-    def units(self) -> list[Unit]:
-        """One translation unit per bead that has at least two languages."""
-        units = []
-        for bead in self.beads:
-            texts = {
-                lang: " ".join(self.paragraphs[lang][i].text for i in ix)
-                for lang, ix in bead.indices.items()
-                if ix
-            }
-            if len(texts) < 2:
-                continue
-            units.append(
-                Unit(
-                    texts=texts,
-                    document=self.document,
-                    symbol=self.symbol,
-                    paragraph=paragraph_label(self.paragraphs[PIVOT], bead.indices[PIVOT]),
-                    score=bead.score,
-                )
-            )
-        return units
 
 
 def paragraph_label(paragraphs: list[Paragraph], indices: list[int]) -> str:

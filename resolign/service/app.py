@@ -620,6 +620,7 @@ def create_app(
                 raise InputError("send the French document and at least one of 'en' or 'ar'")
             paths = {lang: _named_copy(p, lang) for lang, p in files.items() if p is not None}
             from resolign.align.pipeline import align_files  # heavy: only for a valid request
+            from resolign.align.to_units import alignment_units
 
             spec = getattr(store, "encoder_spec", None) or encoder_spec
             kwargs: dict[str, Any] = {"presegmented": _form_flag(parts, "presegmented")}
@@ -627,13 +628,9 @@ def create_app(
                 kwargs["encoder_spec"] = spec
             result = await run_in_threadpool(align_files, paths["fr"], paths.get("en"),
                                              paths.get("ar"), **kwargs)
-            units = result.units()
-        document = _form_text(parts, "document") or _display_name(files["fr"].filename)
-        symbol = _form_text(parts, "symbol")
-        for unit in units:
-            unit.document = document
-            if symbol:
-                unit.symbol = symbol
+            document = _form_text(parts, "document") or _display_name(files["fr"].filename)
+            units = alignment_units([result], document=document,
+                                    symbol=_form_text(parts, "symbol") or None)
         report = await run_in_threadpool(store.add_units, units)
         return {"added": report.added, "duplicates": report.duplicates, "units": len(units),
                 "document": document}

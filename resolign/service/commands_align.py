@@ -158,14 +158,10 @@ def _atomic_write(target: Path, data: bytes) -> None:
 def _write_units(results: list[AlignmentResult], args: argparse.Namespace) -> None:
     if args.tmx is None and args.db is None:
         return
-    if args.sentences:
-        from resolign.align.sentence_level import sentence_units
+    from resolign.align.to_units import alignment_units
 
-        units = [u for r in results for u in sentence_units(r, encoder_spec=args.encoder)]
-    else:
-        units = [u for r in results for u in r.units()]
-    if args.min_score is not None:
-        units = [u for u in units if u.score is None or u.score >= args.min_score]
+    units = alignment_units(results, level="sentence" if args.sentences else "paragraph",
+                            encoder_spec=args.encoder, min_score=args.min_score)
     if args.tmx is not None:
         from resolign.tmx.writer import write_tmx
 

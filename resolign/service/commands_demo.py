@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
-    from resolign.align.sentence_level import sentence_units
+    from resolign.align.to_units import alignment_units
     from resolign.service.search import search
     from resolign.service.store import MemoryStore
     from resolign.tmx.writer import write_tmx
@@ -51,11 +51,11 @@ def run(args: argparse.Namespace) -> int:
     beads = args.out / "beads.jsonl"
     beads.write_text("".join(json.dumps(b, ensure_ascii=False) + "\n"
                              for b in result.beads_json()), encoding="utf-8")
-    units = result.units()
+    units = alignment_units([result])
     report = write_tmx(units, args.out / "example.tmx")
     # the memory also keeps each paragraph's aligned sentences, so a translator looking up one
     # sentence of a long paragraph gets a whole-segment match, as CAT tools expect
-    units += sentence_units(result, encoder_spec=args.encoder)
+    units = alignment_units([result], level="both", encoder_spec=args.encoder)
     db = args.out / "memory.db"
     with MemoryStore(db, encoder_spec=args.encoder) as store:
         added = store.add_units(units)
