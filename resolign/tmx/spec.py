@@ -28,11 +28,17 @@ PROP_DOCUMENT = "x-document"
 PROP_SYMBOL = "x-symbol"
 PROP_PARAGRAPH = "x-paragraph"
 PROP_SCORE = "x-score"
+PROP_RESOLUTION = "x-resolution"
+PROP_RESOLUTION_TITLE = "x-resolution-title"
+PROP_PROVENANCE = "x-provenance-"
+"""Prefix: one prop per provenance entry, e.g. `x-provenance-origin` = `align`."""
 
 CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut"})
 """Inline elements whose content is native code (RTF, HTML...), not translatable text."""
 TEXT_ELEMENTS = frozenset({"hi"})
 """Inline elements that wrap translatable text (highlighting): their text is kept."""
+INLINE_ELEMENTS = CODE_ELEMENTS | TEXT_ELEMENTS | {"sub"}
+"""Every TMX level-2 element that may appear inside a `<seg>`."""
 
 MAX_SEGMENT_CHARS = 2000
 """Trados Cloud refuses longer segments; we keep them but warn."""
