@@ -260,6 +260,8 @@ class Unit:
         if texts is None:
             return
         if self.variants:
+            if isinstance(texts, TextsView):
+                return  # dataclasses.replace() hands the old unit's view back: variants rule
             raise ValueError("give a Unit either texts or variants, not both")
         self.variants = [Variant(lang, text) for lang, text in texts.items()]
 
