@@ -13,6 +13,7 @@ three columns use: primary language -> text of the first variant with text in th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -29,6 +30,7 @@ _SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
 # --- language tags --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_tag(tag: str) -> str:
     """BCP 47 case conventions: `EN_us` -> `en-US`, `zh-hant-tw` -> `zh-Hant-TW`.
 

@@ -56,7 +56,7 @@ class Inventory:
     header_remarks: Counter = field(default_factory=Counter)
     tuids: Counter = field(default_factory=Counter)
     tu_attributes: Counter = field(default_factory=Counter)
-    """(name, value) of tu attributes other than tuid/creationdate (other tools' data)."""
+    """(name, value) of tu attributes other than tuid (counted apart)."""
     tuv_attributes: Counter = field(default_factory=Counter)
     tus: int = 0
 
@@ -80,7 +80,7 @@ def inventory(source: Path | bytes) -> Inventory:
         if tu.get("tuid") is not None:
             found.tuids[tu.get("tuid")] += 1
         for name, value in tu.attrib.items():
-            if name not in ("tuid", "creationdate"):
+            if name != "tuid":
                 found.tu_attributes[(name, value)] += 1
         for child in tu:
             name = _name(child)

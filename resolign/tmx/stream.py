@@ -28,16 +28,18 @@ def walk(source: Source) -> Iterator[tuple[Part, etree._Element]]:
     depth = 0
     in_body = False
     for event, element in iterparse(source):
-        name = localname(element.tag)
         if event == "start":
             depth += 1
             if depth == 1:
                 yield "root", element
-            elif depth == 2 and name == "body":
+            elif depth == 2 and localname(element.tag) == "body":
                 in_body = True
                 yield "body", element
             continue
         depth -= 1
+        if depth > 2:
+            continue  # inside a tu: only whole TUs are handed out
+        name = localname(element.tag)
         if depth == 1 and name == "header":
             yield "header", element
         elif depth == 1 and name == "body":
