@@ -46,7 +46,7 @@ class _Options:
 
     @property
     def source(self) -> str:
-        return self.pair[0] if self.pair else SOURCE_LANG
+        return normalise_tag(self.pair[0]) if self.pair else SOURCE_LANG
 
 
 class _Selection:
