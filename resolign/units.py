@@ -122,6 +122,9 @@ class Annotations:
                 changed = True
         return changed
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Annotations:
         data = data or {}
@@ -164,6 +167,9 @@ class Variant:
     def identity(self) -> tuple[str, str, str]:
         """What makes two variants the same segment: tag, text (whitespace aside) and codes."""
         return (self.lang, " ".join(self.text.split()), " ".join(self.markup.split()))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Variant:
@@ -349,8 +355,8 @@ class Unit:
         }
         data["provenance"] = dict(self.provenance)
         data["created"] = self.created.isoformat()
-        data["variants"] = [asdict(variant) for variant in self.variants]
-        data["annotations"] = asdict(self.annotations)
+        data["variants"] = [variant.to_json() for variant in self.variants]
+        data["annotations"] = self.annotations.to_json()
         return data
 
     @classmethod
