@@ -22,7 +22,7 @@ from dataclasses import InitVar, asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from resolign import LANGS
+from resolign.languages import LANGS
 
 _SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
 
