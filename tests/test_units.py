@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from resolign.service.store import MemoryStore, StoredUnit
-from resolign.tmx import read_tmx
+from resolign.service.store import StoredUnit
 from resolign.units import (
     Annotation,
     Annotations,
@@ -173,14 +172,3 @@ def test_absorb_duplicate_keeps_what_the_duplicate_carries() -> None:
     assert kept.variants[1].annotations.notes() == ["RLM"]
     assert kept.variants[2].annotations.notes() == []
     assert not absorb_duplicate(kept, duplicate)  # nothing new the second time
-
-
-def test_todays_store_takes_units_read_from_real_files(tmp_path) -> None:
-    """MemoryStore reads `unit.texts`: it keeps one text per language until it learns variants."""
-    units = read_tmx(WILD / "omegat_test-multiple-tuv.tmx") + read_tmx(WILD / "omegat_invalid.tmx")
-    with MemoryStore(tmp_path / "m.db", encoder_spec="none") as store:
-        report = store.add_units(units)
-        assert (report.added, report.skipped) == (3, 1)  # the code-only TU has no text
-        first = store.get_unit(store.ids()[0])
-    assert first is not None and first.texts["fr"] == units[0].texts["fr"]
-    assert first.texts["es"] == "¡Hola Mundo!"

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from resolign.languages import LANGS
 from resolign.service.highlight import word_spans
+from resolign.service.memory import ImportReport
 from resolign.service.search import ConcordanceHit, Match
 from resolign.units import Unit
 
@@ -67,13 +68,31 @@ class Hits(BaseModel):
     hits: list[HitShape]
 
 
-class ImportShape(BaseModel):
-    """What a TMX import did: units added, already there, without text; all TUs read."""
+class Refusal(BaseModel):
+    """A part of the file that did not become (part of) a unit: where and why."""
 
+    line: int
+    reason: str
+
+
+class ImportShape(BaseModel):
+    """What a TMX import did, all or nothing: what was read and what the memory kept."""
+
+    file: str
+    tus: int
+    """TUs read."""
     added: int
     duplicates: int
+    """Units the memory already held (same texts and inline codes in every language)."""
+    merged: int
+    """Duplicates whose props and notes were added to the unit already there."""
     skipped: int
     units: int
+    """added + duplicates + skipped."""
+    one_sided: int
+    refused: int
+    refusals: list[Refusal]
+    summary: str
 
 
 class AlignShape(BaseModel):
@@ -91,6 +110,17 @@ class Health(BaseModel):
     units: int
     index: dict[str, Any]
     writes: str
+
+
+def import_shape(report: ImportReport) -> ImportShape:
+    read, added = report.read, report.added
+    return ImportShape(
+        file=report.name, tus=read.tus, added=added.added, duplicates=added.duplicates,
+        merged=added.merged, skipped=added.skipped,
+        units=added.added + added.duplicates + added.skipped, one_sided=read.one_sided,
+        refused=read.refused,
+        refusals=[Refusal(line=r.line, reason=r.reason) for r in read.details],
+        summary=report.summary())
 
 
 def all_languages(texts: dict[str, str]) -> dict[str, str]:
