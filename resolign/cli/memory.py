@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.terminal import progress
 from resolign.errors import InputError
 from resolign.languages import LANGS, check_lang, check_pair, parse_pair
 from resolign.service.memory import NO_ENCODER, Memory
@@ -143,8 +144,9 @@ def run_concordance(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise InputError(f"no such TMX file: {args.file}")
-    with Memory.open(args.db, encoder=args.encoder) as memory:
-        report = memory.import_tmx(args.file)
+    with Memory.open(args.db, encoder=args.encoder) as memory, \
+            progress("importing", "TU") as update:
+        report = memory.import_tmx(args.file, progress=update)
         total = memory.count()
         note = memory.semantic_unavailable
     added = report.added

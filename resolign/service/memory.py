@@ -114,7 +114,8 @@ class Memory:
                 index.sync()
         return result
 
-    def import_tmx(self, source: Any, *, name: str | None = None) -> ImportReport:
+    def import_tmx(self, source: Any, *, name: str | None = None,
+                   progress: Callable[[int], None] | None = None) -> ImportReport:
         """Add every unit of a TMX file (path or bytes), all or nothing, and keep the file's
         header; a file without a single translation unit is refused (CLI and HTTP alike)."""
         from resolign.tmx.reader import ReadReport, iter_tmx_units
@@ -127,8 +128,10 @@ class Memory:
             return read.header.to_json(), asdict(read)
 
         label = name or (Path(source).name if isinstance(source, str | Path) else "upload")
-        added = self.add_units(iter_tmx_units(source, read),
-                               source=ImportRecord(name=label, describe=describe))
+        units = iter_tmx_units(source, read)
+        if progress is not None:
+            units = _counted(units, progress)
+        added = self.add_units(units, source=ImportRecord(name=label, describe=describe))
         return ImportReport(name=label, read=read, added=added)
 
     # --- reviewing: every change is kept in the history and can be undone ---------------------
@@ -266,3 +269,9 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _counted(units: Iterable[Unit], progress: Callable[[int], None]) -> Iterator[Unit]:
+    for unit in units:
+        progress(1)
+        yield unit
