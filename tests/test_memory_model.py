@@ -175,3 +175,27 @@ def test_review_changes_keep_history_and_can_be_undone(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="who"):
             memory.delete_unit(f, who=" ")
         assert memory.get_unit(f) is not None
+
+
+def test_the_unit_page_and_api_show_what_other_tools_wrote(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from resolign.service.http.app import create_app
+
+    db = tmp_path / "m.db"
+    with Memory.open(db, encoder=NO_ENCODER) as memory:
+        memory.import_tmx(WILD / "omegat_ImportTest1L.tmx")
+        unit = next(memory.iter_units())
+    with TestClient(create_app(db, encoder=NO_ENCODER)) as client:
+        data = client.get(f"/api/units/{unit.id}").json()
+        page = client.get(f"/units/{unit.id}").text
+    assert [v["lang"] for v in data["variants"]] == [v.lang for v in unit.variants]
+    remarks = [r["text"] for r in data["remarks"]] + [
+        r["text"] for v in data["variants"] for r in v["remarks"]]
+    assert remarks and sorted(remarks) == sorted(
+        [e.text for e in unit.annotations.entries]
+        + [e.text for v in unit.variants for e in v.annotations.entries])
+    for variant in unit.variants:
+        assert f'<span class="tag">{variant.lang}</span>' in page
+    for text in remarks:
+        assert text.split("\n")[0] in page

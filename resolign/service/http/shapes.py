@@ -15,7 +15,7 @@ from resolign.languages import LANGS
 from resolign.service.highlight import word_spans
 from resolign.service.memory import ImportReport
 from resolign.service.search import ConcordanceHit, Match
-from resolign.units import Unit
+from resolign.units import Annotations, Unit
 
 
 class Origin(BaseModel):
@@ -50,14 +50,40 @@ class HitShape(BaseModel):
     origin: Origin
 
 
+class Remark(BaseModel):
+    """A prop or note another tool wrote (kind "prop" or "note"), with its attributes."""
+
+    kind: str
+    text: str
+    attributes: dict[str, str]
+
+
+class VariantShape(BaseModel):
+    """One language version: full tag, text, the segment with inline codes (TMX XML, "" when
+    it has none), and other tools' attributes, props and notes at that level."""
+
+    lang: str
+    text: str
+    markup: str
+    attributes: dict[str, str]
+    remarks: list[Remark]
+
+
 class UnitShape(BaseModel):
-    """One stored unit in all its languages."""
+    """One stored unit in all its languages, with everything it carries."""
 
     id: int
     unit: dict[str, str]
     origin: Origin
     score: float | None
     created: str | None
+    resolution: str = ""
+    resolution_title: str = ""
+    provenance: dict[str, str] = {}
+    variants: list[VariantShape] = []
+    attributes: dict[str, str] = {}
+    """Other tools' tu-level attributes (tuid, changedate, usagecount...)."""
+    remarks: list[Remark] = []
 
 
 class Matches(BaseModel):
@@ -124,8 +150,9 @@ def import_shape(report: ImportReport) -> ImportShape:
 
 
 def all_languages(texts: dict[str, str]) -> dict[str, str]:
-    """The unit's fr, en and ar texts, '' where one is missing."""
-    return {lang: str(texts.get(lang) or "") for lang in LANGS}
+    """The unit's fr, en and ar texts ('' where one is missing), then any other language's."""
+    return {**{lang: str(texts.get(lang) or "") for lang in LANGS},
+            **{lang: text for lang, text in texts.items() if lang not in LANGS}}
 
 
 def origin_of(unit: Unit) -> Origin:
@@ -147,10 +174,22 @@ def hit_shape(hit: ConcordanceHit) -> HitShape:
                     unit=all_languages(hit.unit), origin=Origin(**hit.origin))
 
 
+def _remarks(annotations: Annotations) -> list[Remark]:
+    return [Remark(kind=e.kind, text=e.text, attributes=dict(e.attributes))
+            for e in annotations.entries]
+
+
 def unit_shape(unit: Unit, unit_id: int) -> UnitShape:
-    return UnitShape(id=unit_id, unit=all_languages(unit.texts), origin=origin_of(unit),
-                     score=None if unit.score is None else float(unit.score),
-                     created=unit.created.isoformat() if unit.created else None)
+    return UnitShape(
+        id=unit_id, unit=all_languages(unit.texts), origin=origin_of(unit),
+        score=None if unit.score is None else float(unit.score),
+        created=unit.created.isoformat() if unit.created else None,
+        resolution=unit.resolution, resolution_title=unit.resolution_title,
+        provenance=dict(unit.provenance),
+        variants=[VariantShape(lang=v.lang, text=v.text, markup=v.markup,
+                               attributes=dict(v.annotations.attributes),
+                               remarks=_remarks(v.annotations)) for v in unit.variants],
+        attributes=dict(unit.annotations.attributes), remarks=_remarks(unit.annotations))
 
 
 class ErrorReason(BaseModel):
