@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from resolign.service.store import MemoryStore, StoredUnit
+from resolign.service.memory import NO_ENCODER, Memory
+from resolign.service.store import StoredUnit
 from resolign.tmx import read_tmx
 from resolign.units import (
     Annotation,
@@ -176,9 +177,9 @@ def test_absorb_duplicate_keeps_what_the_duplicate_carries() -> None:
 
 
 def test_todays_store_takes_units_read_from_real_files(tmp_path) -> None:
-    """MemoryStore reads `unit.texts`: it keeps one text per language until it learns variants."""
+    """The store reads `unit.texts`: it keeps one text per language until it learns variants."""
     units = read_tmx(WILD / "omegat_test-multiple-tuv.tmx") + read_tmx(WILD / "omegat_invalid.tmx")
-    with MemoryStore(tmp_path / "m.db", encoder_spec="none") as store:
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
         report = store.add_units(units)
         assert (report.added, report.skipped) == (3, 1)  # the code-only TU has no text
         first = store.get_unit(store.ids()[0])
