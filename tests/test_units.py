@@ -19,9 +19,6 @@ from resolign.units import (
     primary_language,
     tag_matches,
 )
-from tests.conftest import SHARED
-
-WILD = SHARED / "data" / "tmx-wild"
 
 
 @pytest.mark.parametrize(
