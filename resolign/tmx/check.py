@@ -118,8 +118,10 @@ class _Checker:
         self.result.tu_count += 1
         self.dates(tu)
         tuvs = [child for child in tu if localname(child.tag) == "tuv"]
-        if len(tuvs) < 2:
-            self.problem(tu, f"<tu> has {len(tuvs)} <tuv>; a translation unit needs at least 2")
+        if not tuvs:
+            self.problem(tu, "<tu> has no <tuv>; a translation unit needs at least one")
+        elif len(tuvs) == 1:  # valid (the DTD asks for one or more), but no translation in it
+            self.warn(tu, "<tu> has a single <tuv>: a CAT tool finds no translation in it")
         languages: list[str] = []
         for tuv in tuvs:
             self.dates(tuv)
