@@ -15,6 +15,7 @@ from lxml import etree
 from translate.storage.tmx import tmxunit
 
 from resolign.errors import TmxError
+from resolign.languages import tag_matches
 from resolign.tmx.cleaning import strip_illegal
 from resolign.tmx.inline import markup_seg
 from resolign.tmx.langs import is_language_tag, same_language
@@ -30,7 +31,7 @@ from resolign.tmx.spec import (
     PROP_SYMBOL,
     format_date,
 )
-from resolign.units import Annotations, Unit, Variant, tag_matches
+from resolign.units import Annotations, Unit, Variant
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _FRAGMENT_PARSER = etree.XMLParser(
