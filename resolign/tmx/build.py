@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from lxml import etree
 from translate.storage.tmx import tmxunit
@@ -227,6 +228,18 @@ def _indent(parent: etree._Element, children: list[etree._Element], level: int) 
         children[-1].tail = outer
 
 
+def _set_review(tu: etree._Element, provenance: dict[str, str]) -> None:
+    """A unit a translator corrected in the memory says when and by whom, in the attributes
+    CAT tools read (changedate, changeid); newer than any date another tool wrote."""
+    try:
+        changed = datetime.fromisoformat(provenance.get("changed", ""))
+    except ValueError:
+        return
+    tu.set("changedate", format_date(changed))
+    if provenance.get("changed_by"):
+        tu.set("changeid", strip_illegal(provenance["changed_by"])[0])
+
+
 def tu_element(
     prepared: Prepared,
     unit: Unit,
@@ -249,6 +262,7 @@ def tu_element(
     if srclang is not None:
         tu.set("srclang", srclang)
     _set_attributes(tu, attributes, _WRITTEN_BY_RESOLIGN, label, warnings)
+    _set_review(tu, unit.provenance)
     children: list[etree._Element] = []
     for name, value in prepared.props:
         prop = etree.SubElement(tu, "prop", type=name)
