@@ -413,20 +413,25 @@ def _header_mask_wrapped(lines: list[_Line]) -> list[bool]:
 
 def _join_lines(pieces: list[str], vocabulary: set[str]) -> str:
     """Join wrapped lines with a space; a word cut by a line-end hyphen is mended only when
-    the document itself spells it unhyphenated (dévelop-|pement), never on a guess."""
-    text = ""
+    the document itself spells it unhyphenated (dévelop-|pement), never on a guess.
+    Decisions look only at the end of the text so far (`tail`): linear in the line count."""
+    parts: list[str] = []
+    tail = ""
     for piece in pieces:
-        if not text:
-            text = piece
-        elif text.endswith("\u00ad"):
-            text = text[:-1] + piece
-        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and piece[:1].isalpha():
-            text = text + piece if _keep_hyphen(text, piece, vocabulary) else text[:-1] + piece
-        elif re.search(r"\d$", text) and _SUPERSCRIPT_SUFFIX.match(piece):
-            text += piece
-        else:
-            text += " " + piece
-    return text
+        glue = " "
+        if not parts:
+            glue = ""
+        elif tail.endswith("\u00ad"):
+            parts[-1], tail, glue = parts[-1][:-1], tail[:-1], ""
+        elif tail.endswith("-") and len(tail) > 1 and tail[-2].isalpha() and piece[:1].isalpha():
+            if not _keep_hyphen(tail, piece, vocabulary):
+                parts[-1], tail = parts[-1][:-1], tail[:-1]
+            glue = ""
+        elif tail[-1:].isdigit() and _SUPERSCRIPT_SUFFIX.match(piece):
+            glue = ""
+        parts.append(glue + piece)
+        tail = (tail + glue + piece)[-_TAIL:]
+    return "".join(parts)
 
 
 def _keep_hyphen(left: str, right: str, vocabulary: set[str]) -> bool:
@@ -504,26 +509,34 @@ def _break_flowed(prev: _Line, line: _Line, so_far: str) -> bool:
     return not _continues(so_far, text)
 
 
+_TAIL = 300
+"""Characters of a unit being built that break decisions look at (its end; `_open_bold` only
+needs more while the unit is shorter than this). Keeps rebuilding linear in the line count."""
+
+
 def _group(lines: list[_Line], wrapped: bool, mode: str) -> list[list[_Line]]:
     width = _width(lines)
     groups: list[list[_Line]] = []
     last: int | None = None
+    so_far = ""  # the end (_TAIL characters) of the current group's joined text
     for line in lines:
+        split = True
         if groups:
-            so_far = " ".join(piece.text for piece in groups[-1])
             prev = groups[-1][-1]
             split = (
                 _break_wrapped(prev, line, so_far, mode, width, last)
                 if wrapped
                 else _break_flowed(prev, line, so_far)
             )
-        if not groups or split:
+        if split:
             groups.append([line])
+            so_far = line.text[-_TAIL:]
             number = _numbered(line.text, last)
             if number and number.isdigit():
                 last = int(number)
         else:
             groups[-1].append(line)
+            so_far = (so_far + " " + line.text)[-_TAIL:]
     return groups
 
 
