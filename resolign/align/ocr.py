@@ -32,8 +32,16 @@ from functools import lru_cache
 from itertools import combinations
 
 from resolign.align.lexicon import zipf
+from resolign.align.paragraphs import Paragraph
 
-__all__ = ["CONFUSIONS", "Repair", "is_ocr_damaged", "repair_document", "repair_text"]
+__all__ = [
+    "CONFUSIONS",
+    "Repair",
+    "is_ocr_damaged",
+    "repair_document",
+    "repair_paragraphs",
+    "repair_text",
+]
 
 CONFUSIONS: dict[str, tuple[tuple[str, str], ...]] = {
     # (as misread, as printed); classic confusions of OCR engines on French type
@@ -287,3 +295,12 @@ def repair_document(texts: list[str], lang: str) -> list[tuple[str, list[Repair]
         return [(text, []) for text in texts]
     grave = lang == "fr" and _lost_grave(" ".join(texts))
     return [repair_text(text, lang, grave=grave) for text in texts]
+
+
+def repair_paragraphs(paragraphs: list[Paragraph], lang: str) -> list[Paragraph]:
+    """Repair each paragraph's `match_text` in place (when the document looks OCR'd), keep
+    what was changed in `repairs`; `text` stays as extracted. Returns the same list."""
+    fixed = repair_document([p.match_text for p in paragraphs], lang)
+    for paragraph, (text, repairs) in zip(paragraphs, fixed, strict=True):
+        paragraph.match_text, paragraph.repairs = text, repairs
+    return paragraphs

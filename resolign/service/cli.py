@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_align,
         commands_demo,
         commands_memory,
+        commands_paragraphs,
         commands_serve,
         commands_tmx,
     )
@@ -36,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "Start with `resolign demo`, or `resolign align FR EN [AR]`.")
     parser.add_argument("--version", action="version", version=f"resolign {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
-    for module in (commands_align, commands_tmx, commands_memory, commands_serve, commands_demo):
+    for module in (commands_align, commands_paragraphs, commands_tmx, commands_memory,
+                   commands_serve, commands_demo):
         module.register(sub)
     return parser
 
