@@ -43,29 +43,35 @@ __all__ = [
     "repair_text",
 ]
 
-CONFUSIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    # (as misread, as printed); classic confusions of OCR engines on French type
+CONFUSIONS: dict[str, tuple[tuple[str, str, float], ...]] = {
+    # (as misread, as printed, cost in Zipf units: how much likelier the misreading must make
+    # a word to be preferred). Accent swaps are the commonest misreadings, lost accents and
+    # odd glyphs less so ("repére" is "repère" rather than "repéré").
     "fr": (
-        ("é", "è"), ("é", "ê"), ("e", "é"), ("e", "è"), ("e", "ê"),
-        ("c", "e"), ("c", "é"), ("c", "è"), ("¢", "é"), ("¢", "è"), ("¢é", "é"), ("¢&", "é"),
-        ("ée", "è"), ("ét", "è"), ("d", "ô"), ("o", "ô"), ("ce", "œ"), ("g", "ç"), ("c", "ç"),
-        ("ui", "û"), ("u", "û"), ("i", "î"), ("a", "â"), ("da", "à"), ("u", "ù"),
-        ("1", "l"), ("I", "l"), ("|", "l"),
+        ("é", "è", 0.5), ("é", "ê", 0.5),
+        ("c", "e", 1.0), ("c", "é", 1.0), ("c", "è", 1.0), ("¢", "é", 1.0), ("¢", "è", 1.0),
+        ("d", "ô", 1.0), ("ce", "œ", 1.0), ("g", "ç", 1.0), ("ui", "û", 1.0), ("da", "à", 1.0),
+        ("1", "l", 1.0), ("I", "l", 1.0), ("|", "l", 1.0),
+        ("e", "é", 1.5), ("e", "è", 1.5), ("e", "ê", 1.5), ("o", "ô", 1.5), ("c", "ç", 1.5),
+        ("u", "û", 1.5), ("i", "î", 1.5), ("a", "â", 1.5), ("u", "ù", 1.5),
+        ("¢é", "é", 2.0), ("¢&", "é", 2.0), ("ée", "è", 2.0), ("ét", "è", 2.0),
     ),
-    "en": (("rn", "m"), ("cl", "d"), ("vv", "w"), ("1", "l"), ("I", "l"), ("|", "l"),
-           ("0", "o"), ("c", "e"), ("li", "h")),
+    "en": (
+        ("rn", "m", 1.0), ("cl", "d", 1.0), ("vv", "w", 1.0), ("1", "l", 1.0), ("I", "l", 1.0),
+        ("|", "l", 1.0), ("0", "o", 1.0), ("c", "e", 1.0), ("li", "h", 1.5),
+    ),
     "ar": (),
 }
 MARGIN = 1.3
 """The repaired form must be this many Zipf units (a factor of 20) more frequent."""
 MIN_ZIPF = 1.5
 """The repaired form must be at least this frequent (about one in 30 million words)."""
-KNOWN = 4.6
-"""A token this frequent is a word whatever its neighbours ("etats" 4.8; "apres" 4.3 is not)."""
+KNOWN = 5.0
+"""A token this frequent is a word whatever its neighbours ("etat" 5.1; "meme" 4.8 is not)."""
 MAX_EDITS = 3
 """Confusions undone in an unknown token; 2 in a rare listed one, 1 in a common one."""
 DAMAGE_RATE = 0.002
-"""A document is OCR-damaged when at least this share of its words (and 3 words) show a
+"""A document is OCR-damaged when at least this share of its words (and 2 words) show a
 repairable misreading. Clean seeds and UN devset documents: at most 0.0xx%; seed 003: 8%."""
 
 _L_LOOKALIKE = r"(?:[I1\[|\]!]{1,2})"
@@ -76,11 +82,15 @@ _DAMAGED_ELISION = re.compile(
     r"(?<![\w’'\[\]|!])(" + _L_LOOKALIKE + r")([’'])[ ]?(?=((?:[^\W\d_]|[¢&|])+))"
 )
 # "de ’homme": the l was lost
-_LOST_L = re.compile(r"(?<=\s)([’'])(?=([^\W\d_]+))")
+_LOST_L = re.compile(r"(?:(?<=\s)|^)([’'])(?=([^\W\d_]+))")
+_L_LOOKALIKE_START = re.compile(r"^(?:" + _L_LOOKALIKE + r")?(?=[’'][^\W\d_])")
 _WORD = re.compile(r"(?:[^\W\d_]|[¢&|])+")
 _WORD_WITH_DIGITS = re.compile(r"[\w¢&|]+")
+_ORDINAL = re.compile(r"(\d{1,4})((?:[^\W\d_]|[¢&|]){1,4})")
 _A = re.compile(r"(?<![\w’'\-])([a&])(?=\s+(\S+))")
-_NEXT_PARTICIPLE = re.compile(r"(?:é|ée|és|ées|i|is|ie|ies|it|u|us|ue|ues|ert|erts|int|ment)$")
+# "a été", "a pris", "a fait", "a reçu", "a ouvert", "a atteint", "a également"; not the
+# nouns and pronouns "à tous", "à vie", "à chaque", "à nouveau", "à peu" (but "à proximité")
+_NEXT_PARTICIPLE = re.compile(r"(?:é|ée|és|ées|i|is|it|(?<![ae])u|û|^eu|ert|erts|int|ment)$")
 _NEXT_INFINITIVE = re.compile(r"(?:er|ir|re|oir)$")
 
 
@@ -96,13 +106,24 @@ class Repair:
         return {"original": self.original, "repaired": self.repaired, "kind": self.kind}
 
 
-def _starts_elidable(word: str, lang: str) -> bool:
-    return word[:1].lower() in _VOWEL_OR_H and zipf(word, lang) >= MIN_ZIPF
+def _starts_elidable(word: str, lang: str, names: bool = False) -> bool:
+    """A listed word (or, with `names`, any capitalised one: "I’Oummah", "1’AGNU") that
+    starts with a vowel or h, as an elided "l’" requires."""
+    if word[:1].lower() not in _VOWEL_OR_H:
+        return False
+    return (names and word[:1].isupper()) or zipf(word, lang) >= MIN_ZIPF
 
 
-def _sentence_start(text: str, position: int) -> bool:
-    before = text[:position].rstrip()
-    return not before or before[-1] in ".!?:»\"”"
+def _capital_l(text: str, start: int, word: str) -> bool:
+    """"L’" rather than "l’": at a sentence start, or inside an all-capital title."""
+    before = text[:start].rstrip()
+    if not before or before[-1] in "!?:»\"”":
+        return True
+    last = before.split()[-1]
+    if before[-1] == "." and len(re.sub(r"[^\w]", "", last.split(".")[-2] if "." in last[:-1]
+                                        else last)) >= 3:
+        return True  # "... conflits. L’Organisation", not "S.E. l’Ambassadeur"
+    return word.isupper() and len(word) > 1 and last.isupper()
 
 
 def _elisions(text: str, lang: str) -> list[tuple[int, int, str, str]]:
@@ -112,26 +133,28 @@ def _elisions(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     found = []
     for match in _DAMAGED_ELISION.finditer(text):
         word = match.group(3)
-        if _starts_elidable(repair_word(word, lang) or word, lang):
-            letter = "L" if _sentence_start(text, match.start()) else "l"
+        if _starts_elidable(repair_word(word, lang) or word, lang, names=True):
+            letter = "L" if _capital_l(text, match.start(), word) else "l"
             found.append((match.start(), match.end(), letter + match.group(2), "elision"))
     for match in _LOST_L.finditer(text):
         after = match.end() + len(match.group(2))
         quoted = text[after : after + 1] in _APOSTROPHE  # 'word' is a quotation
         if not quoted and _starts_elidable(match.group(2), lang):
-            found.append((match.start(), match.end(), "l" + match.group(1), "lost-l"))
+            letter = "L" if _capital_l(text, match.start(), match.group(2)) else "l"
+            found.append((match.start(), match.end(), letter + match.group(1), "lost-l"))
     return found
 
 
 def _variants(
-    word: str, confusions: Iterable[tuple[str, str]], max_edits: int
-) -> Iterable[tuple[str, int]]:
-    """Every spelling reached by undoing 1..max_edits non-overlapping confusions."""
+    word: str, confusions: Iterable[tuple[str, str, float]], max_edits: int
+) -> Iterable[tuple[str, float]]:
+    """(spelling, cost) for every way of undoing 1..max_edits non-overlapping confusions that
+    leaves some of the token unchanged (a whole token is never swapped: "da" stays)."""
     sites = []
-    for damaged, printed in confusions:
+    for damaged, printed, cost in confusions:
         start = word.find(damaged, 1 if word[:1].isupper() else 0)
         while start >= 0:
-            sites.append((start, start + len(damaged), printed))
+            sites.append((start, start + len(damaged), printed, cost))
             start = word.find(damaged, start + 1)
     if len(sites) > 24:  # a long unknown word with many e's: too many guesses to trust
         return
@@ -139,18 +162,21 @@ def _variants(
         for chosen in combinations(sorted(sites), n):
             if any(a[1] > b[0] for a, b in zip(chosen, chosen[1:], strict=False)):
                 continue
+            if sum(end - start for start, end, *_ in chosen) >= len(word):
+                continue
             out, last = [], 0
-            for start, end, printed in chosen:
+            for start, end, printed, _cost in chosen:
                 out.append(word[last:start])
                 out.append(printed)
                 last = end
             out.append(word[last:])
-            yield "".join(out), n
+            yield "".join(out), sum(cost for *_, cost in chosen)
 
 
 @lru_cache(maxsize=65536)
 def repair_word(word: str, lang: str) -> str | None:
-    """The word the token was misread from, or None when it is a word or no repair is sure."""
+    """The word the token was misread from, or None when it is a word or no repair is sure.
+    Among listed spellings frequent enough, the likeliest: highest Zipf minus confusion cost."""
     if len(word) < 2 or (word.isupper() and len(word) > 1) or any(c.isdigit() for c in word):
         return None
     confusions = CONFUSIONS.get(lang, ())
@@ -161,25 +187,26 @@ def repair_word(word: str, lang: str) -> str | None:
         return None
     # a listed word is more likely right than thrice misread (and guessing is costly)
     max_edits = MAX_EDITS if own == 0 else 2 if own < 3 else 1
-    best: tuple[int, float, str] | None = None
-    for candidate, edits in _variants(word, confusions, max_edits):
-        if best is not None and edits > best[0]:
-            break
+    best: tuple[float, str] | None = None
+    for candidate, cost in _variants(word, confusions, max_edits):
         score = zipf(candidate, lang)
-        if score >= max(MIN_ZIPF, own + MARGIN) and (best is None or score > best[1]):
-            best = (edits, score, candidate)
-    return best[2] if best else None
+        if score >= max(MIN_ZIPF, own + MARGIN) and (best is None or score - cost > best[0]):
+            best = (score - cost, candidate)
+    return best[1] if best else None
 
 
 def _word_repairs(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     found = []
     for match in _WORD_WITH_DIGITS.finditer(text):
-        token = match.group(0)
+        token, start = match.group(0), match.start()
+        ordinal = _ORDINAL.fullmatch(token)  # "48éme": the suffix is a word of its own
+        if ordinal:
+            token, start = ordinal.group(2), start + len(ordinal.group(1))
         if not _WORD.fullmatch(token) or not any(c.isalpha() for c in token):
             continue
         repaired = repair_word(token, lang)
         if repaired is not None:
-            found.append((match.start(), match.end(), repaired, "letters"))
+            found.append((start, match.end(), repaired, "letters"))
     return found
 
 
@@ -190,13 +217,13 @@ def _a_grave(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     found = []
     for match in _A.finditer(text):
         nxt = match.group(2).strip("«»\"“”()[],;:.")
-        if nxt[:1] in _APOSTROPHE and len(nxt) > 1:
-            nxt = "l" + nxt  # "a ’issue": the l of "l’issue" was lost too
+        nxt = _L_LOOKALIKE_START.sub("l", nxt)  # "a I’issue", "a ’issue": "l’" damaged too
         if not nxt or not (nxt[0].isalpha() or nxt[0].isdigit()):
             continue
-        if match.group(1) == "&":
-            before = text[: match.start()].rstrip()
-            if before[-1:].islower() and nxt[0].islower():
+        if match.group(1) == "&":  # "solutions & des", "prisons & Tripoli"; not "IOJ & K"
+            before = text[: match.start()].split()
+            common = bool(before) and (before[-1][:1].islower() or before[-1][-1] in ",;")
+            if common and _takes_preposition(nxt):
                 found.append((match.start(), match.end(), "à", "à"))
             continue
         if _takes_preposition(nxt):
@@ -217,7 +244,8 @@ def _takes_preposition(nxt: str) -> bool:
 
 def _lost_grave(text: str) -> bool:
     words = re.findall(r"(?<![\w’'])[aà](?![\w’'])", text)
-    return sum(w == "a" for w in words) > sum(w == "à" for w in words)
+    lost = sum(w == "a" for w in words)
+    return lost > 0 and lost >= sum(w == "à" for w in words)
 
 
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -270,14 +298,16 @@ def _damage_signals(texts: list[str], lang: str) -> tuple[int, int]:
     words = signals = 0
     for text in texts:
         words += len(_WORD_WITH_DIGITS.findall(text))
-        signals += len(_elisions(text, lang)) + len(_word_repairs(text, lang))
+        # "I’"/"1’" before a word is never French: it counts twice (one is enough)
+        signals += sum(2 if kind == "elision" else 1 for *_, kind in _elisions(text, lang))
+        signals += len(_word_repairs(text, lang))
     return words, signals
 
 
 def is_ocr_damaged(texts: list[str], lang: str) -> bool:
     """Does the document show OCR misreadings often enough to be repaired?"""
     words, signals = _damage_signals(texts, lang)
-    return signals >= 3 and signals >= DAMAGE_RATE * words
+    return signals >= 2 and signals >= DAMAGE_RATE * words
 
 
 def repair_text(text: str, lang: str, *, grave: bool = False) -> tuple[str, list[Repair]]:
