@@ -87,7 +87,7 @@ def header_symbol(text: str) -> str | None:
     return symbol if before <= 2 or after == 0 else None
 
 
-_TERMINAL_SENTENCE = re.compile(r"[,;]\s*$|[a-zà-ÿ]{2}[.!?]\s*$")
+_TERMINAL_SENTENCE = re.compile(r"[.,;!?]\s*$")  # "Voir S/PV.7813." cites
 
 
 def document_symbol(paragraphs: list[Paragraph], head: int = 8) -> str:
