@@ -54,21 +54,22 @@ def _pick(rng: random.Random, choices: dict[str, float]) -> str:
     return rng.choices(list(choices), weights=list(choices.values()))[0]
 
 
-def damage_word(word: str, rng: random.Random) -> tuple[str, list[str]]:
-    """The word as an OCR engine might misread it, and the kinds of damage done."""
+def damage_word(word: str, rng: random.Random, scale: float = 1.0) -> tuple[str, list[str]]:
+    """The word as an OCR engine might misread it, and the kinds of damage done. `scale`
+    multiplies every damage rate (1.0: seed 003's)."""
     kinds = []
     elision = re.match(r"^([lL])([’'])(?=[^\W\d_])", word)
-    if elision and rng.random() < ELISION_DAMAGE[0]:
+    if elision and rng.random() < ELISION_DAMAGE[0] * scale:
         word = _pick(rng, ELISION_DAMAGE[1]) + word[1:]
         kinds.append("l’")
-    if word == "à" and rng.random() < GRAVE_DAMAGE[0]:
+    if word == "à" and rng.random() < GRAVE_DAMAGE[0] * scale:
         return _pick(rng, GRAVE_DAMAGE[1]), ["à"]
     out = []
     for i, char in enumerate(word):
         rate, choices = LETTER_DAMAGE.get(char, (0.0, {}))
         if char == "à" and i > 0:
             rate, choices = IN_WORD_GRAVE
-        if rate and i > 0 and rng.random() < rate:  # first letters of words stay (capitals)
+        if rate and i > 0 and rng.random() < rate * scale:  # first letters of words stay (capitals)
             out.append(_pick(rng, choices))
             kinds.append(char)
         else:
@@ -76,11 +77,13 @@ def damage_word(word: str, rng: random.Random) -> tuple[str, list[str]]:
     return "".join(out), kinds
 
 
-def damage_text(text: str, rng: random.Random) -> tuple[str, list[list[str]]]:
+def damage_text(
+    text: str, rng: random.Random, scale: float = 1.0
+) -> tuple[str, list[list[str]]]:
     """Damage every whitespace-separated word; the text keeps its words and spaces."""
     words, kinds = [], []
     for word in text.split(" "):
-        damaged, done = damage_word(word, rng)
+        damaged, done = damage_word(word, rng, scale)
         words.append(damaged)
         kinds.append(done)
     return " ".join(words), kinds
@@ -106,7 +109,7 @@ def seed_documents(seeds: Path) -> list[list[str]]:
     return docs
 
 
-def evaluate(docs: list[list[str]], seed: int) -> dict:
+def evaluate(docs: list[list[str]], seed: int, scale: float = 1.0) -> dict:
     rng = random.Random(seed)
     totals: Counter = Counter()
     per_kind: dict[str, Counter] = defaultdict(Counter)
@@ -114,7 +117,7 @@ def evaluate(docs: list[list[str]], seed: int) -> dict:
     changed: Counter = Counter()
     seconds = 0.0
     for doc in docs:
-        damaged, kinds = zip(*(damage_text(line, rng) for line in doc), strict=True)
+        damaged, kinds = zip(*(damage_text(line, rng, scale) for line in doc), strict=True)
         start = time.perf_counter()
         repaired = [text for text, _ in repair_document(list(damaged), "fr")]
         seconds += time.perf_counter() - start
@@ -148,16 +151,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--source", choices=["devset", "seeds"], default="devset")
     parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="multiply every damage rate (1.0: seed 003's rates)")
     parser.add_argument("--quick", action="store_true", help="20 documents (smoke run)")
     parser.add_argument("--show", type=int, default=15, help="examples of misses and changes")
     args = parser.parse_args()
     docs = devset_documents(args.devset) if args.source == "devset" else seed_documents(SEEDS)
     if args.quick:
         docs = docs[:20]
-    result = evaluate(docs, args.seed)
+    result = evaluate(docs, args.seed, args.scale)
     t = result["totals"]
     words = t["damaged"] + t["clean"]
-    print(f"## OCR repair, {args.source} French, damage seed {args.seed}\n")
+    print(f"## OCR repair, {args.source} French, damage seed {args.seed}, "
+          f"damage rates x{args.scale:g}\n")
     print("| documents | words | damaged words | repaired | damaged words repaired "
           "| clean words | clean words changed | share changed | repair time |")
     print("|---|---|---|---|---|---|---|---|---|")
