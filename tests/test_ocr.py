@@ -125,3 +125,18 @@ def test_rebuild_alone_does_not_repair(seeds_dir):
     paragraphs = rebuild_paragraphs(seed_path(seeds_dir, "003").read_text(encoding="utf-8"))
     assert all(not p.repairs for p in paragraphs)
     assert "I’Organisation" in paragraphs[0].match_text
+
+
+def test_bench_script_prints_both_rates():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "ocr_repair.py"), "--quick"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    header, _rule, row = [line for line in run.stdout.splitlines() if line.startswith("|")][:3]
+    cells = dict(zip([c.strip() for c in header.strip("|").split("|")],
+                     [c.strip() for c in row.strip("|").split("|")], strict=True))
+    assert cells["documents"] == "20"
+    assert cells["damaged words repaired"].endswith("%")
+    assert cells["share changed"].endswith("%")
