@@ -58,7 +58,7 @@ def test_cli_presegmented_beads_on_a_long_document(eval_docs, tmp_path):
         path.write_text("\n".join(doc.paragraphs[lang]) + "\n", encoding="utf-8")
         paths.append(str(path))
     out = tmp_path / "beads.jsonl"
-    run = subprocess.run([sys.executable, "-m", "resolign.service.cli", "align", "--presegmented",
+    run = subprocess.run([sys.executable, "-m", "resolign.cli", "align", "--presegmented",
                           *paths, "--beads", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     beads = [json.loads(line) for line in out.read_text().splitlines()]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from resolign.service.cli import main
+from resolign.cli import main
 
 MARKUP = re.compile(r"\*\*|~~|\^\{|\d\^[^\W\d_]|</?(?:i|b|em|strong|u|sup|sub|span)\b|^[#>*]\s|__")
 MISREAD_L = re.compile(r"(?<![\w’'])[I1\[][’']")
@@ -27,7 +27,7 @@ def shown(seeds_dir) -> dict[str, dict]:
     out = {}
     for prefix in ("000", "001", "002", "003", "004"):
         run = subprocess.run(
-            [sys.executable, "-m", "resolign.service.cli", "paragraphs",
+            [sys.executable, "-m", "resolign.cli", "paragraphs",
              str(seed_path(seeds_dir, prefix)), "--json"],
             capture_output=True, text=True, timeout=300,
         )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from resolign.cli import tmx as tmx_commands
 from resolign.errors import TmxError
-from resolign.service import commands_tmx
 from resolign.tmx import Problem, check_tmx
 
 DATA = Path(__file__).parent / "data" / "tmx"
@@ -84,7 +84,7 @@ def test_srclang_rules_follow_the_spec() -> None:
 def run_cli(argv: list[str]) -> int:
     """The tmx commands on their own parser: the full `resolign` parser imports every group."""
     parser = argparse.ArgumentParser(prog="resolign")
-    commands_tmx.register(parser.add_subparsers(dest="command", required=True))
+    tmx_commands.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -106,7 +106,7 @@ def test_cli_ok_summary(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_unreadable_file_is_a_resolign_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Raised, not printed: resolign.service.cli turns it into one line and exit status 2."""
+    """Raised, not printed: resolign.cli turns it into one line and exit status 2."""
     with pytest.raises(TmxError, match="absent.tmx: no such file"):
         run_cli(["tmx-check", str(tmp_path / "absent.tmx")])
     assert capsys.readouterr().out == ""

@@ -15,8 +15,7 @@ from resolign.align.pipeline import (
 )
 from resolign.align.resolutions import Resolution, document_symbol, match_documents
 from resolign.errors import InputError
-
-NAMES = {"fr": "French", "en": "English", "ar": "Arabic"}
+from resolign.languages import ENGLISH_NAMES
 
 
 def _documents(folder: Path, lang: str, presegmented: bool) -> list[tuple[Path, Resolution]]:
@@ -67,7 +66,7 @@ def align_folders(
         for lang, matches in partners.items():
             j = matches[k]
             if j is None:
-                report(f"{path.name}: no {NAMES[lang]} counterpart found")
+                report(f"{path.name}: no {ENGLISH_NAMES[lang]} counterpart found")
             else:
                 paragraphs[lang] = docs[lang][j][1].paragraphs
         if len(paragraphs) < 2:

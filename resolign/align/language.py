@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from resolign.errors import InputError
+from resolign.languages import ENGLISH_NAMES
 
-_NAMES = {"fr": "French", "en": "English", "ar": "Arabic"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FRENCH = frozenset(
     [
@@ -100,6 +100,6 @@ def check_language(text: str, expected: str, source: str) -> None:
     found = detect_language(text)
     if found is not None and found != expected:
         raise InputError(
-            f"{source} looks like {_NAMES[found]}, but it was given as the "
-            f"{_NAMES.get(expected, expected)} document"
+            f"{source} looks like {ENGLISH_NAMES[found]}, but it was given as the "
+            f"{ENGLISH_NAMES.get(expected, expected)} document"
         )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from resolign import LANGS
 from resolign.align.aligner import MAX_SPAN, AlignParams, Side, align_pair
 from resolign.align.beads import Bead, check_complete
 from resolign.align.embedding_cache import EmbeddingCache
@@ -21,8 +20,7 @@ from resolign.align.paragraphs import Paragraph, presegmented_paragraphs, rebuil
 from resolign.align.sections import resolution_cuts
 from resolign.align.trilingual import MultiBead, join_on_pivot
 from resolign.errors import InputError
-
-PIVOT = "fr"
+from resolign.languages import LANGS, PIVOT
 
 Progress = Callable[[int], None]
 

@@ -10,9 +10,10 @@ from resolign.align.aligner import AlignParams
 from resolign.align.embedding_cache import EmbeddingCache
 from resolign.align.encoders import DEFAULT_ENCODER, load_encoder
 from resolign.align.paragraphs import clean_markup
-from resolign.align.pipeline import PIVOT, AlignmentResult, align_pairwise, paragraph_label
+from resolign.align.pipeline import AlignmentResult, align_pairwise, paragraph_label
 from resolign.align.sentences import split_sentences
 from resolign.align.trilingual import join_on_pivot
+from resolign.languages import PIVOT
 from resolign.units import Unit
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Literal
 
 from resolign.align.encoders import DEFAULT_ENCODER
-from resolign.align.pipeline import PIVOT, AlignmentResult, paragraph_label
+from resolign.align.pipeline import AlignmentResult, paragraph_label
+from resolign.languages import PIVOT
 from resolign.units import Unit
 
 Level = Literal["paragraph", "sentence", "both"]

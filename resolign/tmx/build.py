@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from translate.storage.tmx import tmxunit
 
-from resolign import LANGS
+from resolign.languages import LANGS
 from resolign.tmx.cleaning import strip_illegal
 from resolign.tmx.langs import is_language_tag, to_tmx
 from resolign.tmx.spec import (

@@ -1,7 +1,6 @@
 """`resolign tmx-check`: validate a TMX file before handing it to a CAT tool or importing it.
 
-(`import`/`export` live with the memory store and `align --tmx` with the aligner; both use
-resolign.tmx.)
+(`import` and `export` are memory commands, in memory.py; `align --tmx` is in align.py.)
 """
 
 from __future__ import annotations

@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import InputError
 
 if TYPE_CHECKING:
     from resolign.align.pipeline import AlignmentResult
-
-DEFAULT_ENCODER = "use-m3"  # resolign.align.encoders.DEFAULT_ENCODER, without importing numpy
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -172,10 +171,10 @@ def _write_units(results: list[AlignmentResult], args: argparse.Namespace) -> No
             print(f"warning: {warning}", file=sys.stderr)
         print(f"wrote {report.written} translation units to {args.tmx}", file=sys.stderr)
     if args.db is not None:
-        from resolign.service.store import MemoryStore
+        from resolign.service.memory import Memory
 
-        with MemoryStore(args.db) as store:
-            added = store.add_units(units)
+        with Memory.open(args.db) as memory:
+            added = memory.add_units(units)
         print(
             f"memory {args.db}: {added.added} units added, {added.duplicates} already there",
             file=sys.stderr,

@@ -12,8 +12,7 @@ import json
 from pathlib import Path
 
 from resolign.errors import InputError
-
-LANGS = ("fr", "en", "ar")
+from resolign.languages import LANGS
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from resolign.errors import InputError
 
-HEAD_LIMIT = 64 * 1024
+HEAD_LIMIT = 128 * 1024
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,22 +30,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return serve(args.db, host=args.host, port=args.port, encoder=args.encoder,
+                 max_upload_mb=args.max_upload_mb)
+
+
+def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8000, encoder: str | None = None,
+          max_upload_mb: float = 50.0) -> int:
+    """Serve the memory at `db` until interrupted."""
     # Refuse a missing file up front: serving a fresh empty memory would hide a typo'd path.
-    if not args.db.is_file():
-        raise InputError(f"memory database not found: {args.db}")
-    if not 0 < args.port < 65536:
-        raise InputError(f"--port must be 1-65535, not {args.port}")
+    if not db.is_file():
+        raise InputError(f"memory database not found: {db}")
+    if not 0 < port < 65536:
+        raise InputError(f"--port must be 1-65535, not {port}")
     import uvicorn
 
-    from resolign.service.app import API_KEY_ENV, create_app
+    from resolign.service.http.app import API_KEY_ENV, create_app
 
-    app = create_app(args.db, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
-                     encoder_spec=args.encoder)
+    app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder)
     if not os.environ.get(API_KEY_ENV):
         print(f"resolign serve: {API_KEY_ENV} is not set, so import and align are disabled",
               file=sys.stderr)
-    # A 10 kB Arabic query is ~30 kB percent-encoded: let it reach the app, which answers with a
-    # JSON reason, instead of h11's bare 400 for request heads over its 16 kB default.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False,
+    # A 10,000-character query is up to ~90 kB percent-encoded (Arabic ~60 kB): let it reach the
+    # app, which answers with a JSON reason, instead of h11's bare 400 for heads over 16 kB.
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                 proxy_headers=False, h11_max_incomplete_event_size=HEAD_LIMIT)
     return 0
