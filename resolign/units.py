@@ -271,10 +271,6 @@ class Unit:
 
     # --- queries ---------------------------------------------------------------------------
 
-    def languages(self) -> list[str]:
-        """Primary languages with text, fr/en/ar first."""
-        return list(self._shown())
-
     def tags(self) -> list[str]:
         """Distinct full tags of the variants, in order."""
         return list(dict.fromkeys(variant.lang for variant in self.variants))

@@ -68,7 +68,7 @@ def test_texts_is_the_old_view_and_writes_through() -> None:
     assert [(v.lang, v.text) for v in unit.variants] == [("en", "Hi"), ("fr", "Salut")]
     unit.document, unit.symbol, unit.score = "e.pdf", "A/RES/1", 0.9
     assert (unit.document, unit.symbol, unit.score) == ("e.pdf", "A/RES/1", 0.9)
-    assert unit.languages() == ["fr", "en"]
+    assert list(unit.texts) == ["fr", "en"]
 
     with pytest.raises(ValueError, match="either texts or variants"):
         Unit(texts={"fr": "a"}, variants=[Variant("en", "b")])
