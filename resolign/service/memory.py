@@ -15,6 +15,7 @@ from typing import Any
 
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import TmxError
+from resolign.languages import LANGS
 from resolign.service.backends import open_store
 from resolign.service.search import ConcordanceHit, Match, find_concordance, find_matches
 from resolign.service.semantic_index import SemanticIndex
@@ -119,6 +120,10 @@ class Memory:
     @property
     def revision(self) -> int:
         return self.store.revision
+
+    def tags(self) -> set[str]:
+        """Language tags stored in the memory. Schema v1 keys every text by fr, en or ar."""
+        return set(LANGS)
 
     def get_unit(self, unit_id: int) -> StoredUnit | None:
         return self.store.get_units([unit_id]).get(unit_id)
