@@ -57,6 +57,22 @@ def virtaal_unit_url(base: str, src: str, tgt: str, text: str) -> str:
     return base + f"/{src}/{tgt}/unit" + "/" + quote(text.encode("utf-8"), safe="")
 
 
+def omegat_retrieve(url: str, out: Path, etags: dict[str, str]) -> int:
+    """OmegaT's HTTPRemoteRepository.retrieve for one mapped file: If-None-Match with the ETag
+    it kept; 200 replaces the local copy and keeps the new ETag, 304 keeps both, anything else
+    fails the team sync. The status, for the caller to check."""
+    headers = {"If-None-Match": etags[out.name]} if out.name in etags else {}
+    response = httpx.get(url, headers=headers, timeout=60)
+    if response.status_code == 304:
+        return 304
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP response code: {response.status_code}")
+    out.write_bytes(response.content)
+    if "etag" in response.headers:
+        etags[out.name] = response.headers["etag"]
+    return 200
+
+
 # --- a held-out document -----------------------------------------------------------------------
 
 

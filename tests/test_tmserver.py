@@ -20,6 +20,7 @@ from resolign.service.normalise import same_surface
 from resolign.tmx.reader import read_tmx
 from tests.cat_clients import (
     held_out_document,
+    omegat_retrieve,
     resolign,
     served,
     virtaal_unit_url,
@@ -334,23 +335,29 @@ def test_store_write_back(base):
 # --- OmegaT's TMX files, CORS, request ids, caching --------------------------------------------
 
 
-def test_tmx_file_with_etag(base, document):
-    response = httpx.get(f"{base}/tmx/fr-en.tmx")
-    assert response.status_code == 200
-    etag = response.headers["etag"]
-    units = read_tmx(response.content)
+def test_tmx_files_kept_current_as_omegat_does(base, document, tmp_path):
+    """An OmegaT team project maps `{base}/tmx/` + `fr-FR,en-GB.tmx` to tm/resolign.tmx."""
+    local, etags = tmp_path / "resolign.tmx", {}
+    url = f"{base}/tmx/" + "fr-FR,en-GB.tmx"
+    assert omegat_retrieve(url, local, etags) == 200
+    units = read_tmx(local)
     assert len(units) >= len(document["fr"])
     assert {"fr", "en"} <= set(units[0].texts) and "ar" not in units[0].texts
-    # OmegaT's HTTP repository sends back the ETag it kept
-    unchanged = httpx.get(f"{base}/tmx/fr-en.tmx", headers={"If-None-Match": etag})
-    assert unchanged.status_code == 304 and unchanged.headers["etag"] == etag
-    assert httpx.get(f"{base}/tmx/ar-en.tmx", headers={"If-None-Match": etag}).status_code == 200
-    httpx.put(weblate_unit_url(f"{base}/tmserver", "fr", "en", "Texte ajouté pour l'ETag."),
-              json={"source": "Texte ajouté pour l'ETag.", "target": "Text added for the ETag."},
+    assert b'xml:lang="fr-FR"' in local.read_bytes() and b'srclang="fr-FR"' in local.read_bytes()
+    assert omegat_retrieve(url, local, etags) == 304  # nothing changed: the copy stays
+    kept = etags[local.name]
+    source = "Texte ajouté pour voir l'ETag changer."
+    httpx.put(weblate_unit_url(f"{base}/tmserver", "fr", "en", source),
+              json={"source": source, "target": "Text added to see the ETag change."},
               headers={"X-API-Key": KEY}, timeout=WRITE_SECONDS)
-    changed = httpx.get(f"{base}/tmx/fr-en.tmx", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert omegat_retrieve(url, local, etags) == 200 and etags[local.name] != kept
+    assert source in {u.texts["fr"] for u in read_tmx(local)}
+    plain = httpx.get(f"{base}/tmx/fr-en.tmx")
+    assert plain.status_code == 200 and b'xml:lang="fr"' in plain.content
+    assert plain.headers["etag"] != etags[local.name]  # one ETag per file
     assert "fr-en.tmx" in httpx.get(f"{base}/tmx/").json()["files"]
+    for missing in ("fr-fr.tmx", "fr-en.txt", "xx-yy.tmx", "fr-FR,xx.tmx"):
+        assert httpx.get(f"{base}/tmx/{missing}").status_code == 404
 
 
 def test_cors_only_for_the_allowed_origin(base):

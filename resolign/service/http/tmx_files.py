@@ -10,6 +10,7 @@ from one download to the next while the units do not.
 
 from __future__ import annotations
 
+import re
 from itertools import permutations
 
 from fastapi import APIRouter, Request
@@ -18,9 +19,10 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from resolign.errors import InvalidParameter, NotFound
-from resolign.languages import LANGS, parse_pair
+from resolign.languages import LANGS, parse_pair, primary
 from resolign.service.http.api import MemoryDep
 from resolign.service.memory import Memory
+from resolign.tmx.langs import is_language_tag
 from resolign.tmx.writer import iter_tmx_bytes
 
 TMX_TYPE = "application/x-tmx+xml"
@@ -33,8 +35,10 @@ class TmxFiles(BaseModel):
     files: list[str]
 
 
-def etag_of(memory: Memory, pair: tuple[str, str]) -> str:
-    return f'W/"{memory.store.store_id}-{memory.revision}-{pair[0]}-{pair[1]}"'
+def etag_of(memory: Memory, name: str) -> str:
+    """Changes when the memory changes (store id and revision) and differs from file to file."""
+    file = re.sub(r"[^A-Za-z0-9,-]", "_", name.removesuffix(".tmx"))
+    return f'W/"{memory.store.store_id}-{memory.revision}-{file}"'
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
@@ -47,17 +51,28 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return False
 
 
-def file_pair(name: str) -> tuple[str, str]:
-    """`fr-en.tmx` → ("fr", "en"); NotFound for a name that is not a pair of languages."""
+def file_pair(name: str) -> tuple[tuple[str, str], dict[str, str]]:
+    """`fr-en.tmx` → (("fr", "en"), {}); `fr-FR,en-GB.tmx` → the same pair and the tags to
+    write as xml:lang, {"fr": "fr-FR", "en": "en-GB"} (what a CAT project set to fr-FR expects).
+    NotFound for a name that is not a pair of languages."""
     stem = name.removesuffix(".tmx")
     if stem == name:
-        raise NotFound(f"no file {name!r}: files are named like fr-en.tmx")
+        raise NotFound(f"no file {name!r}: files are named like fr-en.tmx or fr-FR,en-GB.tmx")
+    tags = [_tag(t) for t in stem.split(",")] if "," in stem else []
     try:
-        pair = parse_pair(stem, "file name")
+        pair = parse_pair("-".join(primary(t) for t in tags) if tags else stem, "file name")
+        if tags and not all(is_language_tag(t) for t in tags):
+            raise InvalidParameter(f"{stem!r} is not two language tags like fr-FR,en-GB")
     except InvalidParameter as error:
         raise NotFound(f"no file {name!r}: {error}") from None
     assert pair is not None
-    return pair
+    return pair, {primary(t): t for t in tags if "-" in t}
+
+
+def _tag(code: str) -> str:
+    """`fr_fr` → `fr-FR`: language lower case, a two-letter region upper case."""
+    parts = code.strip().replace("_", "-").split("-")
+    return "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
 
 
 @router.get("/tmx/", response_model=TmxFiles)
@@ -73,11 +88,12 @@ async def tmx_files(memory: MemoryDep) -> TmxFiles:
     304: {"description": "Not modified: the If-None-Match ETag is current"}})
 async def tmx_file(request: Request, memory: MemoryDep, name: str) -> Response:
     """Every unit of one pair as TMX 1.4b (the first language is the source), with an ETag."""
-    pair = file_pair(name)
-    etag = etag_of(memory, pair)
+    pair, lang_codes = file_pair(name)
+    etag = etag_of(memory, name)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
-    chunks = iter_tmx_bytes(memory.iter_units(), segtype="paragraph", pair=pair)
+    chunks = iter_tmx_bytes(memory.iter_units(), segtype="paragraph", pair=pair,
+                            lang_codes=lang_codes or None)
     return StreamingResponse(chunks, media_type=TMX_TYPE, headers={
         **headers, "Content-Disposition": f'inline; filename="{pair[0]}-{pair[1]}.tmx"'})
