@@ -39,6 +39,14 @@ WRITE_SECONDS = 60
 """A write pays the semantic index's catch-up (the first one loads the encoder)."""
 RATE_LIMIT_CODES = {401, 403, 429, 503}
 """What Weblate takes as rate limiting (it then stops asking for 30 minutes)."""
+HTTP = httpx.Client(timeout=10)
+"""One client for the module: a new httpx client per request costs ~0.3 s of TLS set-up."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_client():
+    yield
+    HTTP.close()
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +103,7 @@ def english_of(document, paragraph: str) -> str:
 
 
 def test_languages_as_weblate_asks(base):
-    response = httpx.get(weblate_url(f"{base}/tmserver", "languages", ""))
+    response = HTTP.get(weblate_url(f"{base}/tmserver", "languages", ""))
     assert response.status_code == 200
     data = response.json()
     assert {"fr", "en", "ar"} <= set(data["sourceLanguages"])
@@ -108,7 +116,7 @@ def test_languages_as_weblate_asks(base):
 def test_exact_paragraphs_come_back_first_at_full_quality(base, document, judged):
     exact = 0
     for paragraph in judged:
-        response = httpx.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", paragraph),
+        response = HTTP.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", paragraph),
                              timeout=5)  # Weblate's timeout
         assert response.status_code == 200
         answer = response.json()
@@ -124,28 +132,28 @@ def test_slash_paragraph_survives_the_url(base, document):
     paragraph = next(p for p in document["fr"] if "/" in p and len(p) <= 500)
     url = weblate_unit_url(f"{base}/tmserver", "fr", "en", paragraph)
     assert "%2F" in url and "/unit/" in url
-    top = first(httpx.get(url).json())
+    top = first(HTTP.get(url).json())
     assert top["source"] == paragraph and top["quality"] == 100.0
 
 
 def test_arabic_paragraph_both_ways(base, document):
     paragraph = next(p for p in document["ar"] if 60 <= len(p) <= 500)
     french = document["fr"][document["ar"].index(paragraph)]
-    top = first(httpx.get(weblate_unit_url(f"{base}/tmserver", "ar", "fr", paragraph)).json())
+    top = first(HTTP.get(weblate_unit_url(f"{base}/tmserver", "ar", "fr", paragraph)).json())
     assert top["source"] == paragraph and top["target"] == french and top["quality"] == 100.0
-    top = first(httpx.get(weblate_unit_url(f"{base}/tmserver", "fr", "ar", french)).json())
+    top = first(HTTP.get(weblate_unit_url(f"{base}/tmserver", "fr", "ar", french)).json())
     assert top["target"] == paragraph
 
 
 def test_api_v1_and_virtaal_double_slash(base, judged):
     paragraph = judged[7]
-    weblate = httpx.get(weblate_unit_url(f"{base}/api/v1", "fr", "en", paragraph)).json()
+    weblate = HTTP.get(weblate_unit_url(f"{base}/api/v1", "fr", "en", paragraph)).json()
     url = virtaal_unit_url(f"{base}/api/v1/", "fr", "en", paragraph)
     assert "/api/v1//fr/en/unit/" in url
-    virtaal = httpx.get(url, params={"style": "gnome"}).json()
+    virtaal = HTTP.get(url, params={"style": "gnome"}).json()
     assert first(virtaal)["source"] == paragraph == first(weblate)["source"]
     assert virtaal == weblate
-    assert httpx.get(f"{base}/api/v1//languages/").json()["sourceLanguages"][:3] == [
+    assert HTTP.get(f"{base}/api/v1//languages/").json()["sourceLanguages"][:3] == [
         "fr", "en", "ar"]
 
 
@@ -153,14 +161,14 @@ def test_api_v1_and_virtaal_double_slash(base, judged):
                                           ("FR", "EN_us")])
 def test_locale_codes_fall_back_to_the_language(base, judged, src, tgt):
     paragraph = judged[3]
-    top = first(httpx.get(weblate_unit_url(f"{base}/tmserver", src, tgt, paragraph)).json())
+    top = first(HTTP.get(weblate_unit_url(f"{base}/tmserver", src, tgt, paragraph)).json())
     assert top["source"] == paragraph and top["quality"] == 100.0
 
 
 def test_source_query_parameter(base, judged):
     paragraph = judged[11]
     for path in ("/tmserver/fr/en/unit/", "/api/v1/fr/en/unit/"):
-        top = first(httpx.get(base + path, params={"source": paragraph}).json())
+        top = first(HTTP.get(base + path, params={"source": paragraph}).json())
         assert top["source"] == paragraph and top["quality"] == 100.0
 
 
@@ -171,7 +179,7 @@ def test_one_word_missing_is_a_fuzzy_match(base, judged):
         if len(words) < 10:
             continue
         query = " ".join(words[:len(words) // 2] + words[len(words) // 2 + 1:])
-        top = first(httpx.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", query)).json())
+        top = first(HTTP.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", query)).json())
         assert top["source"] == paragraph
         assert 70 <= top["quality"] < 100
         checked += 1
@@ -186,13 +194,13 @@ def test_a_miss_is_an_empty_list(base, document):
                 weblate_unit_url(f"{base}/tmserver", "en", "de", "test"),  # Weblate's check
                 weblate_unit_url(f"{base}/tmserver", "fr", "es", stranger),
                 f"{base}/tmserver/fr/en/unit/%20%20"):
-        response = httpx.get(url)
+        response = HTTP.get(url)
         assert (response.status_code, response.json()) == (200, []), url
 
 
 @pytest.mark.parametrize(("src", "tgt"), [("fr", "fr"), ("fr_FR", "fr"), ("en_gb", "en-US")])
 def test_same_language_is_404(base, src, tgt):
-    response = httpx.get(weblate_unit_url(f"{base}/tmserver", src, tgt, "Rapport"))
+    response = HTTP.get(weblate_unit_url(f"{base}/tmserver", src, tgt, "Rapport"))
     assert response.status_code == 404 and "same language" in response.json()["detail"]
 
 
@@ -201,32 +209,32 @@ def test_min_similarity_and_max_candidates(base, judged):
     words = paragraph.split()
     variants = [{"source": " ".join(words[:i] + ["modifié"] + words[i + 1:]),
                  "target": f"variant {i}"} for i in range(1, 9)]
-    stored = httpx.post(f"{base}/tmserver/fr/en/store/variants.po", json=variants,
+    stored = HTTP.post(f"{base}/tmserver/fr/en/store/variants.po", json=variants,
                         headers={"X-API-Key": KEY}, timeout=WRITE_SECONDS)
     assert stored.status_code == 200 and stored.json()["units"] == 8
     url = weblate_unit_url(f"{base}/tmserver", "fr", "en", paragraph)
-    everything = httpx.get(url, params={"max_candidates": 30}).json()
+    everything = HTTP.get(url, params={"max_candidates": 30}).json()
     assert len(everything) == 9 and everything[0]["source"] == paragraph
     qualities = [s["quality"] for s in everything]
     assert qualities == sorted(qualities, reverse=True)
-    assert len(httpx.get(url).json()) == 5  # amaGama's default
+    assert len(HTTP.get(url).json()) == 5  # amaGama's default
     for wanted in (1, 3):
-        assert len(httpx.get(url, params={"max_candidates": wanted}).json()) == wanted
-    assert len(httpx.get(url, params={"max_candidates": 500}).json()) == 9  # capped at 30
+        assert len(HTTP.get(url, params={"max_candidates": wanted}).json()) == wanted
+    assert len(HTTP.get(url, params={"max_candidates": 500}).json()) == 9  # capped at 30
     assert [s["rank"] for s in everything] == qualities
     # a threshold above the variants' quality keeps the exact match only
-    strict = httpx.get(url, params={"min_similarity": int(qualities[1]) + 1,
+    strict = HTTP.get(url, params={"min_similarity": int(qualities[1]) + 1,
                                     "max_candidates": 30}).json()
     assert [s["source"] for s in strict] == [paragraph]
 
 
 def test_jsonp(base, judged):
-    response = httpx.get(f"{base}/tmserver/fr/en/unit/",
+    response = HTTP.get(f"{base}/tmserver/fr/en/unit/",
                          params={"source": judged[0], "jsoncallback": "jQuery123_cb"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/javascript")
     assert re.fullmatch(r"/\*\*/jQuery123_cb\(\[.*\]\);", response.text, re.S)
-    bad = httpx.get(f"{base}/tmserver/languages/", params={"jsoncallback": "alert(1)//"})
+    bad = HTTP.get(f"{base}/tmserver/languages/", params={"jsoncallback": "alert(1)//"})
     assert bad.status_code == 422 and "jsoncallback" in bad.json()["detail"]
 
 
@@ -237,7 +245,7 @@ def test_reads_never_answer_rate_limit_codes(base):
            f"{base}/tmserver/zz/yy/unit/x", f"{base}/get?q=x&langpair=fr",
            f"{base}/tmx/xx-yy.tmx"]
     for url in odd:
-        response = httpx.get(url)
+        response = HTTP.get(url)
         assert response.status_code not in RATE_LIMIT_CODES, url
         if response.status_code >= 400:
             assert response.json()["detail"]
@@ -249,7 +257,7 @@ def test_reads_never_answer_rate_limit_codes(base):
 @pytest.mark.parametrize("langpair", ["fr|en", "fr-FR|en-GB", "fr_FR|en_GB"])
 def test_mymemory_get(base, document, judged, langpair):
     paragraph = judged[5]
-    response = httpx.get(f"{base}/get", params={"q": paragraph, "langpair": langpair})
+    response = HTTP.get(f"{base}/get", params={"q": paragraph, "langpair": langpair})
     assert response.status_code == 200
     data = response.json()
     assert data["responseStatus"] == 200
@@ -266,12 +274,12 @@ def test_mymemory_get(base, document, judged, langpair):
 
 
 def test_mymemory_miss_and_refusals(base):
-    miss = httpx.get(f"{base}/get", params={"q": "zzqx wvvk", "langpair": "fr|en"}).json()
+    miss = HTTP.get(f"{base}/get", params={"q": "zzqx wvvk", "langpair": "fr|en"}).json()
     assert miss["responseData"] == {"translatedText": "", "match": 0.0}
     assert miss["matches"] == []
     for params in ({"q": "x", "langpair": "fr"}, {"q": "x", "langpair": "fr|fr-CA"},
                    {"langpair": "fr|en"}):
-        response = httpx.get(f"{base}/get", params=params)
+        response = HTTP.get(f"{base}/get", params=params)
         assert response.status_code == 422 and response.json()["detail"]
 
 
@@ -283,9 +291,9 @@ def test_write_back_needs_the_key(base, memory_db):
     body = {"source": "Nouvelle phrase sans clé", "target": "New sentence without a key"}
     with Memory.open(memory_db, encoder=NO_ENCODER, create=False) as memory:
         before = memory.count()
-    assert httpx.put(url, json=body).status_code == 401
-    assert httpx.post(url, json=body, headers={"X-API-Key": "wrong"}).status_code == 401
-    assert httpx.post(f"{base}/tmserver/fr/en/store/x.po", json=[body]).status_code == 401
+    assert HTTP.put(url, json=body).status_code == 401
+    assert HTTP.post(url, json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    assert HTTP.post(f"{base}/tmserver/fr/en/store/x.po", json=[body]).status_code == 401
     with Memory.open(memory_db, encoder=NO_ENCODER, create=False) as memory:
         assert memory.count() == before
 
@@ -294,15 +302,15 @@ def test_written_back_translation_is_found_with_its_provenance(base, memory_db):
     source = "Le Secrétariat a pris note de la résolution A/RES/71/1 relative aux réfugiés."
     target = "The Secretariat took note of resolution A/RES/71/1 on refugees."
     url = weblate_unit_url(f"{base}/tmserver", "fr_FR", "en_GB", source)
-    assert httpx.get(url).json() == []
-    written = httpx.put(url, json={"source": source, "target": target},
+    assert HTTP.get(url).json() == []
+    written = HTTP.put(url, json={"source": source, "target": target},
                         headers={"X-API-Key": KEY, "User-Agent": "Virtaal/0.7.1",
                                  "X-Request-ID": "write-1"}, timeout=WRITE_SECONDS)
     assert written.status_code == 200 and written.json()["added"] == 1
-    again = httpx.put(url, json={"source": source, "target": target},
+    again = HTTP.put(url, json={"source": source, "target": target},
                       headers={"X-API-Key": KEY}, timeout=WRITE_SECONDS)
     assert again.json() == {**again.json(), "added": 0, "duplicates": 1}
-    top = first(httpx.get(url).json())
+    top = first(HTTP.get(url).json())
     assert (top["source"], top["target"], top["quality"]) == (source, target, 100.0)
     with Memory.open(memory_db, encoder=NO_ENCODER, create=False) as memory:
         unit = memory.get_unit(memory.search(source, src="fr", tgt="en", semantic=False,
@@ -317,16 +325,16 @@ def test_store_write_back(base):
     units = [{"source": "Le Conseil de sécurité se réunit demain.",
               "target": "The Security Council meets tomorrow.", "context": "msgctxt"},
              {"source": "Sans traduction", "target": ""}]
-    response = httpx.post(f"{base}/api/v1//fr/en/store/po%2Fcouncil.po", json=units,
+    response = HTTP.post(f"{base}/api/v1//fr/en/store/po%2Fcouncil.po", json=units,
                           headers={"X-API-Key": KEY}, timeout=WRITE_SECONDS)
     assert response.status_code == 200
     assert response.json() == {"added": 1, "duplicates": 0, "skipped": 1, "units": 2,
                                "store": "po/council.po"}
-    top = first(httpx.get(weblate_unit_url(f"{base}/api/v1", "fr", "en", units[0]["source"]))
+    top = first(HTTP.get(weblate_unit_url(f"{base}/api/v1", "fr", "en", units[0]["source"]))
                 .json())
     assert top["target"] == units[0]["target"]
     for bad in ({"source": "x"}, [{"source": 1, "target": "y"}], "not json"):
-        refused = httpx.post(f"{base}/tmserver/fr/en/store/bad.po", headers={"X-API-Key": KEY},
+        refused = HTTP.post(f"{base}/tmserver/fr/en/store/bad.po", headers={"X-API-Key": KEY},
                              content=bad if isinstance(bad, str) else None,
                              json=None if isinstance(bad, str) else bad)
         assert refused.status_code in (400, 422) and refused.json()["detail"]
@@ -347,26 +355,26 @@ def test_tmx_files_kept_current_as_omegat_does(base, document, tmp_path):
     assert omegat_retrieve(url, local, etags) == 304  # nothing changed: the copy stays
     kept = etags[local.name]
     source = "Texte ajouté pour voir l'ETag changer."
-    httpx.put(weblate_unit_url(f"{base}/tmserver", "fr", "en", source),
+    HTTP.put(weblate_unit_url(f"{base}/tmserver", "fr", "en", source),
               json={"source": source, "target": "Text added to see the ETag change."},
               headers={"X-API-Key": KEY}, timeout=WRITE_SECONDS)
     assert omegat_retrieve(url, local, etags) == 200 and etags[local.name] != kept
     assert source in {u.texts["fr"] for u in read_tmx(local)}
-    plain = httpx.get(f"{base}/tmx/fr-en.tmx")
+    plain = HTTP.get(f"{base}/tmx/fr-en.tmx")
     assert plain.status_code == 200 and b'xml:lang="fr"' in plain.content
     assert plain.headers["etag"] != etags[local.name]  # one ETag per file
-    assert "fr-en.tmx" in httpx.get(f"{base}/tmx/").json()["files"]
+    assert "fr-en.tmx" in HTTP.get(f"{base}/tmx/").json()["files"]
     for missing in ("fr-fr.tmx", "fr-en.txt", "xx-yy.tmx", "fr-FR,xx.tmx"):
-        assert httpx.get(f"{base}/tmx/{missing}").status_code == 404
+        assert HTTP.get(f"{base}/tmx/{missing}").status_code == 404
 
 
 def test_cors_only_for_the_allowed_origin(base):
     url = weblate_unit_url(f"{base}/tmserver", "fr", "en", "Rapport")
-    allowed = httpx.get(url, headers={"Origin": ORIGIN})
+    allowed = HTTP.get(url, headers={"Origin": ORIGIN})
     assert allowed.headers["access-control-allow-origin"] == ORIGIN
-    other = httpx.get(url, headers={"Origin": "https://evil.example.com"})
+    other = HTTP.get(url, headers={"Origin": "https://evil.example.com"})
     assert "access-control-allow-origin" not in other.headers
-    preflight = httpx.options(f"{base}/tmserver/fr/en/unit/x", headers={
+    preflight = HTTP.options(f"{base}/tmserver/fr/en/unit/x", headers={
         "Origin": ORIGIN, "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "X-API-Key, Content-Type"})
     assert preflight.status_code == 200
@@ -375,11 +383,11 @@ def test_cors_only_for_the_allowed_origin(base):
 
 def test_request_ids_are_echoed_and_logged(server):
     base, log = server
-    mine = httpx.get(f"{base}/tmserver/languages/", headers={"X-Request-ID": "weblate-42"})
+    mine = HTTP.get(f"{base}/tmserver/languages/", headers={"X-Request-ID": "weblate-42"})
     assert mine.headers["x-request-id"] == "weblate-42"
-    made = httpx.get(f"{base}/tmserver/languages/").headers["x-request-id"]
+    made = HTTP.get(f"{base}/tmserver/languages/").headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)
-    forged = httpx.get(f"{base}/healthz", headers={"X-Request-ID": "a b\tc"})
+    forged = HTTP.get(f"{base}/healthz", headers={"X-Request-ID": "a b\tc"})
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["x-request-id"])
     text = log.read_text()
     assert 'GET /tmserver/languages/" 200' in text
@@ -387,13 +395,13 @@ def test_request_ids_are_echoed_and_logged(server):
 
 
 def test_cache_control_on_reads(base, judged):
-    read = httpx.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", judged[0]))
+    read = HTTP.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", judged[0]))
     assert re.fullmatch(r"public, max-age=\d+", read.headers["cache-control"])
-    assert "max-age" in httpx.get(f"{base}/api/search", params={"q": judged[0]}).headers[
+    assert "max-age" in HTTP.get(f"{base}/api/search", params={"q": judged[0]}).headers[
         "cache-control"]
-    assert httpx.get(f"{base}/healthz").headers["cache-control"] == "no-store"
-    assert httpx.get(f"{base}/tmx/fr-en.tmx").headers["cache-control"] == "no-cache"
-    refused = httpx.get(f"{base}/tmserver/fr/fr/unit/x")
+    assert HTTP.get(f"{base}/healthz").headers["cache-control"] == "no-store"
+    assert HTTP.get(f"{base}/tmx/fr-en.tmx").headers["cache-control"] == "no-cache"
+    refused = HTTP.get(f"{base}/tmserver/fr/fr/unit/x")
     assert "cache-control" not in refused.headers
 
 
@@ -403,10 +411,10 @@ def test_cache_control_on_reads(base, judged):
 @pytest.mark.parametrize(("src", "tgt"), [("fr-FR", "en-GB"), ("fr_FR", "en_GB")])
 def test_locale_codes_on_search_and_concordance(base, document, judged, src, tgt):
     paragraph = judged[2]
-    plain = httpx.get(f"{base}/api/search", params={"q": paragraph, "src": "fr", "tgt": "en"})
-    local = httpx.get(f"{base}/api/search", params={"q": paragraph, "src": src, "tgt": tgt})
+    plain = HTTP.get(f"{base}/api/search", params={"q": paragraph, "src": "fr", "tgt": "en"})
+    local = HTTP.get(f"{base}/api/search", params={"q": paragraph, "src": src, "tgt": tgt})
     assert local.status_code == 200 and local.json() == plain.json()
     assert same_surface(local.json()["matches"][0]["source"], paragraph)
     phrase = " ".join(paragraph.split()[2:5])
-    hits = httpx.get(f"{base}/api/concordance", params={"q": phrase, "lang": src})
+    hits = HTTP.get(f"{base}/api/concordance", params={"q": phrase, "lang": src})
     assert hits.status_code == 200 and hits.json()["hits"]

@@ -37,18 +37,16 @@ class TmxFiles(BaseModel):
 
 def etag_of(memory: Memory, name: str) -> str:
     """Changes when the memory changes (store id and revision) and differs from file to file."""
-    file = re.sub(r"[^A-Za-z0-9,-]", "_", name.removesuffix(".tmx"))
+    file = re.sub(r"[^A-Za-z0-9-]", "_", name.removesuffix(".tmx"))
     return f'W/"{memory.store.store_id}-{memory.revision}-{file}"'
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
     """If-None-Match's weak comparison: any listed tag (or *) equal to ours, W/ aside."""
+    if if_none_match.strip() == "*":
+        return True
     ours = etag.removeprefix("W/")
-    for tag in if_none_match.split(","):
-        tag = tag.strip()
-        if tag == "*" or tag.removeprefix("W/") == ours:
-            return True
-    return False
+    return any(tag == ours for tag in re.findall(r'(?:W/)?("[^"]*")', if_none_match))
 
 
 def file_pair(name: str) -> tuple[tuple[str, str], dict[str, str]]:
