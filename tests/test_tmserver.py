@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -128,10 +129,12 @@ def test_exact_paragraphs_come_back_first_at_full_quality(base, document, judged
     assert exact >= 0.95 * len(judged)
 
 
-def test_slash_paragraph_survives_the_url(base, document):
-    paragraph = next(p for p in document["fr"] if "/" in p and len(p) <= 500)
+@pytest.mark.parametrize("char", ["/", "%", "+", ";"])
+def test_url_special_characters_survive(base, document, char):
+    paragraph = next(p for p in document["fr"] if char in p and len(p) <= 500)
     url = weblate_unit_url(f"{base}/tmserver", "fr", "en", paragraph)
-    assert "%2F" in url and "/unit/" in url
+    tail = url.split("/unit/")[1]
+    assert quote(char, safe="") in tail and (char == "%" or char not in tail)  # %2F, %25...
     top = first(HTTP.get(url).json())
     assert top["source"] == paragraph and top["quality"] == 100.0
 
