@@ -2,11 +2,16 @@
 and how a code given by a user, a CAT tool or a TMX file becomes one of them.
 
 French is the pivot: resolutions are drafted and aligned from the French text, and English and
-Arabic are aligned to it. Codes arrive as `fr`, `FR`, `fr-FR`, `fr_fr`; the memory keys its three
-first-class languages by primary subtag.
+Arabic are aligned to it. fr, en and ar are first-class (alignment, folding, the page's three
+columns); a memory may hold any other language imported from TMX, under its full BCP 47 tag.
+Codes arrive as `fr`, `FR`, `fr-FR`, `fr_fr`: a look-up for `fr` matches fr, fr-CA and fr-FR;
+one for `fr-CA` matches only fr-CA when the memory has that tag, and falls back to French as a
+whole when it has not (a CAT tool set to fr_FR still finds plain `fr` segments).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from resolign.errors import InvalidParameter
 
@@ -22,32 +27,47 @@ def primary(code: str) -> str:
     return code.strip().replace("_", "-").split("-")[0].lower()
 
 
-def check_lang(value: str | None, what: str = "language") -> str:
-    """The primary code of `value` if it is one of LANGS; InvalidParameter naming `what` if not."""
-    code = primary(value or "")
-    if code not in LANGS:
-        raise InvalidParameter(f"unknown language {value!r} for {what}: use one of "
-                               + ", ".join(LANGS))
-    return code
+def check_lang(value: str | None, what: str = "language", present: Collection[str] = ()) -> str:
+    """The language to look up for `value`: a full tag the memory holds (`fr-CA`, `en-GB`),
+    else its primary subtag if that is fr, en, ar or a language of `present` (the memory's
+    tags); InvalidParameter naming `what` otherwise."""
+    tag = (value or "").strip().replace("_", "-")
+    code = primary(tag)
+    held = {t.lower(): t for t in present}
+    if "-" in tag and tag.lower() in held:
+        return held[tag.lower()]
+    if code in LANGS or code in {primary(t) for t in present}:
+        return code
+    extra = sorted({primary(t) for t in present} - set(LANGS))
+    raise InvalidParameter(f"unknown language {value!r} for {what}: use one of "
+                           + ", ".join(LANGS) + (f" (the memory also holds {', '.join(extra)})"
+                                                 if extra else ""))
 
 
-def check_pair(src: str | None, tgt: str | None) -> tuple[str, str]:
+def check_pair(src: str | None, tgt: str | None,
+               present: Collection[str] = ()) -> tuple[str, str]:
     """Two different languages (source, target), each checked by `check_lang`."""
-    source, target = check_lang(src, "src"), check_lang(tgt, "tgt")
-    if source == target:
+    source, target = check_lang(src, "src", present), check_lang(tgt, "tgt", present)
+    if source.lower() == target.lower():
         raise InvalidParameter(f"src and tgt must be different languages (both {source!r})")
     return source, target
 
 
-def parse_pair(value: str | None, what: str = "pair") -> tuple[str, str] | None:
-    """`fr-en` (or `fr_en`) → ("fr", "en"); None for no value."""
+def parse_pair(value: str | None, what: str = "pair",
+               present: Collection[str] = ()) -> tuple[str, str] | None:
+    """`fr-en` (or `fr_en`, `en-US,en-GB`) → ("fr", "en"); None for no value. Two tags with
+    regions are written with a comma: `en-US,en-GB`."""
     if not value:
         return None
-    parts = value.replace("_", "-").split("-")
-    if len(parts) != 2 or primary(parts[0]) == primary(parts[1]):
+    parts = value.split(",") if "," in value else value.replace("_", "-").split("-")
+    if len(parts) != 2:
         raise InvalidParameter(f"{what} must be two different languages like fr-en, "
                                f"not {value!r}")
-    return check_lang(parts[0], what), check_lang(parts[1], what)
+    source, target = (check_lang(part, what, present) for part in parts)
+    if source.lower() == target.lower():
+        raise InvalidParameter(f"{what} must be two different languages like fr-en, "
+                               f"not {value!r}")
+    return source, target
 
 
 def lang_rank(code: str) -> tuple[int, str]:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.terminal import progress
 from resolign.errors import InputError
 from resolign.languages import LANGS, check_lang, check_pair, parse_pair
 from resolign.service.memory import NO_ENCODER, Memory
@@ -65,6 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--min-score", type=float,
                      help="leave out units whose alignment score (cosine, 0-1) is below this")
     exp.add_argument("--lang-codes", help="codes to write, e.g. fr-FR,en-GB,ar-SA")
+    exp.add_argument("--two-sided-only", action="store_true",
+                     help="leave out units with a single language (kept by default: an export "
+                          "of the whole memory loses nothing that was imported)")
     exp.add_argument("--segtype", default="paragraph",
                      help="TMX segtype: paragraph (what `align` stores, the default) or sentence")
     exp.set_defaults(func=run_export)
@@ -140,12 +144,17 @@ def run_concordance(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise InputError(f"no such TMX file: {args.file}")
-    with Memory.open(args.db, encoder=args.encoder) as memory:
-        report = memory.import_tmx(args.file)
+    with Memory.open(args.db, encoder=args.encoder) as memory, \
+            progress("importing", "TU") as update:
+        report = memory.import_tmx(args.file, progress=update)
         total = memory.count()
         note = memory.semantic_unavailable
-    print(f"imported {report.added} units from {args.file} into {args.db} "
-          f"({report.duplicates} duplicates, {report.skipped} empty); {total} units in memory")
+    added = report.added
+    print(f"imported {added.added} units from {args.file} into {args.db} ({added.duplicates} "
+          f"duplicates, {added.skipped} empty); {total} units in memory")
+    print(f"  {report.summary()}")
+    for refusal in report.read.details[:MAX_WARNINGS_SHOWN]:
+        print(f"  {args.file}:{refusal.line}: {refusal.reason}")
     if note:
         print(f"note: semantic index not updated: {note}", file=sys.stderr)
     return 0
@@ -167,11 +176,13 @@ def parse_lang_codes(value: str | None) -> dict[str, str] | None:
 def run_export(args: argparse.Namespace) -> int:
     from resolign.tmx.writer import write_tmx
 
-    pair = parse_pair(args.pair, "--pair")
     lang_codes = parse_lang_codes(args.lang_codes)
     with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
+        pair = parse_pair(args.pair, "--pair", memory.tags())
         report = write_tmx(memory.iter_units(), args.out, segtype=args.segtype, pair=pair,
-                           min_score=args.min_score, lang_codes=lang_codes)
+                           min_score=args.min_score, lang_codes=lang_codes,
+                           one_sided=pair is None and not args.two_sided_only,
+                           headers=memory.import_header_annotations())
     for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(report.warnings) > MAX_WARNINGS_SHOWN:

@@ -130,7 +130,7 @@ def find_matches(
     """Best matches for `query` in the `src` segments, with their `tgt` text, best first.
 
     Exact and fuzzy candidates come from the store; semantic ones from `index` (None: none)."""
-    src, tgt = check_pair(src, tgt)
+    src, tgt = check_pair(src, tgt, store.tags())
     query = check_query(query)
     limit = _check_limit(limit)
     if not 0 <= min_score <= 100:
@@ -151,8 +151,9 @@ def find_matches(
             )
         units = store.get_units(candidates)
         for unit_id, unit in units.items():
-            if src in unit.texts and tgt in unit.texts:
-                score, kind = fuzzy_score(query, query_words, unit.texts[src])
+            source, target = unit.text_for(src), unit.text_for(tgt)
+            if source is not None and target is not None:
+                score, kind = fuzzy_score(query, query_words, source)
                 if score >= min_score:
                     found[unit_id] = (score, kind)
 
@@ -179,13 +180,14 @@ def _add_semantic(
     units.update(store.get_units([i for i in allowed if i not in units]))
     for unit_id, cos in near:
         unit = units.get(unit_id)
-        if unit_id in allowed and unit and src in unit.texts and tgt in unit.texts:
+        if (unit_id in allowed and unit and unit.text_for(src) is not None
+                and unit.text_for(tgt) is not None):
             found[unit_id] = (min(99.0, round(100 * cos, 1)), "semantic")
 
 
 def _match(unit: StoredUnit, score: float, kind: str, src: str, tgt: str) -> Match:
-    return Match(source=unit.texts[src], target=unit.texts[tgt], score=score, kind=kind,
-                 unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
+    return Match(source=unit.text_for(src) or "", target=unit.text_for(tgt) or "", score=score,
+                 kind=kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
 
 
 def find_concordance(
@@ -200,7 +202,7 @@ def find_concordance(
     """Segments containing the words of `query` as a phrase, in one language or all three."""
     query = check_query(query)
     limit = _check_limit(limit)
-    langs = [check_lang(lang, "lang")] if lang else list(LANGS)
+    langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
     phrase_words = words(query)
     if not phrase_words:
         raise InputError("query has no words to look for")
@@ -211,7 +213,7 @@ def find_concordance(
         units = store.get_units(ids)
         for unit_id in ids:
             unit = units[unit_id]
-            text = unit.texts.get(code, "")
+            text = unit.text_for(code) or ""
             spans = phrase_spans(text, phrase_words)
             if spans:
                 hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,

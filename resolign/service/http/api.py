@@ -31,6 +31,7 @@ from resolign.service.http.shapes import (
     Matches,
     UnitShape,
     hit_shape,
+    import_shape,
     match_shape,
     unit_shape,
 )
@@ -133,11 +134,14 @@ async def api_export(
     min_score: float | None = Query(None, ge=0, le=1,
                                     description="leave out units whose alignment score "
                                                 "(cosine, 0-1) is below this"),
+    two_sided_only: bool = Query(False, description="leave out single-language units"),
 ) -> StreamingResponse:
     """The whole memory as TMX 1.4b, streamed in chunks (never built whole in memory)."""
     # Options are checked here, before the first byte; a bad one is a 4xx, not a cut stream.
-    chunks = iter_tmx_bytes(memory.iter_units(), segtype=segtype, pair=parse_pair(pair),
-                            min_score=min_score)
+    langs = parse_pair(pair, "pair", memory.tags())
+    chunks = iter_tmx_bytes(memory.iter_units(), segtype=segtype, pair=langs,
+                            min_score=min_score, one_sided=langs is None and not two_sided_only,
+                            headers=memory.import_header_annotations())
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(memory.location).stem) or "memory"
     return StreamingResponse(
         chunks, media_type="application/x-tmx+xml",
@@ -162,10 +166,9 @@ async def api_import(request: Request, memory: MemoryDep) -> ImportShape:
         part = file_part(parts, "file")
         assert part is not None and part.path is not None
         # Streamed straight into one transaction: a TMX broken halfway adds nothing.
-        report = await run_in_threadpool(memory.import_tmx, part.path)
-    return ImportShape(added=report.added, duplicates=report.duplicates,
-                       skipped=report.skipped,
-                       units=report.added + report.duplicates + report.skipped)
+        report = await run_in_threadpool(memory.import_tmx, part.path,
+                                         name=display_name(part.filename) or "upload.tmx")
+    return import_shape(report)
 
 
 @router.post("/api/align", tags=["write"], dependencies=[Depends(require_key)],
