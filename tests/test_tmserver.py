@@ -301,7 +301,7 @@ def test_write_back_needs_the_key(base, memory_db):
         assert memory.count() == before
 
 
-def test_written_back_translation_is_found_with_its_provenance(base, memory_db):
+def test_written_back_translation_is_found_with_its_provenance(base, memory_db, judged):
     source = "Le Secrétariat a pris note de la résolution A/RES/71/1 relative aux réfugiés."
     target = "The Secretariat took note of resolution A/RES/71/1 on refugees."
     url = weblate_unit_url(f"{base}/tmserver", "fr_FR", "en_GB", source)
@@ -315,16 +315,32 @@ def test_written_back_translation_is_found_with_its_provenance(base, memory_db):
     assert again.json() == {**again.json(), "added": 0, "duplicates": 1}
     top = first(HTTP.get(url).json())
     assert (top["source"], top["target"], top["quality"]) == (source, target, 100.0)
+    # a region is the client's locale, not a filter: plain fr finds the fr-FR unit, and fr_FR
+    # still finds the aligned (plain fr) paragraphs
+    plain = weblate_unit_url(f"{base}/tmserver", "fr", "en", source)
+    assert first(HTTP.get(plain).json())["target"] == target
+    aligned = first(HTTP.get(weblate_unit_url(f"{base}/tmserver", "fr_FR", "en_GB",
+                                              judged[9])).json())
+    assert aligned["source"] == judged[9] and aligned["quality"] == 100.0
+    assert HTTP.get(f"{base}/tmserver/languages/").json()["sourceLanguages"] == ["fr", "en", "ar"]
     with Memory.open(memory_db, encoder=NO_ENCODER, create=False) as memory:
         unit = memory.get_unit(memory.search(source, src="fr", tgt="en", semantic=False,
                                              limit=1)[0].unit_id)
+        history = memory.history(unit.id)
     assert unit.provenance["origin"] == "client"
     assert unit.provenance["client"] == "Virtaal/0.7.1"
     assert unit.provenance["request_id"] == "write-1"
     assert unit.provenance["at"][:4].isdigit()
+    assert {v.lang for v in unit.variants} == {"fr-FR", "en-GB"}  # the client's codes
+    # one change of the history: who added what, when (the duplicate write added none)
+    assert [(c.action, c.who) for c in history] == [("add", "Virtaal/0.7.1")]
+    assert history[0].before == [] and history[0].after_ids == [unit.id]
+    assert history[0].after[0]["provenance"]["request_id"] == "write-1"
+    mymemory = HTTP.get(f"{base}/get", params={"q": source, "langpair": "fr|en"}).json()
+    assert mymemory["matches"][0]["created-by"] == "Virtaal/0.7.1"
 
 
-def test_store_write_back(base):
+def test_store_write_back(base, memory_db):
     units = [{"source": "Le Conseil de sécurité se réunit demain.",
               "target": "The Security Council meets tomorrow.", "context": "msgctxt"},
              {"source": "Sans traduction", "target": ""}]
@@ -336,6 +352,13 @@ def test_store_write_back(base):
     top = first(HTTP.get(weblate_unit_url(f"{base}/api/v1", "fr", "en", units[0]["source"]))
                 .json())
     assert top["target"] == units[0]["target"]
+    with Memory.open(memory_db, encoder=NO_ENCODER, create=False) as memory:
+        unit = memory.get_unit(memory.search(units[0]["source"], src="fr", tgt="en",
+                                             semantic=False, limit=1)[0].unit_id)
+        history = memory.history(unit.id)
+    assert unit.document == "po/council.po"
+    assert unit.provenance["store"] == "po/council.po" and unit.provenance["context"] == "msgctxt"
+    assert [c.action for c in history] == ["add"]
     for bad in ({"source": "x"}, [{"source": 1, "target": "y"}], "not json"):
         refused = HTTP.post(f"{base}/tmserver/fr/en/store/bad.po", headers={"X-API-Key": KEY},
                              content=bad if isinstance(bad, str) else None,
@@ -411,7 +434,7 @@ def test_cache_control_on_reads(base, judged):
 # --- locale codes on the JSON API --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("src", "tgt"), [("fr-FR", "en-GB"), ("fr_FR", "en_GB")])
+@pytest.mark.parametrize(("src", "tgt"), [("fr-CA", "en-US"), ("fr_CA", "en_US")])
 def test_locale_codes_on_search_and_concordance(base, document, judged, src, tgt):
     paragraph = judged[2]
     plain = HTTP.get(f"{base}/api/search", params={"q": paragraph, "src": "fr", "tgt": "en"})
@@ -421,3 +444,8 @@ def test_locale_codes_on_search_and_concordance(base, document, judged, src, tgt
     phrase = " ".join(paragraph.split()[2:5])
     hits = HTTP.get(f"{base}/api/concordance", params={"q": phrase, "lang": src})
     assert hits.status_code == 200 and hits.json()["hits"]
+    plain_tmx = HTTP.get(f"{base}/api/export.tmx", params={"pair": "fr-en"})
+    local_tmx = HTTP.get(f"{base}/api/export.tmx", params={"pair": f"{src},{tgt}"})
+    assert local_tmx.status_code == 200
+    assert len(read_tmx(local_tmx.content)) == len(read_tmx(plain_tmx.content)) >= len(
+        document["fr"])

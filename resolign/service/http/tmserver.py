@@ -37,6 +37,7 @@ from resolign.languages import LANGS, lang_rank
 from resolign.service.http.api import MemoryDep, require_key
 from resolign.service.http.conventions import request_id
 from resolign.service.memory import Memory
+from resolign.service.store import AddReport
 from resolign.units import Unit
 
 DEFAULT_MIN_SIMILARITY = 70
@@ -71,8 +72,8 @@ class Languages(BaseModel):
 class UnitIn(BaseModel):
     """A translation written back (amaGama's unit dict; `context` is kept as provenance)."""
 
-    source: str = Field(min_length=1, max_length=MAX_UNIT_CHARS)
-    target: str = Field(min_length=1, max_length=MAX_UNIT_CHARS)
+    source: str = Field(min_length=1, max_length=MAX_UNIT_CHARS, pattern=r"\S")
+    target: str = Field(min_length=1, max_length=MAX_UNIT_CHARS, pattern=r"\S")
     context: str | None = Field(None, max_length=1000)
 
 
@@ -89,26 +90,17 @@ class WriteReport(BaseModel):
 # --- languages -------------------------------------------------------------------------------
 
 
-def cat_code(tag: str) -> str:
-    """`fr-FR` → `fr_fr`: how amaGama and Weblate's tmserver machinery spell a language."""
-    return tag.replace("-", "_").lower()
-
-
 def base_language(code: str) -> str:
     """`fr_FR`, `fr-fr`, `sr@latin` → `fr`, `sr`."""
     return re.split(r"[-_@]", code.strip(), maxsplit=1)[0].lower()
 
 
 def lookup_language(code: str, tags: Iterable[str]) -> str | None:
-    """The language to search for a CAT tool's code: the memory's own tag when it holds that
-    exact one (`fr_ca` → `fr-CA`), else the base language when the memory holds it, else None."""
-    wanted = code.strip().replace("_", "-").lower()
+    """The language to search for a CAT tool's code: its base language when the memory holds
+    it in any variant, else None. A region is the translator's locale, not a filter: `fr_fr`
+    and `fr_ca` both find every French wording (the UN's `fr` and a TMX's `fr-FR` alike)."""
     base = base_language(code)
-    held = list(tags)
-    exact = next((t for t in held if t.lower() == wanted), None)
-    if exact is not None and "-" in wanted:
-        return exact
-    return base if any(base_language(t) == base for t in held) else None
+    return base if any(base_language(t) == base for t in tags) else None
 
 
 def lookup_pair(memory: Memory, src: str, tgt: str) -> tuple[str, str] | None:
@@ -126,10 +118,8 @@ def lookup_pair(memory: Memory, src: str, tgt: str) -> tuple[str, str] | None:
 
 
 def memory_languages(memory: Memory) -> list[str]:
-    """Base languages first (fr, en, ar), then regional tags the memory holds, as `en_gb`."""
-    tags = memory.tags()
-    codes = {base_language(t) for t in tags} | {cat_code(t) for t in tags}
-    return sorted(codes, key=lambda c: (lang_rank(base_language(c)), c))
+    """The base languages the memory holds, fr, en, ar first (what a look-up searches)."""
+    return sorted({base_language(t) for t in memory.tags()}, key=lang_rank)
 
 
 # --- look-ups ----------------------------------------------------------------------------------
@@ -265,6 +255,13 @@ def written_units(items: list[UnitIn], src: str, tgt: str, provenance: dict[str,
             for item in items]
 
 
+def add_written(memory: Memory, units: list[Unit]) -> AddReport:
+    """One recorded change of the history, by the client that wrote the units back."""
+    if not units:
+        return AddReport(added=0, duplicates=0)
+    return memory.add_recorded(units, who=units[0].provenance["client"])
+
+
 UNIT_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": UnitIn.model_json_schema()}}}}
 STORE_BODY = {"requestBody": {"required": True, "content": {
@@ -280,7 +277,7 @@ async def _write_unit(request: Request, memory: Memory, src: str, tgt: str, text
     item: UnitIn = _checked(TypeAdapter(UnitIn), data)
     pair = write_pair(src, tgt)
     units = written_units([item], *pair, client_provenance(request, f"amagama {method}"))
-    report = await run_in_threadpool(memory.add_units, units)
+    report = await run_in_threadpool(add_written, memory, units)
     return WriteReport(added=report.added, duplicates=report.duplicates, units=1)
 
 
@@ -323,6 +320,6 @@ async def tm_add_store(request: Request, memory: MemoryDep, src: str, tgt: str,
     name = name.strip()[:300]
     units = written_units(items, *pair, client_provenance(request, "amagama store", store=name),
                           document=name)
-    report = await run_in_threadpool(memory.add_units, units)
+    report = await run_in_threadpool(add_written, memory, units)
     return WriteReport(added=report.added, duplicates=report.duplicates,
                        skipped=len(data) - len(kept), units=len(data), store=name)
