@@ -72,7 +72,7 @@ def interop(wild: Path) -> None:
             try:
                 units, report = read_tmx_report(path)
             except TmxError as error:
-                refused.append(f"{path.name}: {error}")
+                refused.append(str(error).replace(str(path), path.name))
                 continue
             memory = stored(units)
             out = Path(folder) / "out.tmx"

@@ -22,6 +22,7 @@ from dataclasses import InitVar, asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from resolign import languages
 from resolign.languages import LANGS
 
 _SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
@@ -59,7 +60,7 @@ def normalise_tag(tag: str) -> str:
 
 def primary_language(tag: str) -> str:
     """`fr-CA` -> `fr`: the language a variant counts for in `texts` and in language queries."""
-    return tag.strip().replace("_", "-").split("-")[0].lower()
+    return languages.primary(tag)
 
 
 def tag_matches(tag: str, query: str) -> bool:

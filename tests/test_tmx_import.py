@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from resolign.tmx import read_tmx
+from resolign.tmx.reader import Refusal, read_tmx_report
 
 SAMPLE = Path(__file__).parent / "data" / "tmx" / "other_tool_bilingual.tmx"
 
@@ -71,3 +72,25 @@ def test_utf16_and_bom_files_import() -> None:
     expected = {"fr": "Bonjour", "ar": "مرحبا"}
     assert read_tmx(text.replace("UTF-8", "UTF-16").encode("utf-16"))[0].texts == expected
     assert read_tmx(text.encode("utf-8-sig"))[0].texts == expected
+
+
+def test_report_counts_what_was_kept_and_says_what_was_refused() -> None:
+    """broken_units.tmx: one tuv alone, a tuv without language, an empty seg, codes only."""
+    data = (SAMPLE.parent / "broken_units.tmx").read_bytes().replace(
+        b"</body>", b'<tu><tuv xml:lang="fr"><seg> </seg></tuv></tu>\n</body>'
+    )
+    units, report = read_tmx_report(data)
+    assert [u.annotations.attributes.get("tuid") for u in units] == [
+        "one-tuv", "no-lang", "empty-seg", "no-source", "codes-only-is-fine"
+    ]
+    assert (report.tus, report.units, report.refused, report.tuvs_left_out) == (6, 5, 1, 1)
+    assert (report.one_sided, report.code_only, report.empty_segments) == (3, 2, 1)
+    assert report.details == [
+        Refusal(11, "<tuv> without xml:lang left out"),
+        Refusal(25, "<tu> refused: no text or inline code in any <tuv>"),
+    ]
+    assert report.summary() == (
+        "6 TUs read, 5 units, 3 one-sided, 2 code-only segment(s), 1 empty segment(s), "
+        "1 TU(s) refused, 1 tuv(s) left out"
+    )
+    assert report.header.attributes["creationtool"] == "hand"
