@@ -15,8 +15,10 @@ Clients and what they send (read from their sources):
   pair; answers a JSON list of {source, target, quality, rank} best first.
 
 quality is the edit-distance fuzzy % of search.py (the % /api/search reports), so a CAT tool's
-threshold means what its users think. A pair the memory lacks answers 200 `[]` (Weblate checks
-its settings with en→de). Written-back units carry their provenance (client, time, request id).
+threshold means what its users think. A look-up searches the base language of each code (the
+region is the translator's locale); a pair the memory lacks answers 200 `[]` (Weblate checks
+its settings with en→de). A written-back unit is stored under the client's codes with its
+provenance (client, time, request id), as one change of the history that can be undone.
 """
 
 from __future__ import annotations
