@@ -11,6 +11,8 @@ whole when it has not (a CAT tool set to fr_FR still finds plain `fr` segments).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Collection
 
 from resolign.errors import InvalidParameter
@@ -20,6 +22,44 @@ PIVOT = "fr"
 ENGLISH_NAMES = {"fr": "French", "en": "English", "ar": "Arabic"}
 NATIVE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
 RIGHT_TO_LEFT = frozenset({"ar"})
+
+
+_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+
+
+@functools.lru_cache(maxsize=4096)
+def normalise_tag(tag: str) -> str:
+    """BCP 47 case conventions: `EN_us` -> `en-US`, `zh-hant-tw` -> `zh-Hant-TW`.
+
+    Language lower case, script title case, region upper case, everything after a singleton
+    (`x-`, `u-`) lower case; `_` (a common misspelling) becomes `-`. A value that is not shaped
+    like a tag is returned stripped and otherwise untouched, so nothing is lost.
+    """
+    value = tag.strip()
+    parts = value.replace("_", "-").split("-")
+    if not value or not all(_SUBTAG.match(part) for part in parts):
+        return value
+    out = [parts[0].lower()]
+    extension = len(parts[0]) == 1  # x-private or i-legacy tags: all lower case
+    for part in parts[1:]:
+        if extension or len(part) == 1:
+            extension = True
+            out.append(part.lower())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def tag_matches(tag: str, query: str) -> bool:
+    """`fr` matches fr, fr-CA and fr-FR; `fr-CA` matches only fr-CA (case-insensitive)."""
+    query = normalise_tag(query)
+    if "-" not in query:
+        return primary(tag) == query.lower()
+    return normalise_tag(tag).lower() == query.lower()
 
 
 def primary(code: str) -> str:

@@ -13,63 +13,15 @@ three columns use: primary language -> text of the first variant with text in th
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import InitVar, asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from resolign import languages
-from resolign.languages import LANGS
-
-_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
-
-
-# --- language tags --------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4096)
-def normalise_tag(tag: str) -> str:
-    """BCP 47 case conventions: `EN_us` -> `en-US`, `zh-hant-tw` -> `zh-Hant-TW`.
-
-    Language lower case, script title case, region upper case, everything after a singleton
-    (`x-`, `u-`) lower case; `_` (a common misspelling) becomes `-`. A value that is not shaped
-    like a tag is returned stripped and otherwise untouched, so nothing is lost.
-    """
-    value = tag.strip()
-    parts = value.replace("_", "-").split("-")
-    if not value or not all(_SUBTAG.match(part) for part in parts):
-        return value
-    out = [parts[0].lower()]
-    extension = len(parts[0]) == 1  # x-private or i-legacy tags: all lower case
-    for part in parts[1:]:
-        if extension or len(part) == 1:
-            extension = True
-            out.append(part.lower())
-        elif len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
-            out.append(part.upper())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
-
-
-def primary_language(tag: str) -> str:
-    """`fr-CA` -> `fr`: the language a variant counts for in `texts` and in language queries."""
-    return languages.primary(tag)
-
-
-def tag_matches(tag: str, query: str) -> bool:
-    """`fr` matches fr, fr-CA and fr-FR; `fr-CA` matches only fr-CA (case-insensitive)."""
-    query = normalise_tag(query)
-    if "-" not in query:
-        return primary_language(tag) == query.lower()
-    return normalise_tag(tag).lower() == query.lower()
-
+from resolign.languages import LANGS, normalise_tag, tag_matches
 
 # --- what other tools wrote -----------------------------------------------------------------
 
@@ -159,7 +111,7 @@ class Variant:
 
     @property
     def primary(self) -> str:
-        return primary_language(self.lang)
+        return languages.primary(self.lang)
 
     def has_content(self) -> bool:
         """False for an empty segment (no text and no inline code)."""
@@ -205,7 +157,7 @@ class TextsView(dict):
     def __delitem__(self, lang: str) -> None:
         if lang not in self:
             raise KeyError(lang)
-        self._unit._drop_language(primary_language(lang))
+        self._unit._drop_language(languages.primary(lang))
         self._refresh()
 
     def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
@@ -289,7 +241,7 @@ class Unit:
         return {lang: variant.text for lang, variant in self._shown().items()}
 
     def _set_text(self, lang: str, text: str) -> None:
-        primary = primary_language(lang)
+        primary = languages.primary(lang)
         target = self._shown().get(primary) or next(
             (v for v in self.variants if v.primary == primary), None
         )
@@ -309,7 +261,7 @@ class Unit:
         """Assigning `unit.texts = {...}`: languages in the mapping come first, in its order,
         keeping their other variants; a language shown before and absent now is removed."""
         texts = dict(texts)
-        wanted = [primary_language(lang) for lang in texts]
+        wanted = [languages.primary(lang) for lang in texts]
         for primary in set(self._shown()) - set(wanted):
             self._drop_language(primary)
         for lang, text in texts.items():

@@ -199,3 +199,20 @@ def test_the_unit_page_and_api_show_what_other_tools_wrote(tmp_path: Path) -> No
         assert f'<span class="tag">{variant.lang}</span>' in page
     for text in remarks:
         assert text.split("\n")[0] in page
+
+
+def test_a_corrected_unit_is_exported_with_changedate_and_changeid(tmp_path: Path) -> None:
+    from lxml import etree
+
+    from resolign.tmx.writer import iter_tmx_bytes
+
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as memory:
+        first, second = memory.add_units(devset_units(0, 2)).ids
+        memory.edit_unit(first, {"en": "A corrected translation."}, who="amina")
+        root = etree.fromstring(b"".join(iter_tmx_bytes(memory.iter_units())))
+    tus = root.findall("body/tu")
+    untouched, corrected = tus  # the corrected unit has a new id, after the untouched one
+    assert untouched.get("changeid") is None
+    assert corrected.get("changeid") == "amina"
+    assert corrected.get("changedate") >= corrected.get("creationdate")
+    assert "A corrected translation." in etree.tostring(corrected, encoding="unicode")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from lxml import etree
 from translate.storage.tmx import tmxunit
 
 from resolign.errors import TmxError
+from resolign.languages import tag_matches
 from resolign.tmx.cleaning import strip_illegal
 from resolign.tmx.inline import markup_seg
 from resolign.tmx.langs import is_language_tag, same_language
@@ -30,7 +32,7 @@ from resolign.tmx.spec import (
     PROP_SYMBOL,
     format_date,
 )
-from resolign.units import Annotations, Unit, Variant, tag_matches
+from resolign.units import Annotations, Unit, Variant
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _FRAGMENT_PARSER = etree.XMLParser(
@@ -226,6 +228,18 @@ def _indent(parent: etree._Element, children: list[etree._Element], level: int) 
         children[-1].tail = outer
 
 
+def _set_review(tu: etree._Element, provenance: dict[str, str]) -> None:
+    """A unit a translator corrected in the memory says when and by whom, in the attributes
+    CAT tools read (changedate, changeid); newer than any date another tool wrote."""
+    try:
+        changed = datetime.fromisoformat(provenance.get("changed", ""))
+    except ValueError:
+        return
+    tu.set("changedate", format_date(changed))
+    if provenance.get("changed_by"):
+        tu.set("changeid", strip_illegal(provenance["changed_by"])[0])
+
+
 def tu_element(
     prepared: Prepared,
     unit: Unit,
@@ -248,6 +262,7 @@ def tu_element(
     if srclang is not None:
         tu.set("srclang", srclang)
     _set_attributes(tu, attributes, _WRITTEN_BY_RESOLIGN, label, warnings)
+    _set_review(tu, unit.provenance)
     children: list[etree._Element] = []
     for name, value in prepared.props:
         prop = etree.SubElement(tu, "prop", type=name)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from resolign.languages import primary
 from resolign.tmx.inline import has_inline_elements, seg_text, stands_for
 from resolign.tmx.langs import is_language_tag, same_language
 from resolign.tmx.safeparse import Source, TmxParseError
@@ -32,7 +33,6 @@ from resolign.tmx.spec import (
     parse_date,
 )
 from resolign.tmx.stream import walk
-from resolign.units import primary_language
 
 DATE_ATTRIBUTES = ("creationdate", "changedate", "lastusagedate")
 
@@ -118,8 +118,10 @@ class _Checker:
         self.result.tu_count += 1
         self.dates(tu)
         tuvs = [child for child in tu if localname(child.tag) == "tuv"]
-        if len(tuvs) < 2:
-            self.problem(tu, f"<tu> has {len(tuvs)} <tuv>; a translation unit needs at least 2")
+        if not tuvs:
+            self.problem(tu, "<tu> has no <tuv>; a translation unit needs at least one")
+        elif len(tuvs) == 1:  # valid (the DTD asks for one or more), but no translation in it
+            self.warn(tu, "<tu> has a single <tuv>: a CAT tool finds no translation in it")
         languages: list[str] = []
         for tuv in tuvs:
             self.dates(tuv)
@@ -176,7 +178,7 @@ class _Checker:
                 f"<tu> has several <tuv> in {', '.join(twice)}; most tools keep only one per "
                 "language",
             )
-        primaries = {primary_language(tag) for tag in tags}
+        primaries = {primary(tag) for tag in tags}
         if len(set(tags)) > 1 and len(primaries) == 1:
             self.warn(
                 tu,

@@ -1,6 +1,6 @@
 """Language values in TMX files: the shape of a tag, the caller's renaming, caseless comparison.
 
-(Normalising a tag and matching a language query live with the unit model, resolign.units.)"""
+(Normalising a tag and matching a language query live in resolign.languages.)"""
 
 from __future__ import annotations
 

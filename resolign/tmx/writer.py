@@ -13,13 +13,14 @@ from lxml import etree
 
 from resolign import __version__
 from resolign.errors import TmxError
+from resolign.languages import PIVOT, normalise_tag, tag_matches
 from resolign.tmx.build import Prepared, header_children, prepare, tu_element, unit_label
 from resolign.tmx.files import atomic_write
 from resolign.tmx.langs import is_language_tag, to_tmx, validate_mapping
 from resolign.tmx.spec import SEGTYPES, TMX_VERSION, format_date
-from resolign.units import Annotations, Unit, normalise_tag, tag_matches
+from resolign.units import Annotations, Unit
 
-SOURCE_LANG = "fr"
+SOURCE_LANG = PIVOT
 """French is the pivot of every resolution we align, so it is the TMX source language."""
 MAX_DETAILED_WARNINGS = 200
 """Past this, warnings are only counted: a 1M-unit export must not grow a 1M-line report."""
