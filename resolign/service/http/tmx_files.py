@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from resolign.errors import InvalidParameter, NotFound
-from resolign.languages import LANGS, parse_pair, primary
+from resolign.languages import LANGS, normalise_tag, parse_pair, primary
 from resolign.service.http.api import MemoryDep
 from resolign.service.memory import Memory
 from resolign.tmx.langs import is_language_tag
@@ -56,7 +56,7 @@ def file_pair(name: str) -> tuple[tuple[str, str], dict[str, str]]:
     stem = name.removesuffix(".tmx")
     if stem == name:
         raise NotFound(f"no file {name!r}: files are named like fr-en.tmx or fr-FR,en-GB.tmx")
-    tags = [_tag(t) for t in stem.split(",")] if "," in stem else []
+    tags = [normalise_tag(t) for t in stem.split(",")] if "," in stem else []
     try:
         pair = parse_pair("-".join(primary(t) for t in tags) if tags else stem, "file name")
         if tags and not all(is_language_tag(t) for t in tags):
@@ -65,12 +65,6 @@ def file_pair(name: str) -> tuple[tuple[str, str], dict[str, str]]:
         raise NotFound(f"no file {name!r}: {error}") from None
     assert pair is not None
     return pair, {primary(t): t for t in tags if "-" in t}
-
-
-def _tag(code: str) -> str:
-    """`fr_fr` → `fr-FR`: language lower case, a two-letter region upper case."""
-    parts = code.strip().replace("_", "-").split("-")
-    return "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
 
 
 @router.get("/tmx/", response_model=TmxFiles)
