@@ -94,3 +94,30 @@ def test_units_carry_their_resolution(units):
     assert {u.resolution_title for u in by_resolution["2/48-POL"]} == {
         "LA COOPÉRATION ENTRE LES DEUX ORGANISATIONS"}
     assert all(u.resolution_title == "" for u in by_resolution[""])
+
+
+def test_memory_tmx_and_search_carry_the_resolution(units, tmp_path):
+    from lxml import etree
+
+    from resolign.service.http.shapes import match_shape
+    from resolign.service.memory import NO_ENCODER, Memory
+    from resolign.tmx.writer import iter_tmx_bytes
+
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as memory:
+        memory.add_units(units)
+        unit = next(u for u in units if u.resolution == "2/48-POL")
+        [match] = memory.search(unit.texts["fr"], src="fr", tgt="en", limit=1)
+        shape = match_shape(match, unit.texts["fr"])
+        assert (shape.origin.resolution, shape.origin.resolution_title) == (
+            "2/48-POL", unit.resolution_title)
+        only = memory.search(unit.texts["fr"], src="fr", tgt="en", min_score=0, limit=50,
+                             resolution="1/48-POL")
+        assert only and all(m.origin["resolution"] == "1/48-POL" for m in only)
+        word = unit.texts["fr"].split()[0]
+        hits = memory.concordance(word, lang="fr", limit=200, resolution="2/48-POL")
+        assert hits and {h.origin["resolution"] for h in hits} == {"2/48-POL"}
+        root = etree.fromstring(b"".join(iter_tmx_bytes(memory.iter_units())))
+    props = {p.get("type"): p.text for p in root.iter("prop")}
+    assert {"x-resolution", "x-resolution-title"} <= set(props)
+    assert {p.text for p in root.iter("prop") if p.get("type") == "x-resolution"} == {
+        "1/48-POL", "2/48-POL"}

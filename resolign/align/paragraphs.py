@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from resolign.align.ocr import Repair
@@ -32,6 +32,11 @@ __all__ = [
 ]
 
 
+ParagraphKind = Literal["paragraph", "heading", "footnote"]
+"""A heading (title, resolution heading) and a footnote are kept apart from body paragraphs:
+a heading never joins the paragraph after it, footnotes come after the body."""
+
+
 @dataclass
 class Paragraph:
     """One rebuilt paragraph. `text` is what the extraction holds (markup, misreadings);
@@ -41,7 +46,7 @@ class Paragraph:
     text: str
     match_text: str
     number: str = ""
-    kind: str = "paragraph"  # "paragraph" | "heading" | "footnote"
+    kind: ParagraphKind = "paragraph"
     repairs: list[Repair] = field(default_factory=list)
     resolution: str = ""  # symbol of the compendium resolution it belongs to ("1/47-POL")
     resolution_title: str = ""

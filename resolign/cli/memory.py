@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--min-score", type=float, default=50, help="lowest score shown (50)")
     search.add_argument("--document", help="only units from this document")
     search.add_argument("--symbol", help="only units with this document symbol")
+    search.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
     search.add_argument("--no-semantic", action="store_true",
                         help="exact and fuzzy matches only (no embedding model needed)")
     _encoder_argument(search)
@@ -47,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     conc.add_argument("--limit", type=int, default=20, help="at most N hits (20)")
     conc.add_argument("--document", help="only units from this document")
     conc.add_argument("--symbol", help="only units with this document symbol")
+    conc.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
     conc.add_argument("--json", action="store_true", help="print the hits as JSON")
     conc.set_defaults(func=run_concordance)
 
@@ -94,7 +96,7 @@ def run_search(args: argparse.Namespace) -> int:
     with Memory.open(args.db, encoder=encoder, create=False) as memory:
         matches = memory.search(args.query, src=src, tgt=tgt, limit=args.limit,
                                 min_score=args.min_score, document=args.document,
-                                symbol=args.symbol)
+                                symbol=args.symbol, resolution=args.resolution)
         if memory.semantic_unavailable:
             print(f"note: semantic search off: {memory.semantic_unavailable}", file=sys.stderr)
     if args.json:
@@ -109,6 +111,7 @@ def run_search(args: argparse.Namespace) -> int:
           f"{', ' + ', '.join(others) if others else ''}")
     for match in matches:
         where = " ".join(v for v in (match.origin.get("symbol") or match.origin.get("document"),
+                                     match.origin.get("resolution"),
                                      match.origin.get("paragraph")) if v)
         print(f"{match.score:6.1f}  {match.kind:<8}  #{match.unit_id} {where}".rstrip())
         for lang in (src, tgt, *others):
@@ -122,7 +125,8 @@ def run_concordance(args: argparse.Namespace) -> int:
 
     with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
         hits = memory.concordance(args.query, lang=args.lang, limit=args.limit,
-                                  document=args.document, symbol=args.symbol)
+                                  document=args.document, symbol=args.symbol,
+                                  resolution=args.resolution)
     if args.json:
         print(json.dumps([hit_shape(h).model_dump() for h in hits], ensure_ascii=False,
                          indent=2))

@@ -242,18 +242,18 @@ class Memory:
 
     def search(self, query: str, *, src: str = "fr", tgt: str = "en", limit: int = 10,
                min_score: float = 50, document: str | None = None, symbol: str | None = None,
-               semantic: bool = True) -> list[Match]:
+               resolution: str | None = None, semantic: bool = True) -> list[Match]:
         """Exact, fuzzy and (with `semantic` and an index) same-meaning matches, best first."""
         return find_matches(self.store, self.index if semantic else None, query, src=src,
                             tgt=tgt, limit=limit, min_score=min_score, document=document,
-                            symbol=symbol)
+                            symbol=symbol, resolution=resolution)
 
     def concordance(self, query: str, *, lang: str | None = None, limit: int = 20,
-                    document: str | None = None,
-                    symbol: str | None = None) -> list[ConcordanceHit]:
+                    document: str | None = None, symbol: str | None = None,
+                    resolution: str | None = None) -> list[ConcordanceHit]:
         """Segments containing the words of `query` as a phrase, in one language or all."""
         return find_concordance(self.store, query, lang=lang, limit=limit, document=document,
-                                symbol=symbol)
+                                symbol=symbol, resolution=resolution)
 
     def count(self) -> int:
         return self.store.count()

@@ -126,6 +126,7 @@ def find_matches(
     min_score: float = 50,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> list[Match]:
     """Best matches for `query` in the `src` segments, with their `tgt` text, best first.
 
@@ -141,13 +142,14 @@ def find_matches(
     query_words = words(query)
     if query_words:
         same = store.same_words(src, query)
-        allowed = store.filter_ids(same, document=document, symbol=symbol)
+        allowed = store.filter_ids(same, document=document, symbol=symbol,
+                                   resolution=resolution)
         candidates = [i for i in same if i in allowed]
         terms = _rare_terms(store, src, query_words)
         if terms:
             candidates += store.fts_candidates(
                 src, " OR ".join(_phrase([t]) for t in terms), limit=FTS_CANDIDATES,
-                document=document, symbol=symbol,
+                document=document, symbol=symbol, resolution=resolution,
             )
         units = store.get_units(candidates)
         for unit_id, unit in units.items():
@@ -159,7 +161,8 @@ def find_matches(
 
     if index is not None:
         _add_semantic(store, index, query, found, units, src=src, tgt=tgt, limit=limit,
-                      min_score=min_score, document=document, symbol=symbol)
+                      min_score=min_score, document=document, symbol=symbol,
+                      resolution=resolution)
 
     ranked = sorted(found.items(), key=lambda item: (-item[1][0], _KIND_RANK[item[1][1]], item[0]))
     return [_match(units[unit_id], score, kind, src, tgt)
@@ -169,14 +172,15 @@ def find_matches(
 def _add_semantic(
     store: Store, index: SemanticIndex, query: str, found: dict[int, tuple[float, str]],
     units: dict[int, StoredUnit], *, src: str, tgt: str, limit: int, min_score: float,
-    document: str | None, symbol: str | None,
+    document: str | None, symbol: str | None, resolution: str | None,
 ) -> None:
-    k = limit * (20 if document or symbol else 3) + len(found)
+    k = limit * (20 if document or symbol or resolution else 3) + len(found)
     near = [(i, cos) for i, cos in index.nearest(query, min(k, 2000))
             if cos >= SEMANTIC_MIN_COSINE and 100 * cos >= min_score and i not in found]
     if not near:
         return
-    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol)
+    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol,
+                               resolution=resolution)
     units.update(store.get_units([i for i in allowed if i not in units]))
     for unit_id, cos in near:
         unit = units.get(unit_id)
@@ -198,6 +202,7 @@ def find_concordance(
     limit: int = 20,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> list[ConcordanceHit]:
     """Segments containing the words of `query` as a phrase, in one language or all three."""
     query = check_query(query)
@@ -209,7 +214,7 @@ def find_concordance(
     hits: list[ConcordanceHit] = []
     for code in langs:
         ids = store.fts_candidates(code, _phrase(phrase_words), limit=limit - len(hits),
-                                   document=document, symbol=symbol)
+                                   document=document, symbol=symbol, resolution=resolution)
         units = store.get_units(ids)
         for unit_id in ids:
             unit = units[unit_id]

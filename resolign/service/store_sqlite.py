@@ -430,7 +430,7 @@ class SqliteStore:
 
     def fts_candidates(
         self, lang: str, match: str, *, limit: int, document: str | None = None,
-        symbol: str | None = None,
+        symbol: str | None = None, resolution: str | None = None,
     ) -> list[int]:
         """Unit ids whose `lang` text matches an FTS5 expression over normalised words,
         best bm25 first."""
@@ -438,7 +438,7 @@ class SqliteStore:
         if not self._has_fts(base):
             return []
         table = schema.fts_table(base)
-        where, params = _origin_filter(document, symbol)
+        where, params = _origin_filter(document, symbol, resolution)
         if tag:
             where += " AND lower(v.lang) = ?"
             params.append(tag)
@@ -459,11 +459,12 @@ class SqliteStore:
         return base in self._fts_readable
 
     def filter_ids(
-        self, unit_ids: Sequence[int], *, document: str | None = None, symbol: str | None = None
+        self, unit_ids: Sequence[int], *, document: str | None = None, symbol: str | None = None,
+        resolution: str | None = None,
     ) -> set[int]:
-        """The live ids among `unit_ids` whose document/symbol match the filters."""
+        """The live ids among `unit_ids` whose document/symbol/resolution match the filters."""
         ids = list(unit_ids)
-        where, params = _origin_filter(document, symbol)
+        where, params = _origin_filter(document, symbol, resolution)
         kept: set[int] = set()
         with self._readers.reading() as db:
             for start in range(0, len(ids), _CHUNK):
@@ -487,14 +488,14 @@ class SqliteStore:
         self.close()
 
 
-def _origin_filter(document: str | None, symbol: str | None) -> tuple[str, list[Any]]:
+def _origin_filter(document: str | None, symbol: str | None,
+                   resolution: str | None = None) -> tuple[str, list[Any]]:
     where, params = "", []
-    if document:
-        where += " AND u.document = ? COLLATE NOCASE"
-        params.append(document)
-    if symbol:
-        where += " AND u.symbol = ? COLLATE NOCASE"
-        params.append(symbol)
+    for column, value in (("document", document), ("symbol", symbol),
+                          ("resolution", resolution)):
+        if value:
+            where += f" AND u.{column} = ? COLLATE NOCASE"
+            params.append(value)
     return where, params
 
 

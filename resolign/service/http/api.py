@@ -92,12 +92,15 @@ async def api_search(
     min_score: float = Query(50.0, ge=0, le=100, description="lowest match % kept"),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
+    resolution: str | None = Query(None, max_length=300,
+                                   description="only units of this resolution, e.g. 1/47-POL"),
     semantic: bool = Query(True, description="also look for same-meaning wordings"),
 ) -> Matches:
     """Best earlier wordings of `q`: exact, fuzzy, then semantic matches, best first."""
     matches = await run_in_threadpool(
         memory.search, q, src=src, tgt=tgt, limit=limit, min_score=min_score,
-        document=_optional(document), symbol=_optional(symbol), semantic=semantic)
+        document=_optional(document), symbol=_optional(symbol),
+        resolution=_optional(resolution), semantic=semantic)
     return Matches(matches=[match_shape(m, q.strip()) for m in matches])
 
 
@@ -109,10 +112,13 @@ async def api_concordance(
     limit: int = Query(20, ge=1, le=200),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
+    resolution: str | None = Query(None, max_length=300,
+                                   description="only units of this resolution, e.g. 1/47-POL"),
 ) -> Hits:
     """Every unit whose `lang` text contains the words of `q`, with highlight spans."""
     hits = await run_in_threadpool(memory.concordance, q, lang=lang, limit=limit,
-                                   document=_optional(document), symbol=_optional(symbol))
+                                   document=_optional(document), symbol=_optional(symbol),
+                                   resolution=_optional(resolution))
     return Hits(hits=[hit_shape(h) for h in hits])
 
 

@@ -175,7 +175,8 @@ def _cells(texts: dict[str, str], spans: dict[str, list[list[int]]],
 
 
 def _origin_html(origin: Origin, unit_id: int) -> str:
-    bits = [escape(value) for value in (origin.symbol, origin.document) if value]
+    bits = [escape(value) for value in (origin.symbol, origin.resolution, origin.document)
+            if value]
     if origin.paragraph:
         label = origin.paragraph  # "12" (numbered) or "¶3" (position) from align
         bits.append(escape(label if label.startswith("¶") else f"¶ {label}"))

@@ -24,6 +24,9 @@ class Origin(BaseModel):
     document: str = ""
     symbol: str = ""
     paragraph: str = ""
+    resolution: str = ""
+    """Inside a compendium: the symbol of the unit's resolution (1/47-POL), and its title."""
+    resolution_title: str = ""
 
 
 class MatchShape(BaseModel):
@@ -157,7 +160,8 @@ def all_languages(texts: dict[str, str]) -> dict[str, str]:
 
 def origin_of(unit: Unit) -> Origin:
     return Origin(document=unit.document or "", symbol=unit.symbol or "",
-                  paragraph=str(unit.paragraph or ""))
+                  paragraph=str(unit.paragraph or ""), resolution=unit.resolution or "",
+                  resolution_title=unit.resolution_title or "")
 
 
 def match_shape(match: Match, query: str) -> MatchShape:
