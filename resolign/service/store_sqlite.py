@@ -28,16 +28,15 @@ from pathlib import Path
 
 from resolign.errors import InputError, ResolignError
 from resolign.languages import LANGS, lang_rank
-from resolign.service.normalise import words
 from resolign.service.store import (
     AddReport,
     BeforeCommit,
     StoredUnit,
     check_store_path,
     clean_texts,
-    norm_key,
     unit_key,
 )
+from resolign.service.wordforms import WORDFORMS_VERSION, exact_key, index_terms
 from resolign.units import Unit
 
 SCHEMA_VERSION = 1
@@ -99,6 +98,8 @@ class SqliteStore:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._init_schema()
+            with self._lock:
+                self._reindex_word_forms()
         except sqlite3.DatabaseError as error:
             raise InputError(f"{self.path} is not a resolign memory: {error}") from error
 
@@ -123,10 +124,34 @@ class SqliteStore:
                     self._set_meta("schema_version", str(SCHEMA_VERSION))
                     self._set_meta("store_id", uuid.uuid4().hex)
                     self._set_meta("revision", "0")
+                    self._set_meta("wordforms", WORDFORMS_VERSION)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def _reindex_word_forms(self) -> None:
+        """Rebuild every full-text row and exact key in ONE transaction when the file was
+        indexed under other word-form rules (wordforms.WORDFORMS_VERSION)."""
+        if self._meta("wordforms") == WORDFORMS_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._meta("wordforms") != WORDFORMS_VERSION:  # another process may have done it
+                for lang in LANGS:
+                    self._db.execute(f"INSERT INTO fts_{lang}(fts_{lang}) VALUES ('delete-all')")
+                rows = self._db.execute("SELECT unit_id, lang, text FROM segments").fetchall()
+                for unit_id, lang, text in rows:
+                    self._db.execute("UPDATE segments SET nkey = ? WHERE unit_id = ? AND lang = ?",
+                                     (exact_key(text), unit_id, lang))
+                    if lang in LANGS:
+                        self._db.execute(f"INSERT INTO fts_{lang}(rowid, norm) VALUES (?, ?)",
+                                         (unit_id, " ".join(index_terms(text, lang))))
+                self._set_meta("wordforms", WORDFORMS_VERSION)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def _schema_current(self) -> bool:
         """True when the file already holds this version's schema (created whole, in one
@@ -256,15 +281,13 @@ class SqliteStore:
             return None
         unit_id = int(cursor.lastrowid)
         for lang, text in texts.items():
-            normalised = " ".join(words(text))
             self._db.execute(
                 "INSERT INTO segments(unit_id, lang, text, nkey) VALUES (?, ?, ?, ?)",
-                (unit_id, lang, text, norm_key(text)),
+                (unit_id, lang, text, exact_key(text)),
             )
             if lang in LANGS:
-                self._db.execute(
-                    f"INSERT INTO fts_{lang}(rowid, norm) VALUES (?, ?)", (unit_id, normalised)
-                )
+                self._db.execute(f"INSERT INTO fts_{lang}(rowid, norm) VALUES (?, ?)",
+                                 (unit_id, " ".join(index_terms(text, lang))))
         return unit_id
 
     # --- reading ----------------------------------------------------------------------------
@@ -340,7 +363,7 @@ class SqliteStore:
         with self._reading() as db:
             return [row[0] for row in db.execute(
                 "SELECT unit_id FROM segments WHERE lang = ? AND nkey = ? ORDER BY unit_id LIMIT ?",
-                (lang, norm_key(text), limit),
+                (lang, exact_key(text), limit),
             )]
 
     def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
@@ -367,6 +390,32 @@ class SqliteStore:
         with self._reading() as db:
             try:
                 return [row[0] for row in db.execute(sql, [match, *params, limit])]
+            except sqlite3.OperationalError as error:
+                raise InputError(f"query cannot be searched: {error}") from error
+
+    def fts_count(self, lang: str, match: str, *, document: str | None = None,
+                  symbol: str | None = None) -> int:
+        """How many units' `lang` text matches an FTS5 expression (a concordance's total)."""
+        where, params = _origin_filter(document, symbol)
+        join = " JOIN units AS u ON u.id = f.rowid" if where else ""
+        with self._reading() as db:
+            try:
+                return int(db.execute(f"SELECT count(*) FROM fts_{lang} AS f{join} "
+                                      f"WHERE fts_{lang} MATCH ?{where}",
+                                      [match, *params]).fetchone()[0])
+            except sqlite3.OperationalError as error:
+                raise InputError(f"query cannot be searched: {error}") from error
+
+    def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
+                 document: str | None = None, symbol: str | None = None) -> list[int]:
+        """Unit ids matching an FTS5 expression, newest first, `limit` from `offset`."""
+        where, params = _origin_filter(document, symbol)
+        join = " JOIN units AS u ON u.id = f.rowid" if where else ""
+        with self._reading() as db:
+            try:
+                return [row[0] for row in db.execute(
+                    f"SELECT f.rowid FROM fts_{lang} AS f{join} WHERE fts_{lang} MATCH ?{where} "
+                    "ORDER BY f.rowid DESC LIMIT ? OFFSET ?", [match, *params, limit, offset])]
             except sqlite3.OperationalError as error:
                 raise InputError(f"query cannot be searched: {error}") from error
 

@@ -1,0 +1,118 @@
+"""Concordance: every stored segment that contains a word or phrase, in any of its forms, a page
+at a time with the true total.
+
+The phrase is matched on form keys (wordforms.py) in order: "État Membre" finds "États
+Membres", "الأمم المتحدة" finds "للأمم المتحدة". Segments holding the phrase exactly as typed
+(case and accents aside) come first, then the other forms; each group newest first. Both
+groups and the total are FTS5 queries, so a page costs the same on page 1 and page 100 of
+a phrase, and nothing is scanned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from resolign.errors import InputError, InvalidParameter
+from resolign.languages import LANGS, check_lang
+from resolign.service.store import Store
+from resolign.service.wordforms import form_keys, form_tokens, surface_terms
+
+MAX_PAGE = 500
+Span = tuple[int, int]
+
+
+@dataclass
+class ConcordanceHit:
+    """A segment containing the phrase; `highlighted` are (start, end) spans into `text`;
+    `exact` when the phrase is there as typed (not only in another form)."""
+
+    unit_id: int
+    lang: str
+    text: str
+    highlighted: list[Span]
+    unit: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    exact: bool = False
+    score: float | None = None
+
+
+@dataclass
+class ConcordancePage:
+    """One page of hits and how many there are in all."""
+
+    total: int
+    offset: int
+    hits: list[ConcordanceHit]
+
+
+def phrase(terms: list[str]) -> str:
+    """An FTS5 phrase of index terms (letters and digits only: nothing to escape)."""
+    return '"' + " ".join(terms) + '"'
+
+
+def form_spans(text: str, lang: str, keys: list[str]) -> list[Span]:
+    """Where the phrase of form keys occurs in `text`, as spans into the text as stored."""
+    toks = form_tokens(text, lang)
+    n = len(keys)
+    return [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
+            if [t.key for t in toks[i:i + n]] == keys]
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidParameter(f"limit must be between 1 and {MAX_PAGE}, not {limit!r}")
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidParameter(f"offset must be 0 or more, not {offset!r}")
+
+
+def find_concordance(
+    store: Store,
+    query: str,
+    *,
+    lang: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    document: str | None = None,
+    symbol: str | None = None,
+) -> ConcordancePage:
+    """Segments containing the words of `query` as a phrase in any of their forms, in one
+    language or all, exact phrase first, newest first; `limit` hits from `offset`."""
+    from resolign.service.search import check_query
+
+    query = check_query(query)
+    check_page(limit, offset)
+    langs = [check_lang(lang, "lang")] if lang else list(LANGS)
+    blocks: list[tuple[str, str, bool, list[str], int]] = []
+    total = 0
+    for code in langs:
+        keys = form_keys(query, code)
+        if not keys:
+            raise InputError("query has no words to look for")
+        exact, forms = phrase(surface_terms(query)), phrase(keys)
+        n_forms = store.fts_count(code, forms, document=document, symbol=symbol)
+        n_exact = store.fts_count(code, exact, document=document, symbol=symbol) if n_forms else 0
+        blocks.append((code, exact, True, keys, n_exact))
+        blocks.append((code, f"{forms} NOT {exact}", False, keys, n_forms - n_exact))
+        total += n_forms
+    hits: list[ConcordanceHit] = []
+    skip = offset
+    for code, match, is_exact, keys, count in blocks:
+        if len(hits) >= limit:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        ids = store.fts_page(code, match, limit=limit - len(hits), offset=skip,
+                             document=document, symbol=symbol)
+        skip = 0
+        units = store.get_units(ids)
+        for unit_id in ids:
+            unit = units.get(unit_id)
+            if unit is None:
+                continue
+            text = unit.texts.get(code, "")
+            hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
+                                       highlighted=form_spans(text, code, keys),
+                                       unit=dict(unit.texts), origin=unit.origin(),
+                                       exact=is_exact, score=unit.score))
+    return ConcordancePage(total=total, offset=offset, hits=hits)
