@@ -17,6 +17,7 @@ where they would go), other forms (`form`) and other numbers (`placeable`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
@@ -31,6 +32,7 @@ PLACEABLE_COST = 0.1
 """A number to put in is a small edit: it only breaks ties between otherwise equal matches."""
 PART_MIN_WORDS = 6
 """A query shorter than this is not looked for inside longer segments (concordance does that)."""
+PART_WEIGHT = 2.0
 PART_MIN_RATIO = 1.3
 """A segment this many times longer than the query is searched for the query as a part."""
 
@@ -55,6 +57,8 @@ class Comparison:
     diffs: list[Diff] = field(default_factory=list)
     part: Span | None = None
     part_words: tuple[int, int] | None = None
+    inner: float | None = None
+    """For a part: the % of the covered run alone (before the small weight for the rest)."""
 
 
 @dataclass
@@ -69,7 +73,10 @@ class Words:
     norms: list[str]
 
 
+@lru_cache(maxsize=4096)
 def prepare(text: str, lang: str) -> Words:
+    """A text tokenised for comparison (cached: the pieces of one query meet the same units;
+    callers never change the lists)."""
     numbering, toks = body_tokens(text, tokens(text))
     keys = [PLACEABLE if is_placeable(t.norm) else form_key(t.norm, lang) for t in toks]
     return Words(text, numbering, toks, keys, [t.norm for t in toks])
@@ -79,17 +86,31 @@ def _same_surface(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def compare(query: Words, stored: Words, *, parts: bool = True) -> Comparison:
-    """Score and differences of `stored` against `query` (see the module docstring)."""
+def compare(query: Words, stored: Words, *, parts: bool = True,
+            min_score: float = 0.0) -> Comparison:
+    """Score and differences of `stored` against `query` (see the module docstring). Below
+    `min_score` the differences are not worked out (the match will not be shown)."""
     if _same_surface(query.text, stored.text):
         return Comparison(100.0, "exact")
-    whole = _compare_span(query, stored, 0, len(stored.keys))
+    longest = max(len(query.keys), len(stored.keys), 1)
+    bound = 100.0 * (1 - Levenshtein.distance(query.keys, stored.keys) / longest)
+    if bound < min_score:  # forms and placeables only lower it further
+        whole = Comparison(round(max(0.0, bound), 1), "fuzzy")
+    else:
+        whole = _compare_span(query, stored, 0, len(stored.keys))
     if parts and len(query.keys) >= PART_MIN_WORDS \
-            and len(stored.keys) >= PART_MIN_RATIO * len(query.keys):
+            and len(stored.keys) >= PART_MIN_RATIO * len(query.keys) \
+            and _shared(query.keys, stored.keys) >= 0.5:
         part = _part(query, stored)
         if part is not None and part.score > whole.score:
             return part
     return whole
+
+
+def _shared(query: list[str], stored: list[str]) -> float:
+    """Share of the query's distinct words the segment has (a cheap bound before aligning)."""
+    wanted = set(query)
+    return len(wanted.intersection(stored)) / len(wanted) if wanted else 0.0
 
 
 def _compare_span(query: Words, stored: Words, lo: int, hi: int) -> Comparison:
@@ -133,14 +154,16 @@ def _compare_span(query: Words, stored: Words, lo: int, hi: int) -> Comparison:
 
 def _part(query: Words, stored: Words) -> Comparison | None:
     """The query as a part of a longer segment: the best-matching run of the segment's words,
-    scored like a whole segment, then weighed by how much of the segment it is."""
+    scored like a whole segment, less up to PART_WEIGHT points for the rest of the segment
+    (a query found whole inside a paragraph outranks a sentence that holds only most of it;
+    an equal whole-segment match outranks the part)."""
     table: dict[str, str] = {}
     q = "".join(table.setdefault(k, chr(0xF0000 + len(table))) for k in query.keys)
     s = "".join(table.setdefault(k, chr(0xF0000 + len(table))) for k in stored.keys)
     found = fuzz.partial_ratio_alignment(q, s)
     if found is None or found.score < 50:
         return None
-    margin = len(q) // 4 + 1
+    margin = len(q) // 8 + 1
     best: tuple[float, int, int] | None = None
     for lo in range(max(0, found.dest_start - margin), min(len(s), found.dest_start + margin) + 1):
         for hi in range(max(lo + 1, found.dest_end - margin),
@@ -154,9 +177,10 @@ def _part(query: Words, stored: Words) -> Comparison | None:
     _, lo, hi = best
     inner = _compare_span(query, stored, lo, hi)
     share = (hi - lo) / len(stored.keys)
-    score = round(min(99.0, inner.score) * (0.75 + 0.25 * share), 1)
+    score = round(max(0.0, min(99.0, inner.score) - PART_WEIGHT * (1 - share)), 1)
     span = (stored.toks[lo].start, stored.toks[hi - 1].end)
-    return Comparison(score, "fuzzy", inner.diffs, part=span, part_words=(lo, hi))
+    return Comparison(score, "fuzzy", inner.diffs, part=span, part_words=(lo, hi),
+                      inner=min(99.0, inner.score))
 
 
 def difference_spans(diffs: list[Diff]) -> list[Span]:

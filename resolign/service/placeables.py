@@ -31,10 +31,12 @@ _NUMBERING = re.compile(
 (the same shapes align/sentences.py keeps from ending a sentence)."""
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def is_placeable(word: str) -> bool:
-    """True for a folded word that is a number or a month name."""
-    return word.isdigit() or word in _MONTHS or (any(c.isdigit() for c in word)
-                                                  and len(word) <= 6)
+    """True for a folded word that is a number ("2014", "1er", "A/69/L.1"'s "69") or a month."""
+    return word in _MONTHS or (len(word) <= 6 and _DIGIT.search(word) is not None)
 
 
 def numbering_end(text: str) -> int:

@@ -74,6 +74,10 @@ class Match:
     coverage: float = 1.0
     alignment: float | None = None
     created: str = ""
+    part_score: float | None = None
+    pieces: list[int] = field(default_factory=list)
+    second: bool = False
+    """A piece's match that another unit answers better (listed after every piece's best)."""
 
     @property
     def rank_score(self) -> float:
@@ -145,20 +149,23 @@ def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
 
 
 def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
-                     document: str | None, symbol: str | None) -> tuple[list[int], bool]:
-    """(candidate ids, True when one has the query's exact folded text)."""
+                     document: str | None, symbol: str | None,
+                     stop_at_exact: bool = True) -> tuple[list[int], bool]:
+    """(candidate ids, True when one has the query's exact folded text). With `stop_at_exact`
+    an exact match ends the search (the CAT tools' 100%); a piece of a query goes on, since the
+    paragraph holding it matters too."""
     same = store.same_words(src, text)
     if same:
         allowed = store.filter_ids(same, document=document, symbol=symbol)
         same = [i for i in same if i in allowed]
-    if same:
+    if same and stop_at_exact:
         return same, True
     terms = _rare_terms(store, src, prepared)
     if not terms:
-        return [], False
+        return same, bool(same)
     match = " OR ".join(f'"{t}"' for t in terms)
-    return store.fts_candidates(src, match, limit=FTS_CANDIDATES, document=document,
-                                symbol=symbol), False
+    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, document=document,
+                                       symbol=symbol), bool(same)
 
 
 def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]
@@ -178,7 +185,7 @@ def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]
 def _match(unit: StoredUnit, found: Comparison, src: str, tgt: str, **extra: object) -> Match:
     return Match(source=unit.texts[src], target=unit.texts[tgt], score=found.score,
                  kind=found.kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin(),
-                 diffs=found.diffs, part=found.part,
+                 diffs=found.diffs, part=found.part, part_score=found.inner,
                  target_part=_target_part(unit, src, tgt, found.part) if found.part else None,
                  alignment=unit.score, created=unit.created.isoformat() if unit.created else "",
                  **extra)  # type: ignore[arg-type]
@@ -190,7 +197,8 @@ def _order(match: Match) -> tuple:
     if match.kind == "semantic":
         head: tuple = (1, -(match.similarity or 0.0), 0)
     else:
-        head = (0, -match.rank_score, _KIND_RANK[match.kind])
+        head = (0, match.second, -match.rank_score, _KIND_RANK[match.kind],
+                match.part is not None)
     return (*head, _negated_date(match.created), -(match.alignment or 0.0), match.source)
 
 
@@ -199,17 +207,18 @@ def _negated_date(created: str) -> tuple[int, ...]:
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
-                  document: str | None, symbol: str | None, **extra: object
-                  ) -> tuple[list[Match], bool]:
+                  document: str | None, symbol: str | None, stop_at_exact: bool = True,
+                  **extra: object) -> tuple[list[Match], bool]:
     prepared = prepare(text, src)
     if not prepared.toks:
         return [], False
-    ids, exact = _text_candidates(store, text, prepared, src, document=document, symbol=symbol)
+    ids, exact = _text_candidates(store, text, prepared, src, document=document, symbol=symbol,
+                                  stop_at_exact=stop_at_exact)
     units = store.get_units(ids)
     found = []
     for unit in units.values():
         if src in unit.texts and tgt in unit.texts:
-            compared = compare(prepared, prepare(unit.texts[src], src))
+            compared = compare(prepared, prepare(unit.texts[src], src), min_score=min_score)
             if compared.score >= min_score:
                 found.append(_match(unit, compared, src, tgt, **extra))
     return found, exact
@@ -243,6 +252,10 @@ def lookup(
     if not exact:
         answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit,
                                        min_score=min_score, document=document, symbol=symbol)
+        leading = {m.unit_id for m in found}
+        leading.update(_piece_leaders(by_unit))
+        for match in by_unit.values():
+            match.second = match.unit_id not in leading
     if index is not None:
         _add_semantic(store, index, query, by_unit, src=src, tgt=tgt, limit=limit,
                       min_score=min_score, document=document, symbol=symbol)
@@ -259,18 +272,48 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
         return []
     total = max(1, len(words(query)))
     answer = []
+    covered: dict[int, list[Match]] = {}
     for number, piece in enumerate(cut):
         coverage = round(len(words(piece.text)) / total, 3)
         found, _ = _text_matches(store, piece.text, src, tgt, min_score=min_score,
-                                 document=document, symbol=symbol, piece=number,
-                                 coverage=coverage)
+                                 document=document, symbol=symbol, stop_at_exact=False,
+                                 piece=number, coverage=coverage)
         found.sort(key=_order)
         answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))
-        for match in found[:PIECE_MATCHES]:
-            known = by_unit.get(match.unit_id)
-            if known is None or match.rank_score > known.rank_score:
-                by_unit[match.unit_id] = match
+        for match in found:
+            covered.setdefault(match.unit_id, []).append(match)
+    for unit_id, matches in covered.items():
+        merged = _merge_pieces(matches)
+        known = by_unit.get(unit_id)
+        if known is None or merged.rank_score > known.rank_score:
+            by_unit[unit_id] = merged
     return answer
+
+
+def _piece_leaders(by_unit: dict[int, Match]) -> set[int]:
+    """For each piece of the query, the unit that best answers it (a paragraph holding the
+    piece and its neighbours outranks the piece's own sentence unit once merged)."""
+    best: dict[int, Match] = {}
+    for match in by_unit.values():
+        for number in match.pieces:
+            if number not in best or _order(match) < _order(best[number]):
+                best[number] = match
+    return {m.unit_id for m in best.values()}
+
+
+def _merge_pieces(matches: list[Match]) -> Match:
+    """One unit matched by several pieces (a paragraph holding three pasted sentences) counts
+    for all of them: its coverage is theirs together, its % their weighted mean (a piece found
+    inside the unit counts with the % of the run it covers)."""
+    best = max(matches, key=lambda m: m.rank_score)
+    best.pieces = sorted({m.piece for m in matches if m.piece is not None})
+    if len(matches) == 1:
+        return best
+    coverage = sum(m.coverage for m in matches)
+    weighted = sum((m.part_score if m.part else m.score) * m.coverage for m in matches)
+    merged = Match(**{**best.__dict__, "coverage": round(min(1.0, coverage), 3)})
+    merged.score = round(weighted / coverage, 1)
+    return merged
 
 
 def _assemble(query: str, found: list[PieceMatches]) -> str | None:
