@@ -34,6 +34,8 @@ class ConcordanceHit:
     origin: dict[str, str] = field(default_factory=dict)
     exact: bool = False
     score: float | None = None
+    equivalents: dict[str, list[Span]] = field(default_factory=dict)
+    group: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class ConcordancePage:
     total: int
     offset: int
     hits: list[ConcordanceHit]
+    groups: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def phrase(terms: list[str]) -> str:
@@ -74,9 +77,12 @@ def find_concordance(
     offset: int = 0,
     document: str | None = None,
     symbol: str | None = None,
+    equivalents: bool = True,
 ) -> ConcordancePage:
     """Segments containing the words of `query` as a phrase in any of their forms, in one
-    language or all, exact phrase first, newest first; `limit` hits from `offset`."""
+    language or all, exact phrase first, newest first; `limit` hits from `offset`. With
+    `equivalents` (one language only), the translations of the phrase are marked in the other
+    languages and the hits grouped by them (equivalents.py)."""
     from resolign.service.search import check_query
 
     query = check_query(query)
@@ -115,4 +121,26 @@ def find_concordance(
                                        highlighted=form_spans(text, code, keys),
                                        unit=dict(unit.texts), origin=unit.origin(),
                                        exact=is_exact, score=unit.score))
-    return ConcordancePage(total=total, offset=offset, hits=hits)
+    page = ConcordancePage(total=total, offset=offset, hits=hits)
+    if equivalents and len(langs) == 1 and hits:
+        _add_equivalents(store, page, langs[0], blocks[1][1].split(" NOT ")[0],
+                         document=document, symbol=symbol)
+    return page
+
+
+def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str, *,
+                     document: str | None, symbol: str | None) -> None:
+    from resolign.service.equivalents import SAMPLE, group_counts, learn, mark
+
+    others = [code for code in LANGS if code != lang]
+    sample = store.fts_page(lang, forms, limit=SAMPLE, document=document, symbol=symbol)
+    texts = store.texts_of(sample, others)
+    runs = learn(store, texts, others, page.total, store.count())
+    for hit in page.hits:
+        for code, lang_runs in runs.items():
+            if hit.unit.get(code):
+                spans, label = mark(hit.unit[code], code, lang_runs)
+                if spans:
+                    hit.equivalents[code] = spans
+                    hit.group[code] = label
+    page.groups = group_counts(texts, runs)

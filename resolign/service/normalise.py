@@ -89,10 +89,14 @@ class _FoldTable(dict):
     def __init__(self, fold_ta_marbuta: bool):
         super().__init__()
         self.fold_ta_marbuta = fold_ta_marbuta
+        self.uneven: set[str] = set()
+        """Characters that fold to none or to several (so offsets shift)."""
 
     def __missing__(self, code: int) -> str:
         folded = _fold_char(chr(code), self.fold_ta_marbuta)
         self[code] = folded
+        if len(folded) != 1:
+            self.uneven.add(chr(code))
         return folded
 
 
@@ -104,17 +108,12 @@ def normalise(text: str, *, fold_ta_marbuta: bool = True) -> str:
     return text.translate(_FOLD_TABLES[fold_ta_marbuta])
 
 
-def _one_to_one(text: str, fold_ta_marbuta: bool) -> bool:
-    """True when every character of `text` folds to exactly one character (then the folded
-    text's offsets are the original's: no offset map to build)."""
-    table = _FOLD_TABLES[fold_ta_marbuta]
-    return all(len(table[ord(c)]) == 1 for c in set(text))
-
-
 def tokens(text: str, *, fold_ta_marbuta: bool = True) -> list[Token]:
     """Normalised words with their spans in the ORIGINAL text."""
-    if _one_to_one(text, fold_ta_marbuta):  # most Latin text: 4x faster than the offset map
-        folded = normalise(text, fold_ta_marbuta=fold_ta_marbuta)
+    folded = normalise(text, fold_ta_marbuta=fold_ta_marbuta)  # fills the table for `text`
+    if _FOLD_TABLES[fold_ta_marbuta].uneven.isdisjoint(text):
+        # every character folded to one: offsets are the original's (most Latin text; 4x
+        # faster than building the offset map)
         return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     folded, origin = normalise_map(text, fold_ta_marbuta=fold_ta_marbuta)
     found = []

@@ -119,8 +119,10 @@ def _base(lang: str) -> str:
     return lang.strip().replace("_", "-").split("-")[0].lower()
 
 
+@lru_cache(maxsize=8192)
 def form_tokens(text: str, lang: str) -> list[FormToken]:
-    """Every word of `text` with its form key, folded surface and span in the original."""
+    """Every word of `text` with its form key, folded surface and span in the original
+    (cached: a concordance page reads the same hits' texts several times; never changed)."""
     base = _base(lang)
     return [FormToken(form_key(t.norm, base), t.norm, t.start, t.end) for t in tokens(text)]
 
