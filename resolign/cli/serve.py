@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import copy
+import logging
 import os
 import sys
 from pathlib import Path
@@ -26,16 +28,41 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="encoder for semantic search (default: the memory's default)")
     parser.add_argument("--max-upload-mb", type=float, default=50.0,
                         help="largest accepted upload in MB (default 50)")
+    parser.add_argument("--log-queries", action="store_true",
+                        help="write the query strings (the text looked up) to the access log; "
+                             "by default only the path is logged: drafts stay confidential")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return serve(args.db, host=args.host, port=args.port, encoder=args.encoder,
-                 max_upload_mb=args.max_upload_mb)
+                 max_upload_mb=args.max_upload_mb, log_queries=args.log_queries)
+
+
+class DropQueryStrings(logging.Filter):
+    """Access-log filter: `GET /api/search?q=... HTTP/1.1` is logged as `GET /api/search
+    HTTP/1.1` (uvicorn's access record carries the full path as its third argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def log_config(log_queries: bool) -> dict:
+    """uvicorn's logging set-up, with the access log's query strings left out unless asked."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if not log_queries:
+        config.setdefault("filters", {})["drop_query_strings"] = {"()": DropQueryStrings}
+        config["handlers"]["access"]["filters"] = ["drop_query_strings"]
+    return config
 
 
 def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8000, encoder: str | None = None,
-          max_upload_mb: float = 50.0) -> int:
+          max_upload_mb: float = 50.0, log_queries: bool = False) -> int:
     """Serve the memory at `db` until interrupted."""
     # Refuse a missing file up front: serving a fresh empty memory would hide a typo'd path.
     if not db.is_file():
@@ -53,5 +80,6 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8000, encoder: str |
     # A 10,000-character query is up to ~90 kB percent-encoded (Arabic ~60 kB): let it reach the
     # app, which answers with a JSON reason, instead of h11's bare 400 for heads over 16 kB.
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
-                proxy_headers=False, h11_max_incomplete_event_size=HEAD_LIMIT)
+                proxy_headers=False, h11_max_incomplete_event_size=HEAD_LIMIT,
+                log_config=log_config(log_queries))
     return 0

@@ -65,7 +65,7 @@ def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], tota
                 counts.update(_runs([t.key for t in form_tokens(by_lang[lang], lang)]))
         if not counts:
             continue
-        least = max(1, round(0.1 * sample)) if sample >= 5 else 1
+        least = max(2, round(0.1 * sample))  # one hit teaches nothing
         common = [run for run, c in counts.most_common(CANDIDATES * 4) if c >= least]
         edges = sorted({w for run in common for w in (run[0], run[-1])})
         df1 = store.document_frequencies(lang, edges)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from resolign import __version__
 from resolign.errors import ResolignError
 from resolign.languages import LANGS, NATIVE_NAMES, RIGHT_TO_LEFT
+from resolign.service.concordance import MAX_PAGE
 from resolign.service.equivalents import SAMPLE as EQUIVALENT_SAMPLE
 from resolign.service.highlight import Span
 from resolign.service.http.api import UnitId
@@ -66,9 +67,10 @@ async def search_page(request: Request) -> HTMLResponse:
         try:
             if concordance_mode:
                 offset = _offset(params.get("offset"))
+                limit = min(MAX_PAGE, _offset(params.get("limit")) or PAGE_HITS)
                 found = await run_in_threadpool(memory.concordance, q, lang=src,
-                                                limit=PAGE_HITS, offset=offset)
-                shape = hits_shape(found, PAGE_HITS)
+                                                limit=limit, offset=offset)
+                shape = hits_shape(found, limit)
                 results = _groups_html(shape) + "".join(_hit_html(h) for h in shape.hits)
                 status = _hits_status(shape)
                 paging = _paging_html(q, src, tgt, shape)
@@ -111,12 +113,13 @@ def _hits_status(shape: Hits) -> str:
 def _paging_html(q: str, src: str, tgt: str, shape: Hits) -> str:
     links = []
     for label, offset, rel, show in (
-            ("← Previous", max(0, shape.offset - PAGE_HITS), "prev", shape.offset > 0),
-            ("Next →", shape.offset + PAGE_HITS, "next",
-             shape.offset + PAGE_HITS < shape.total)):
+            ("← Previous", max(0, shape.offset - shape.limit), "prev", shape.offset > 0),
+            ("Next →", shape.offset + shape.limit, "next",
+             shape.offset + shape.limit < shape.total)):
         if show:
             query = urlencode({"q": q, "src": src, "tgt": tgt, "mode": "concordance",
-                               "offset": offset})
+                               "offset": offset, **({"limit": shape.limit}
+                                                    if shape.limit != PAGE_HITS else {})})
             links.append(f'<a class="{rel}" rel="{rel}" href="/?{escape(query)}">{label}</a>')
     return f'<nav class="paging">{"".join(links)}</nav>' if links else ""
 
