@@ -216,8 +216,16 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     fuzzy_res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
                                           min_score=50), fuzzy_q)
     rows["fuzzy"] = (*percentiles(t), None)
-    res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20), conc_q)
-    rows["concordance"] = (*percentiles(t), sum(bool(r) for r in res) / len(res))
+    res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20, equivalents=False),
+                   conc_q)
+    rows["concordance"] = (*percentiles(t), sum(r.total > 0 for r in res) / len(res))
+    res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20), conc_q[:50])
+    rows["concordance + translations marked and grouped"] = (
+        *percentiles(t), sum(bool(r.groups) for r in res) / len(res))
+    passage_q = [units[p].texts["fr"] + "\n\n" + units[p - 1].texts["fr"] for p in picks[:50]]
+    res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
+                                          min_score=50), passage_q)
+    rows["two pasted units (pieces)"] = (*percentiles(t), None)
     _, t = timed(lambda q: index.nearest(q, 10), sem_q)
     rows["semantic"] = (*percentiles(t), None)
 
@@ -313,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                 check = f"top-1 exact {hit:.0%}"
             elif name == "concordance":
                 check = f"found {hit:.0%}"
+            elif name.startswith("concordance +"):
+                check = f"translations grouped {hit:.0%}"
             elif name == "fuzzy":
                 check = f"top-1 score = brute-force best {r['fuzzy_agree']:.0%}"
             elif name == "semantic":

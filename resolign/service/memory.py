@@ -120,11 +120,12 @@ class Memory:
 
     def concordance(self, query: str, *, lang: str | None = None, limit: int = 20,
                     offset: int = 0, document: str | None = None,
-                    symbol: str | None = None) -> ConcordancePage:
+                    symbol: str | None = None, equivalents: bool = True) -> ConcordancePage:
         """Segments containing the words of `query` as a phrase in any of their forms, in one
-        language or all: `limit` hits from `offset`, and the total."""
+        language or all: `limit` hits from `offset`, and the total; with `equivalents`, the
+        phrase's translations marked and grouped."""
         return find_concordance(self.store, query, lang=lang, limit=limit, offset=offset,
-                                document=document, symbol=symbol)
+                                document=document, symbol=symbol, equivalents=equivalents)
 
     def count(self) -> int:
         return self.store.count()
