@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from resolign.errors import InputError, InvalidParameter
 from resolign.languages import LANGS, check_lang
+from resolign.service.highlight import phrase_spans
 from resolign.service.store import Store
-from resolign.service.wordforms import form_keys, form_tokens, surface_terms
+from resolign.service.wordforms import form_keys, surface_terms
 
 MAX_PAGE = 500
 Span = tuple[int, int]
@@ -51,14 +52,6 @@ class ConcordancePage:
 def phrase(terms: list[str]) -> str:
     """An FTS5 phrase of index terms (letters and digits only: nothing to escape)."""
     return '"' + " ".join(terms) + '"'
-
-
-def form_spans(text: str, lang: str, keys: list[str]) -> list[Span]:
-    """Where the phrase of form keys occurs in `text`, as spans into the text as stored."""
-    toks = form_tokens(text, lang)
-    n = len(keys)
-    return [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
-            if [t.key for t in toks[i:i + n]] == keys]
 
 
 def check_page(limit: int, offset: int) -> None:
@@ -118,7 +111,7 @@ def find_concordance(
                 continue
             text = unit.texts.get(code, "")
             hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
-                                       highlighted=form_spans(text, code, keys),
+                                       highlighted=phrase_spans(text, code, keys),
                                        unit=dict(unit.texts), origin=unit.origin(),
                                        exact=is_exact, score=unit.score))
     page = ConcordancePage(total=total, offset=offset, hits=hits)
