@@ -46,6 +46,10 @@ SEMANTIC_MIN_COSINE = 0.60
 ASSEMBLE_MIN_SCORE = 85.0
 """A piece's best match must score this much for the pieces' translations to be assembled."""
 PIECE_MATCHES = 3
+PIECES_BELOW = 90.0
+"""The sentences of a one-line query are looked up only when the whole has no match this good
+(a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
+look-up time). A query of several lines (pasted paragraphs) is always cut."""
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
 
 
@@ -249,7 +253,9 @@ def lookup(
                                  document=document, symbol=symbol)
     by_unit: dict[int, Match] = {m.unit_id: m for m in found}
     answer_pieces: list[PieceMatches] = []
-    if not exact:
+    several_lines = "\n" in raw.strip()
+    if not exact and (several_lines
+                      or max((m.score for m in found), default=0.0) < PIECES_BELOW):
         answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit,
                                        min_score=min_score, document=document, symbol=symbol)
         leading = {m.unit_id for m in found}
