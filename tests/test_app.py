@@ -74,7 +74,8 @@ def test_search_exact_french_sentence_gives_the_unit_in_three_languages(client, 
     assert best["source"] == unit.texts["fr"] and best["target"] == unit.texts["en"]
     assert best["unit"] == unit.texts
     assert best["origin"] == {"document": unit.document, "symbol": unit.symbol,
-                              "paragraph": unit.paragraph}
+                              "paragraph": unit.paragraph, "resolution": "",
+                              "resolution_title": ""}
     # an exact match differs from the query in nothing: nothing to mark
     assert best["highlight"] == [] and best["diffs"] == []
     # one word changed: that word, and only it, is marked

@@ -204,17 +204,23 @@ def test_first_half_of_a_paragraph_finds_it_first_with_the_part_marked(client, b
 
 def test_a_memory_indexed_by_earlier_rules_is_reindexed_on_open(built, tmp_path: Path):
     db = tmp_path / "old.db"
+    units = built[1][:200]
     with Memory.open(db, encoder="none") as memory:
-        memory.add_units(built[1][:200])
+        memory.add_units(units)
         before = memory.concordance("mise en oeuvre", lang="fr").total
     assert before > 0
-    with sqlite3.connect(db) as raw:  # what release 0.1 wrote: folded words, no forms
+    with sqlite3.connect(db) as raw:  # a file indexed before the rules had a version
         raw.execute("INSERT INTO fts_fr(fts_fr) VALUES ('delete-all')")
-        raw.execute("UPDATE meta SET value = '0' WHERE key = 'wordforms'")
-        raw.execute("INSERT INTO fts_fr(rowid, norm) SELECT unit_id, 'x' FROM segments "
-                    "WHERE lang = 'fr'")
+        raw.execute("DELETE FROM meta WHERE key = 'wordforms'")
+        raw.execute("INSERT INTO fts_fr(rowid, norm) SELECT id, 'qzxv' FROM variants "
+                    "WHERE base = 'fr'")
+        raw.execute("UPDATE variants SET nkey = 'qzxv'")
     with Memory.open(db, encoder="none", create=False) as memory:
         assert memory.concordance("mise en oeuvre", lang="fr").total == before
+        assert memory.concordance("qzxv", lang="fr").total == 0
+        text = units[7].texts["fr"]
+        assert [memory.get_unit(i).texts["fr"] for i in  # the exact key, rebuilt
+                memory.store.same_words("fr", text.upper())] == [text]
         assert memory.store._meta("wordforms") == WORDFORMS_VERSION
 
 

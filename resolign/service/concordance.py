@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from resolign.errors import InputError, InvalidParameter
-from resolign.languages import LANGS, check_lang
+from resolign.languages import LANGS, check_lang, primary
 from resolign.service.highlight import phrase_spans
-from resolign.service.store import Store
+from resolign.service.store import Store, StoredUnit
 from resolign.service.wordforms import form_keys, surface_terms
 
 MAX_PAGE = 500
@@ -70,6 +70,7 @@ def find_concordance(
     offset: int = 0,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
     equivalents: bool = True,
 ) -> ConcordancePage:
     """Segments containing the words of `query` as a phrase in any of their forms, in one
@@ -80,7 +81,8 @@ def find_concordance(
 
     query = check_query(query)
     check_page(limit, offset)
-    langs = [check_lang(lang, "lang")] if lang else list(LANGS)
+    langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
+    filters = {"document": document, "symbol": symbol, "resolution": resolution}
     blocks: list[tuple[str, str, bool, list[str], int]] = []
     total = 0
     for code in langs:
@@ -88,8 +90,8 @@ def find_concordance(
         if not keys:
             raise InputError("query has no words to look for")
         exact, forms = phrase(surface_terms(query)), phrase(keys)
-        n_forms = store.fts_count(code, forms, document=document, symbol=symbol)
-        n_exact = store.fts_count(code, exact, document=document, symbol=symbol) if n_forms else 0
+        n_forms = store.fts_count(code, forms, **filters)
+        n_exact = store.fts_count(code, exact, **filters) if n_forms else 0
         blocks.append((code, exact, True, keys, n_exact))
         blocks.append((code, f"{forms} NOT {exact}", False, keys, n_forms - n_exact))
         total += n_forms
@@ -101,32 +103,41 @@ def find_concordance(
         if skip >= count:
             skip -= count
             continue
-        ids = store.fts_page(code, match, limit=limit - len(hits), offset=skip,
-                             document=document, symbol=symbol)
+        ids = store.fts_page(code, match, limit=limit - len(hits), offset=skip, **filters)
         skip = 0
         units = store.get_units(ids)
         for unit_id in ids:
             unit = units.get(unit_id)
             if unit is None:
                 continue
-            text = unit.texts.get(code, "")
+            text, spans = _matching_variant(unit, code, keys)
             hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
-                                       highlighted=phrase_spans(text, code, keys),
+                                       highlighted=spans,
                                        unit=dict(unit.texts), origin=unit.origin(),
                                        exact=is_exact, score=unit.score))
     page = ConcordancePage(total=total, offset=offset, hits=hits)
     if equivalents and len(langs) == 1 and hits:
-        _add_equivalents(store, page, langs[0], blocks[1][1].split(" NOT ")[0],
-                         document=document, symbol=symbol)
+        _add_equivalents(store, page, langs[0], blocks[1][1].split(" NOT ")[0], filters)
     return page
 
 
-def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str, *,
-                     document: str | None, symbol: str | None) -> None:
+def _matching_variant(unit: StoredUnit, lang: str, keys: list[str]) -> tuple[str, list[Span]]:
+    """The unit's `lang` text holding the phrase (a unit may have fr and fr-CA) and the
+    phrase's spans in it."""
+    texts = [v.text for v in unit.variants_for(lang) if v.text.strip()]
+    for text in texts:
+        spans = phrase_spans(text, lang, keys)
+        if spans:
+            return text, spans
+    return (texts[0] if texts else ""), []
+
+
+def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str,
+                     filters: dict[str, str | None]) -> None:
     from resolign.service.equivalents import SAMPLE, group_counts, learn, mark
 
-    others = [code for code in LANGS if code != lang]
-    sample = store.fts_page(lang, forms, limit=SAMPLE, document=document, symbol=symbol)
+    others = [code for code in LANGS if code != primary(lang)]
+    sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
     texts = store.texts_of(sample, others)
     runs = learn(store, texts, others, page.total, store.count())
     for hit in page.hits:

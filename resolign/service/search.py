@@ -22,6 +22,7 @@ rest are real near-duplicates: UN boilerplate).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from resolign.errors import InvalidParameter, TooLarge
 from resolign.languages import check_pair
@@ -51,6 +52,14 @@ PIECES_BELOW = 90.0
 (a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
 look-up time). A query of several lines (pasted paragraphs) is always cut."""
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
+
+
+class Filters(TypedDict):
+    """Which units a look-up may return (None: any), as the store's look-ups take them."""
+
+    document: str | None
+    symbol: str | None
+    resolution: str | None
 
 
 @dataclass
@@ -153,14 +162,13 @@ def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
 
 
 def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
-                     document: str | None, symbol: str | None,
-                     stop_at_exact: bool = True) -> tuple[list[int], bool]:
+                     filters: Filters, stop_at_exact: bool = True) -> tuple[list[int], bool]:
     """(candidate ids, True when one has the query's exact folded text). With `stop_at_exact`
     an exact match ends the search (the CAT tools' 100%); a piece of a query goes on, since the
     paragraph holding it matters too."""
     same = store.same_words(src, text)
     if same:
-        allowed = store.filter_ids(same, document=document, symbol=symbol)
+        allowed = store.filter_ids(same, **filters)
         same = [i for i in same if i in allowed]
     if same and stop_at_exact:
         return same, True
@@ -168,16 +176,15 @@ def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
     if not terms:
         return same, bool(same)
     match = " OR ".join(f'"{t}"' for t in terms)
-    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, document=document,
-                                       symbol=symbol), bool(same)
+    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, **filters), bool(same)
 
 
 def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]
                  ) -> tuple[int, int] | None:
     """The target sentences answering the source sentences the part covers, when both sides
     have as many sentences (the memory aligned them one to one)."""
-    source_sentences = sentence_spans(unit.texts[src], src)
-    target_sentences = sentence_spans(unit.texts[tgt], tgt)
+    source_sentences = sentence_spans(unit.text_for(src) or "", src)
+    target_sentences = sentence_spans(unit.text_for(tgt) or "", tgt)
     if len(source_sentences) < 2 or len(source_sentences) != len(target_sentences):
         return None
     covered = [i for i, (s, e) in enumerate(source_sentences) if s < part[1] and part[0] < e]
@@ -187,7 +194,8 @@ def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]
 
 
 def _match(unit: StoredUnit, found: Comparison, src: str, tgt: str, **extra: object) -> Match:
-    return Match(source=unit.texts[src], target=unit.texts[tgt], score=found.score,
+    return Match(source=unit.text_for(src) or "", target=unit.text_for(tgt) or "",
+                 score=found.score,
                  kind=found.kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin(),
                  diffs=found.diffs, part=found.part, part_score=found.inner,
                  target_part=_target_part(unit, src, tgt, found.part) if found.part else None,
@@ -211,18 +219,19 @@ def _negated_date(created: str) -> tuple[int, ...]:
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
-                  document: str | None, symbol: str | None, stop_at_exact: bool = True,
+                  filters: Filters, stop_at_exact: bool = True,
                   **extra: object) -> tuple[list[Match], bool]:
     prepared = prepare(text, src)
     if not prepared.toks:
         return [], False
-    ids, exact = _text_candidates(store, text, prepared, src, document=document, symbol=symbol,
+    ids, exact = _text_candidates(store, text, prepared, src, filters=filters,
                                   stop_at_exact=stop_at_exact)
     units = store.get_units(ids)
     found = []
     for unit in units.values():
-        if src in unit.texts and tgt in unit.texts:
-            compared = compare(prepared, prepare(unit.texts[src], src), min_score=min_score)
+        source = unit.text_for(src)
+        if source is not None and unit.text_for(tgt) is not None:
+            compared = compare(prepared, prepare(source, src), min_score=min_score)
             if compared.score >= min_score:
                 found.append(_match(unit, compared, src, tgt, **extra))
     return found, exact
@@ -239,40 +248,40 @@ def lookup(
     min_score: float = 50,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> Lookup:
     """Best matches for `query` in the `src` segments with their `tgt` text, best first, and
     the matches of each of its pieces (see the module docstring)."""
-    src, tgt = check_pair(src, tgt)
+    src, tgt = check_pair(src, tgt, store.tags())
     raw = query if isinstance(query, str) else ""
     query = check_query(query)
     limit = _check_limit(limit)
     if not 0 <= min_score <= 100:
         raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
 
-    found, exact = _text_matches(store, query, src, tgt, min_score=min_score,
-                                 document=document, symbol=symbol)
+    filters: Filters = {"document": document, "symbol": symbol, "resolution": resolution}
+    found, exact = _text_matches(store, query, src, tgt, min_score=min_score, filters=filters)
     by_unit: dict[int, Match] = {m.unit_id: m for m in found}
     answer_pieces: list[PieceMatches] = []
     several_lines = "\n" in raw.strip()
     if not exact and (several_lines
                       or max((m.score for m in found), default=0.0) < PIECES_BELOW):
         answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit,
-                                       min_score=min_score, document=document, symbol=symbol)
+                                       min_score=min_score, filters=filters)
         leading = {m.unit_id for m in found}
         leading.update(_piece_leaders(by_unit))
         for match in by_unit.values():
             match.second = match.unit_id not in leading
     if index is not None:
         _add_semantic(store, index, query, by_unit, src=src, tgt=tgt, limit=limit,
-                      min_score=min_score, document=document, symbol=symbol)
+                      min_score=min_score, filters=filters)
     ranked = sorted(by_unit.values(), key=_order)[:limit]
     return Lookup(matches=ranked, pieces=answer_pieces,
                   assembled=_assemble(raw.strip(), answer_pieces))
 
 
 def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[int, Match], *,
-                   min_score: float, document: str | None, symbol: str | None
-                   ) -> list[PieceMatches]:
+                   min_score: float, filters: Filters) -> list[PieceMatches]:
     cut: list[Piece] = pieces(query, src)
     if not cut:
         return []
@@ -282,7 +291,7 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
     for number, piece in enumerate(cut):
         coverage = round(len(words(piece.text)) / total, 3)
         found, _ = _text_matches(store, piece.text, src, tgt, min_score=min_score,
-                                 document=document, symbol=symbol, stop_at_exact=False,
+                                 filters=filters, stop_at_exact=False,
                                  piece=number, coverage=coverage)
         found.sort(key=_order)
         answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))
@@ -350,32 +359,34 @@ def find_matches(
     min_score: float = 50,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> list[Match]:
     """The ranked matches of `lookup` (exact and fuzzy from the store, semantic from `index`;
     None: none)."""
     return lookup(store, index, query, src=src, tgt=tgt, limit=limit, min_score=min_score,
-                  document=document, symbol=symbol).matches
+                  document=document, symbol=symbol, resolution=resolution).matches
 
 
 def _add_semantic(
     store: Store, index: SemanticIndex, query: str, found: dict[int, Match], *, src: str,
-    tgt: str, limit: int, min_score: float, document: str | None, symbol: str | None,
+    tgt: str, limit: int, min_score: float, filters: Filters,
 ) -> None:
     """Same-meaning neighbours not already found by their words; `min_score` applies to
     their similarity."""
-    k = limit * (20 if document or symbol else 3) + len(found)
+    k = limit * (20 if any(filters.values()) else 3) + len(found)
     near = [(i, cos) for i, cos in index.nearest(query, min(k, 2000))
             if cos >= SEMANTIC_MIN_COSINE and 100 * cos >= min_score and i not in found]
     if not near:
         return
-    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol)
+    allowed = store.filter_ids([i for i, _ in near], **filters)
     units = store.get_units([i for i, _ in near if i in allowed])
     prepared = prepare(query, src)
     for unit_id, cos in near:
         unit = units.get(unit_id)
-        if unit is None or src not in unit.texts or tgt not in unit.texts:
+        source = unit.text_for(src) if unit is not None else None
+        if unit is None or source is None or unit.text_for(tgt) is None:
             continue
-        compared = compare(prepared, prepare(unit.texts[src], src), parts=False)
+        compared = compare(prepared, prepare(source, src), parts=False)
         match = _match(unit, compared, src, tgt, similarity=min(99.0, round(100 * cos, 1)))
         match.kind = "semantic"
         found[unit_id] = match

@@ -31,6 +31,7 @@ from resolign.service.http.shapes import (
     Matches,
     UnitShape,
     hits_shape,
+    import_shape,
     lookup_shape,
     unit_shape,
 )
@@ -93,13 +94,16 @@ async def api_search(
                                          "similarity for semantic ones"),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
+    resolution: str | None = Query(None, max_length=300,
+                                   description="only units of this resolution, e.g. 1/47-POL"),
     semantic: bool = Query(True, description="also look for same-meaning wordings"),
 ) -> Matches:
     """Best earlier wordings of `q`: exact, fuzzy (by %), then semantic matches (by
     similarity); a query of several paragraphs or sentences is also looked up piece by piece."""
     found = await run_in_threadpool(
         memory.lookup, q, src=src, tgt=tgt, limit=limit, min_score=min_score,
-        document=_optional(document), symbol=_optional(symbol), semantic=semantic)
+        document=_optional(document), symbol=_optional(symbol),
+        resolution=_optional(resolution), semantic=semantic)
     return lookup_shape(found)
 
 
@@ -112,13 +116,15 @@ async def api_concordance(
     offset: int = Query(0, ge=0, le=10_000_000, description="hits to skip (paging)"),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
+    resolution: str | None = Query(None, max_length=300,
+                                   description="only units of this resolution, e.g. 1/47-POL"),
 ) -> Hits:
     """Every unit whose `lang` text contains the words of `q` as a phrase (in any form:
     plural, ligature, Arabic proclitics), exact phrase first; `total` counts them all,
     `limit` hits from `offset` are returned, with the translations of the phrase marked."""
     page = await run_in_threadpool(memory.concordance, q, lang=lang, limit=limit,
                                    offset=offset, document=_optional(document),
-                                   symbol=_optional(symbol))
+                                   symbol=_optional(symbol), resolution=_optional(resolution))
     return hits_shape(page, limit)
 
 
@@ -140,11 +146,14 @@ async def api_export(
     min_score: float | None = Query(None, ge=0, le=1,
                                     description="leave out units whose alignment score "
                                                 "(cosine, 0-1) is below this"),
+    two_sided_only: bool = Query(False, description="leave out single-language units"),
 ) -> StreamingResponse:
     """The whole memory as TMX 1.4b, streamed in chunks (never built whole in memory)."""
     # Options are checked here, before the first byte; a bad one is a 4xx, not a cut stream.
-    chunks = iter_tmx_bytes(memory.iter_units(), segtype=segtype, pair=parse_pair(pair),
-                            min_score=min_score)
+    langs = parse_pair(pair, "pair", memory.tags())
+    chunks = iter_tmx_bytes(memory.iter_units(), segtype=segtype, pair=langs,
+                            min_score=min_score, one_sided=langs is None and not two_sided_only,
+                            headers=memory.import_header_annotations())
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(memory.location).stem) or "memory"
     return StreamingResponse(
         chunks, media_type="application/x-tmx+xml",
@@ -169,10 +178,9 @@ async def api_import(request: Request, memory: MemoryDep) -> ImportShape:
         part = file_part(parts, "file")
         assert part is not None and part.path is not None
         # Streamed straight into one transaction: a TMX broken halfway adds nothing.
-        report = await run_in_threadpool(memory.import_tmx, part.path)
-    return ImportShape(added=report.added, duplicates=report.duplicates,
-                       skipped=report.skipped,
-                       units=report.added + report.duplicates + report.skipped)
+        report = await run_in_threadpool(memory.import_tmx, part.path,
+                                         name=display_name(part.filename) or "upload.tmx")
+    return import_shape(report)
 
 
 @router.post("/api/align", tags=["write"], dependencies=[Depends(require_key)],
