@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from resolign.cli.serve import DropQueryStrings
 from resolign.service.fuzzy import compare, prepare
 from resolign.service.http.app import create_app
 from resolign.service.memory import Memory
@@ -224,9 +223,13 @@ def test_a_memory_indexed_by_earlier_rules_is_reindexed_on_open(built, tmp_path:
         assert memory.store._meta("wordforms") == WORDFORMS_VERSION
 
 
-def test_access_log_leaves_the_query_out():
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5", "GET", "/api/search?q=draft+text", "1.1", 200),
-                               None)
-    assert DropQueryStrings().filter(record)
-    assert "draft" not in record.getMessage() and "/api/search" in record.getMessage()
+@pytest.mark.parametrize("log_queries", [False, True])
+def test_access_log_leaves_the_text_looked_up_out_unless_asked(built, caplog, log_queries):
+    app = create_app(built[0], api_key=None, encoder="none", log_queries=log_queries)
+    with TestClient(app) as test_client, caplog.at_level(logging.INFO, logger="resolign.http"):
+        test_client.get("/api/search", params={"q": "projet confidentiel", "semantic": "false"})
+        test_client.get("/tmserver/fr/en/unit/brouillon%20secret")
+        test_client.get("/api/v1//fr/en/unit/brouillon%20secret")
+    lines = [r.getMessage() for r in caplog.records if r.name == "resolign.http"]
+    assert len(lines) == 3 and "/api/search" in lines[0] and "/api/v1/fr/en/unit/" in lines[2]
+    assert all(("confidentiel" in line or "secret" in line) == log_queries for line in lines)

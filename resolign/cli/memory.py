@@ -94,7 +94,6 @@ def _encoder_argument(parser: argparse.ArgumentParser) -> None:
 def run_search(args: argparse.Namespace) -> int:
     from resolign.service.http.shapes import lookup_shape, needs_review
 
-    src, tgt = check_pair(args.src, args.tgt)
     encoder = NO_ENCODER if args.no_semantic else args.encoder
     with Memory.open(args.db, encoder=encoder, create=False) as memory:
         src, tgt = check_pair(args.src, args.tgt, memory.tags())  # en-GB when it holds en-GB

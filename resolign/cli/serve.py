@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import logging
 import os
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from resolign.errors import InputError
 
@@ -28,58 +30,63 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="encoder for semantic search (default: the memory's default)")
     parser.add_argument("--max-upload-mb", type=float, default=50.0,
                         help="largest accepted upload in MB (default 50)")
+    parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                        help="a web origin allowed to call the API from a browser, e.g. "
+                             "https://weblate.example.org (repeat for more; default none)")
     parser.add_argument("--log-queries", action="store_true",
-                        help="write the query strings (the text looked up) to the access log; "
-                             "by default only the path is logged: drafts stay confidential")
+                        help="write the text looked up (query strings, CAT-tool unit paths) to "
+                             "the access log; by default it is left out: drafts stay "
+                             "confidential")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return serve(args.db, host=args.host, port=args.port, encoder=args.encoder,
-                 max_upload_mb=args.max_upload_mb, log_queries=args.log_queries)
+                 max_upload_mb=args.max_upload_mb, cors_origins=args.cors_origin,
+                 log_queries=args.log_queries)
 
 
-class DropQueryStrings(logging.Filter):
-    """Access-log filter: `GET /api/search?q=... HTTP/1.1` is logged as `GET /api/search
-    HTTP/1.1` (uvicorn's access record carries the full path as its third argument)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
-        return True
-
-
-def log_config(log_queries: bool) -> dict:
-    """uvicorn's logging set-up, with the access log's query strings left out unless asked."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    if not log_queries:
-        config.setdefault("filters", {})["drop_query_strings"] = {"()": DropQueryStrings}
-        config["handlers"]["access"]["filters"] = ["drop_query_strings"]
-    return config
+def check_origin(origin: str) -> str:
+    """A browser origin: scheme://host[:port], nothing after (or * for any)."""
+    origin = origin.strip().rstrip("/")
+    if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
+        raise InputError(f"--cors-origin must look like https://host[:port], not {origin!r}")
+    return origin
 
 
 def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8000, encoder: str | None = None,
-          max_upload_mb: float = 50.0, log_queries: bool = False) -> int:
+          max_upload_mb: float = 50.0, cors_origins: Sequence[str] = (),
+          log_queries: bool = False) -> int:
     """Serve the memory at `db` until interrupted."""
     # Refuse a missing file up front: serving a fresh empty memory would hide a typo'd path.
     if not db.is_file():
         raise InputError(f"memory database not found: {db}")
     if not 0 < port < 65536:
         raise InputError(f"--port must be 1-65535, not {port}")
+    origins = [check_origin(o) for o in cors_origins]
     import uvicorn
 
     from resolign.service.http.app import API_KEY_ENV, create_app
 
-    app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder)
+    app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder,
+                     cors_origins=origins, log_queries=log_queries)
     if not os.environ.get(API_KEY_ENV):
         print(f"resolign serve: {API_KEY_ENV} is not set, so import and align are disabled",
               file=sys.stderr)
     # A 10,000-character query is up to ~90 kB percent-encoded (Arabic ~60 kB): let it reach the
     # app, which answers with a JSON reason, instead of h11's bare 400 for heads over 16 kB.
+    # The access log is the app's own (one line per request with its request id), so uvicorn's
+    # is off and the "resolign" loggers write through uvicorn's handler.
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                 proxy_headers=False, h11_max_incomplete_event_size=HEAD_LIMIT,
-                log_config=log_config(log_queries))
+                access_log=False, log_config=_log_config())
     return 0
+
+
+def _log_config() -> dict[str, Any]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["resolign"] = {"handlers": ["default"], "level": "INFO",
+                                     "propagate": False}
+    return config

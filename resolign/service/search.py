@@ -9,8 +9,8 @@ paragraphs or sentences is also looked up piece by piece (passages.py), each pie
 ranked by their % times the share of the query the piece is.
 
 Candidates come from the store, never from a scan: the exact key of the folded text (an index
-look-up; an exact match ends the text search), then an FTS5 OR of the query's rarer form keys,
-bm25-ranked, at most FTS_CANDIDATES of them.
+look-up; `limit` exact matches end the text search), then an FTS5 OR of the query's rarer form
+keys, bm25-ranked, at most FTS_CANDIDATES of them.
 
 Semantic similarity is 100 * cosine between the query and a unit's language-neutral embedding,
 kept only from SEMANTIC_MIN_COSINE up. On the UN devset (1,000-unit memory) a third of the
@@ -162,15 +162,17 @@ def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
 
 
 def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
-                     filters: Filters, stop_at_exact: bool = True) -> tuple[list[int], bool]:
-    """(candidate ids, True when one has the query's exact folded text). With `stop_at_exact`
-    an exact match ends the search (the CAT tools' 100%); a piece of a query goes on, since the
-    paragraph holding it matters too."""
+                     filters: Filters, enough: int | None = None) -> tuple[list[int], bool]:
+    """(candidate ids, True when one has the query's exact folded text). When the exact key
+    alone finds `enough` units, they are the answer (a direct index look-up, no full-text
+    search); with fewer, the fuzzy candidates follow them, as a CAT tool lists the near
+    variants beside the 100% match. A piece of a query (`enough` None) always goes on, since
+    the paragraph holding it matters too."""
     same = store.same_words(src, text)
     if same:
         allowed = store.filter_ids(same, **filters)
         same = [i for i in same if i in allowed]
-    if same and stop_at_exact:
+    if same and enough is not None and len(same) >= enough:
         return same, True
     terms = _rare_terms(store, src, prepared)
     if not terms:
@@ -219,13 +221,13 @@ def _negated_date(created: str) -> tuple[int, ...]:
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
-                  filters: Filters, stop_at_exact: bool = True,
+                  filters: Filters, enough: int | None = None,
                   **extra: object) -> tuple[list[Match], bool]:
     prepared = prepare(text, src)
     if not prepared.toks:
         return [], False
     ids, exact = _text_candidates(store, text, prepared, src, filters=filters,
-                                  stop_at_exact=stop_at_exact)
+                                  enough=enough)
     units = store.get_units(ids)
     found = []
     for unit in units.values():
@@ -260,7 +262,8 @@ def lookup(
         raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
 
     filters: Filters = {"document": document, "symbol": symbol, "resolution": resolution}
-    found, exact = _text_matches(store, query, src, tgt, min_score=min_score, filters=filters)
+    found, exact = _text_matches(store, query, src, tgt, min_score=min_score, filters=filters,
+                                 enough=limit)
     by_unit: dict[int, Match] = {m.unit_id: m for m in found}
     answer_pieces: list[PieceMatches] = []
     several_lines = "\n" in raw.strip()
@@ -291,7 +294,7 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
     for number, piece in enumerate(cut):
         coverage = round(len(words(piece.text)) / total, 3)
         found, _ = _text_matches(store, piece.text, src, tgt, min_score=min_score,
-                                 filters=filters, stop_at_exact=False,
+                                 filters=filters,
                                  piece=number, coverage=coverage)
         found.sort(key=_order)
         answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))
