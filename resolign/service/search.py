@@ -96,6 +96,12 @@ class Match:
     def rank_score(self) -> float:
         return self.score * self.coverage
 
+    @property
+    def quality(self) -> float:
+        """The % a CAT tool shows: how much of the whole query this match answers (a piece's
+        % times the share of the query it is; a semantic match has none)."""
+        return 0.0 if self.kind == "semantic" else round(self.rank_score, 1)
+
 
 @dataclass
 class PieceMatches:
