@@ -209,8 +209,13 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     sem_q = [_drop_word(units[p].texts["en"], rng) for p in picks]
 
     rows = {}
+    res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False, limit=1),
+                   exact_q)
+    rows["exact, best match (limit 1: direct key)"] = (
+        *percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
     res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False), exact_q)
-    rows["exact"] = (*percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
+    rows["exact + near variants (limit 10)"] = (
+        *percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
     fuzzy_res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
                                           min_score=50), fuzzy_q)
     rows["fuzzy"] = (*percentiles(t), None)
@@ -315,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         for name, (p50, p99, qps, hit) in r["rows"].items():
             check = ""
-            if name == "exact":
+            if name.startswith("exact"):
                 check = f"top-1 exact {hit:.0%}"
             elif name == "concordance":
                 check = f"found {hit:.0%}"
