@@ -233,3 +233,28 @@ def test_access_log_leaves_the_text_looked_up_out_unless_asked(built, caplog, lo
     lines = [r.getMessage() for r in caplog.records if r.name == "resolign.http"]
     assert len(lines) == 3 and "/api/search" in lines[0] and "/api/v1/fr/en/unit/" in lines[2]
     assert all(("confidentiel" in line or "secret" in line) == log_queries for line in lines)
+
+
+WORD_PAIRS = [("rapport", "report"), ("résolution", "resolution"), ("Conseil", "Council"),
+              ("pays", "countr"), ("femmes", "women")]
+"""A French word and the start of its English translation (a hand-written check, not the
+model's output)."""
+
+
+def test_the_target_words_to_edit_are_marked(client, built):
+    _, units, _, ids = built
+    rng = random.Random(8)
+    marked = right = 0
+    for fr, en in WORD_PAIRS:
+        rx = re.compile(rf"\b{fr}\b")
+        picks = [i for i, u in enumerate(units) if len(rx.findall(u.texts["fr"])) == 1
+                 and len(u.texts["fr"].split()) >= 10 and en in u.texts["en"]]
+        for i in rng.sample(picks, 4):
+            query = rx.sub("programme", units[i].texts["fr"])
+            top = client.get("/api/search", params={"q": query, "semantic": "false",
+                                                    "limit": 1}).json()["matches"][0]
+            assert top["id"] == ids[i]
+            spans = [top["target"][s:e] for s, e in top["target_highlight"]]
+            marked += bool(spans)
+            right += bool(spans) and all(en.lower() in s.lower() for s in spans)
+    assert marked >= 0.8 * 4 * len(WORD_PAIRS) and right >= 0.9 * marked, (marked, right)

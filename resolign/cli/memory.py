@@ -128,6 +128,8 @@ def run_search(args: argparse.Namespace) -> int:
             if match.unit.get(lang):
                 spans = [tuple(s) for s in ([d.text for d in match.diffs if d.text]
                                             if lang == src else [])]
+                if lang == tgt and match.unit[lang] == match.target:
+                    spans = list(match.target_edits)  # the translation of what differs
                 print(f"{'':16}{lang}  {_bracketed(match.unit[lang], spans)}")
     if found.assembled:
         print(f"assembled {tgt}: {found.assembled}")

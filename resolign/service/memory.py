@@ -258,11 +258,11 @@ class Memory:
     def lookup(self, query: str, *, src: str = "fr", tgt: str = "en", limit: int = 10,
                min_score: float = 50, document: str | None = None, symbol: str | None = None,
                resolution: str | None = None, semantic: bool = True) -> Lookup:
-        """`search` with the matches of each piece of a several-sentence query, and the
-        translation assembled from them."""
+        """`search` with the matches of each piece of a several-sentence query, the
+        translation assembled from them, and the target words to edit marked."""
         return lookup(self.store, self.index if semantic else None, query, src=src, tgt=tgt,
                       limit=limit, min_score=min_score, document=document, symbol=symbol,
-                      resolution=resolution)
+                      resolution=resolution, mark_target=True)
 
     def concordance(self, query: str, *, lang: str | None = None, limit: int = 20,
                     offset: int = 0, document: str | None = None,

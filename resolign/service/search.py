@@ -44,6 +44,8 @@ MAX_POSTINGS = 5_000
 """Stop adding (ever commoner) query words to the FTS OR once this many rows would match:
 bm25 is computed for every matching row, so this bounds a look-up on a large memory."""
 SEMANTIC_MIN_COSINE = 0.60
+EDITS_MARKED = 3
+"""Matches whose target gets the translations of their differences marked (best first)."""
 ASSEMBLE_MIN_SCORE = 85.0
 """A piece's best match must score this much for the pieces' translations to be assembled."""
 PIECE_MATCHES = 3
@@ -91,6 +93,8 @@ class Match:
     pieces: list[int] = field(default_factory=list)
     second: bool = False
     """A piece's match that another unit answers better (listed after every piece's best)."""
+    target_edits: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of the target translating the source words that differ from the query."""
 
     @property
     def rank_score(self) -> float:
@@ -257,9 +261,12 @@ def lookup(
     document: str | None = None,
     symbol: str | None = None,
     resolution: str | None = None,
+    mark_target: bool = False,
 ) -> Lookup:
     """Best matches for `query` in the `src` segments with their `tgt` text, best first, and
-    the matches of each of its pieces (see the module docstring)."""
+    the matches of each of its pieces (see the module docstring). With `mark_target`, the
+    best EDITS_MARKED fuzzy matches mark in their target what translates their differences
+    (target_edits.py)."""
     src, tgt = check_pair(src, tgt, store.tags())
     raw = query if isinstance(query, str) else ""
     query = check_query(query)
@@ -285,6 +292,12 @@ def lookup(
         _add_semantic(store, index, query, by_unit, src=src, tgt=tgt, limit=limit,
                       min_score=min_score, filters=filters)
     ranked = sorted(by_unit.values(), key=_order)[:limit]
+    if mark_target:
+        from resolign.service.target_edits import target_edits
+
+        for match in [m for m in ranked if m.kind == "fuzzy" and m.diffs][:EDITS_MARKED]:
+            match.target_edits = target_edits(store, match.source, match.target, match.diffs,
+                                              src, tgt)
     return Lookup(matches=ranked, pieces=answer_pieces,
                   assembled=_assemble(raw.strip(), answer_pieces))
 

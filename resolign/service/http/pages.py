@@ -306,6 +306,7 @@ def _match_html(match: MatchShape, src: str, tgt: str) -> str:
         spans[src].append((*match.part, "part"))
     if match.target_part:
         spans[tgt] = [(*match.target_part, "part")]
+    spans.setdefault(tgt, []).extend((s, e, "diff") for s, e in match.target_highlight)
     cells = _cells(match.unit, spans, {src: "src", tgt: "tgt"})
     review = " review" if match.review else ""
     return (f'<article class="match{review}" data-id="{int(match.id)}">'

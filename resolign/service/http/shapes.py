@@ -50,7 +50,8 @@ class MatchShape(BaseModel):
     is a part of it, `target_part` the matching part of the target. `piece` (null: the whole
     query) is the piece of a several-sentence query this match answers, `coverage` the share
     of the query it answers. `alignment` is the unit's alignment score, `review` true when it
-    is low enough to check."""
+    is low enough to check. `target_highlight` marks the target words that translate the
+    source words differing from the query (what to edit in the translation)."""
 
     id: int
     source: str
@@ -251,7 +252,8 @@ def match_shape(match: Match, query: str = "") -> MatchShape:
                for d in match.diffs],
         part=_span(match.part), target_part=_span(match.target_part), piece=match.piece,
         coverage=round(float(match.coverage), 3), alignment=match.alignment,
-        review=needs_review(match.alignment))
+        review=needs_review(match.alignment),
+        target_highlight=[list(span) for span in match.target_edits])
 
 
 def lookup_shape(found: Lookup) -> Matches:
