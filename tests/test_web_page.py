@@ -93,8 +93,8 @@ def check_first_match(page, unit: Unit, score: str) -> None:
     assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
     assert arabic.evaluate("e => getComputedStyle(e).textAlign") in {"right", "start"}
     assert first.locator(".score").inner_text() == score
-    marks = first.locator('.cell[lang="fr"] mark').all_inner_texts()
-    assert marks[0] == "Aucune réforme de" and any("Charte" in m for m in marks)
+    # an exact match has no difference from the query to mark
+    assert first.locator('.cell[lang="fr"] mark').count() == 0
     assert first.locator("a.origin").inner_text().startswith(unit.symbol)
 
 
@@ -208,7 +208,7 @@ def test_served_app_takes_long_arabic_queries_and_refuses_too_long_ones(server):
     word = "الأمم المتحدة "  # 14 characters, 26 bytes of UTF-8
     ok = httpx.get(server + "/api/search", timeout=30,
                    params={"q": word * 700, "src": "ar", "semantic": "false"})  # 9,800 chars
-    assert ok.status_code == 200 and ok.json() == {"matches": []}
+    assert ok.status_code == 200 and ok.json()["matches"] == []
     too_long = httpx.get(server + "/api/search", params={"q": word * 720, "src": "ar"},
                          timeout=30)  # 10,080 characters
     assert too_long.status_code == 413 and "too long" in too_long.json()["detail"]

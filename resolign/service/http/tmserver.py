@@ -145,8 +145,10 @@ def suggestions(memory: Memory, text: str, src: str, tgt: str, *, min_similarity
         return []
     matches = memory.search(text, src=pair[0], tgt=pair[1], limit=max_candidates,
                             min_score=min_similarity, semantic=False)
-    return [Suggestion(source=m.source, target=m.target, quality=float(m.score),
-                       rank=float(m.score)) for m in matches]
+    # a match of one piece of a several-sentence text counts for its share of the text
+    ranked = sorted(matches, key=lambda m: -m.quality)
+    return [Suggestion(source=m.source, target=m.target, quality=m.quality, rank=m.quality)
+            for m in ranked if m.quality >= min_similarity]
 
 
 def json_answer(payload: Any, callback: str | None) -> Response:
