@@ -7,11 +7,7 @@ is the devset as paragraphs, served without a semantic index.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,44 +15,21 @@ import pytest
 from playwright.sync_api import expect
 
 from resolign.service.memory import Memory
-from tests.memory_checks import free_port, stop
+from tests.cat_clients import served
 from tests.test_search_forms import paragraph_units
-from tests.test_web_page import ROOT, browser, page, screenshot  # noqa: F401 (fixtures)
+from tests.test_web_page import browser, page, screenshot  # noqa: F401 (fixtures)
 
 PHRASE = "Conseil de sécurité"
 
 
 @pytest.fixture(scope="module")
-def served(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+def memory_served(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     units, _ = paragraph_units(1000)
     db = tmp_path_factory.mktemp("concordance") / "memory.db"
     with Memory.open(db, encoder="none") as memory:
         memory.add_units(units)
-    port = free_port()
-    log = (db.parent / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
-         "--port", str(port), "--encoder", "none"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log,
-        stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"resolign serve exited: {(db.parent / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("resolign serve not up after 60 s")
-            time.sleep(0.2)
-        yield base, units, db.parent / "server.log"
-    finally:
-        stop(proc, timeout=10)
-        log.close()
+    with served(db, "--encoder", "none") as (base, log):
+        yield base, units, log
 
 
 def _concordance(page, base: str, limit: int = 20) -> int:  # noqa: F811
@@ -72,8 +45,8 @@ def _concordance(page, base: str, limit: int = 20) -> int:  # noqa: F811
     return int(match.group(2))
 
 
-def test_concordance_pages_forward_and_back_with_the_true_total(page, served, tmp_path):  # noqa: F811
-    base, _, _ = served
+def test_concordance_pages_forward_and_back_with_the_true_total(page, memory_served, tmp_path):  # noqa: F811
+    base, _, _ = memory_served
     total = _concordance(page, base)
     api_total = httpx.get(f"{base}/api/concordance",
                           params={"q": PHRASE, "lang": "fr", "limit": 1}).json()["total"]
@@ -92,8 +65,8 @@ def test_concordance_pages_forward_and_back_with_the_true_total(page, served, tm
     expect(page.locator("#status")).to_have_text(f"21–40 of {total} concordance hits")
 
 
-def test_translations_of_the_phrase_are_marked_and_grouped(page, served):  # noqa: F811
-    base, _, _ = served
+def test_translations_of_the_phrase_are_marked_and_grouped(page, memory_served):  # noqa: F811
+    base, _, _ = memory_served
     _concordance(page, base)
     english = page.locator('article.hit .cell[lang="en"] mark.equiv').all_inner_texts()
     assert english and sum(t.lower() == "security council" for t in english) >= 0.8 * len(english)
@@ -107,8 +80,8 @@ def test_translations_of_the_phrase_are_marked_and_grouped(page, served):  # noq
     assert int(group.locator(".count").inner_text()) >= 10
 
 
-def test_fuzzy_match_marks_what_differs_and_shows_the_alignment_score(page, served):  # noqa: F811
-    base, units, log = served
+def test_fuzzy_match_marks_what_differs_and_shows_the_alignment_score(page, memory_served):  # noqa: F811
+    base, units, log = memory_served
     unit = next(u for u in units if len(u.texts["fr"].split()) > 15 and "sécurité" in
                 u.texts["fr"] and u.score is not None and u.score < 0.6)
     query = unit.texts["fr"].replace("sécurité", "stabilité", 1)
