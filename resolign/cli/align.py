@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.db_option import add_db_argument
 from resolign.errors import InputError
 
 if TYPE_CHECKING:
@@ -84,12 +85,9 @@ def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> N
         metavar="X",
         help="leave beads scoring below X out of the TMX and the memory",
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        metavar="PATH",
-        help="also add the aligned units to this translation memory",
-    )
+    add_db_argument(parser, required=False,
+                    help="also add the aligned units to this translation memory (a file or "
+                         "postgresql://user@host/database)")
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import TmxError
-from resolign.service.backends import open_store
+from resolign.service.backends import Location, index_path, open_store, vector_source
 from resolign.service.search import ConcordanceHit, Match, find_concordance, find_matches
 from resolign.service.semantic_index import SemanticIndex
 from resolign.service.store import AddReport, Store, StoredUnit
@@ -34,7 +34,7 @@ class Memory:
         self.index = index
 
     @classmethod
-    def open(cls, location: str | Path, *, encoder: str | None = DEFAULT_ENCODER,
+    def open(cls, location: str | Path | Location, *, encoder: str | None = DEFAULT_ENCODER,
              create: bool = True) -> Memory:
         """The memory at `location`; with an encoder, its semantic index is brought up to date
         (embedding any units it lacks) before this returns."""
@@ -42,7 +42,7 @@ class Memory:
         if not encoder or encoder == NO_ENCODER:
             return cls(store)
         try:
-            index = SemanticIndex(store, encoder, Path(f"{store.location}.faiss"))
+            index = SemanticIndex(store, encoder, index_path(store), vectors=vector_source(store))
             index.sync()
         except BaseException:
             store.close()
