@@ -103,7 +103,7 @@ class PostgresStore:
             url, min_size=1, max_size=POOL_MAX, timeout=POOL_WAIT, open=False,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT,
                     "application_name": "resolign"},
-            configure=_configure, check=ConnectionPool.check_connection,
+            configure=_configure,
             name=f"resolign {self.location}")
         try:
             self._pool.open(wait=True, timeout=POOL_WAIT)
@@ -141,9 +141,18 @@ class PostgresStore:
                 conn.execute("ROLLBACK")
 
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
-        """One statement in autocommit: its own snapshot, no BEGIN/COMMIT round trips."""
-        with self._connection() as conn:
-            return conn.execute(sql, params).fetchall()
+        """One statement in autocommit: its own snapshot, no BEGIN/COMMIT round trips.
+
+        Idempotent statements only: one retry on a connection the server dropped (a restart,
+        an idle timeout), which the pool then replaces, instead of checking every connection
+        with an extra round trip each time it is borrowed.
+        """
+        try:
+            with self._connection() as conn:
+                return conn.execute(sql, params).fetchall()
+        except StoreUnavailable:
+            with self._connection() as conn:
+                return conn.execute(sql, params).fetchall()
 
     # --- identity ---------------------------------------------------------------------------
 
