@@ -21,6 +21,7 @@ from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.store import StoredUnit
 from resolign.units import Unit
 from tests.devset import devset_units
+from tests.memory_checks import uncommitted_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,19 +38,6 @@ def semantic_memory(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     with Memory.open(path) as store:
         store.add_units(devset_units(0, 40))
     return path
-
-
-def uncommitted_bytes(location: str) -> int:
-    """What an open write transaction has written so far: the SQLite WAL's size, or the
-    size of a PostgreSQL memory's segments table (uncommitted rows take room there too)."""
-    if location.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(location) as conn:
-            return int(conn.execute(
-                "SELECT pg_relation_size('resolign.segments')").fetchone()[0])
-    wal = Path(f"{location}-wal")
-    return wal.stat().st_size if wal.exists() else 0
 
 
 def copy_memory(source: Path, target_dir: Path) -> Path:
