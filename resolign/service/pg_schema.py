@@ -2,7 +2,7 @@
 
 Everything lives in the schema `resolign` of the database the URL names (the database must
 exist; resolign never creates or drops databases). `resolign.schema_version` lists every
-migration applied, with when; each migration runs in ONE transaction under an advisory lock,
+migration applied, with when; the migrations run in ONE transaction under an advisory lock,
 so two servers starting on a new database at once create the tables once, and a failed
 migration leaves the schema as it was.
 
@@ -94,19 +94,24 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
     _refuse_newer(version, where)
     if version is None and not create:
         raise InputError(f"no translation memory at {where} (create one with import)")
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        version = installed_version(conn)  # another server may have migrated meanwhile
-        _refuse_newer(version, where)
-        if version is None:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-            conn.execute(f"""CREATE TABLE {SCHEMA}.schema_version(
-                version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())""")
-        conn.execute(f"SET LOCAL search_path TO {SCHEMA}")
-        for number in range((version or 0) + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[number]:
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_version(version) VALUES (%s)", (number,))
+    # The lock is taken before the transaction starts, so that the transaction sees the
+    # catalog as another server's migration left it (not a cached view from before the wait).
+    conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+    try:
+        with conn.transaction():
+            version = installed_version(conn)  # another server may have migrated meanwhile
+            _refuse_newer(version, where)
+            if version is None:
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+                conn.execute(f"""CREATE TABLE {SCHEMA}.schema_version(
+                    version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())""")
+            conn.execute(f"SET LOCAL search_path TO {SCHEMA}")
+            for number in range((version or 0) + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[number]:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_version(version) VALUES (%s)", (number,))
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
 
 
 def _refuse_newer(version: int | None, where: str) -> None:
