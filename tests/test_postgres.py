@@ -45,7 +45,7 @@ def pg_memory(pg_server: str) -> str:
     pg_cluster.drop_database(pg_server, url)
 
 
-def sql(url: str, query: str, params: tuple = ()) -> list[tuple]:
+def sql(url: str, query: str, params: tuple | None = None) -> list[tuple]:
     with psycopg.connect(url, autocommit=True) as conn:
         cursor = conn.execute(query, params)
         return cursor.fetchall() if cursor.description else []
@@ -384,8 +384,7 @@ def test_two_replicas_share_one_memory(replicas: list[Replica], tmp_path: Path):
     # ... and by meaning (English among French segments) within 30 seconds
     deadline = time.monotonic() + 30
     while True:
-        matches = two.get("/api/search", q=probe.texts["en"], src="fr", tgt="en",
-                          min_score="0")["matches"]
+        matches = two.get("/api/search", q=probe.texts["en"], src="fr", tgt="en")["matches"]
         found = [m for m in matches if m["kind"] == "semantic"
                  and m["source"] == probe.texts["fr"]]
         if found or time.monotonic() > deadline:
