@@ -9,9 +9,9 @@ Transactions: every write (an import, an alignment) is ONE transaction, all or n
 server killed in the middle leaves the memory as it was (PostgreSQL rolls back a transaction
 whose client went away). Writers take the `revision` row first, so writes are serialised
 across every server: unit ids are handed out in commit order without gaps, which is also the
-change counter the replicas' semantic indexes follow. Reads run in autocommit (one statement,
-one snapshot) or in a REPEATABLE READ READ ONLY transaction when they take several statements;
-they never wait for a writer (MVCC).
+change counter the replicas' semantic indexes follow. Every read is ONE statement in autocommit
+(a unit and its segments come back together), so it sees one committed state, costs one round
+trip, and never waits for a writer (MVCC).
 
 Connections come from a psycopg_pool pool (autocommit, search_path = resolign); a connection
 the server dropped is replaced by the pool, not reused.
@@ -128,17 +128,6 @@ class PostgresStore:
         except psycopg.OperationalError as error:
             raise StoreUnavailable(f"{self.location} is unavailable: {_first_line(error)}") \
                 from None
-
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[psycopg.Connection]:
-        """A connection inside one REPEATABLE READ READ ONLY transaction: every statement sees
-        the same committed state."""
-        with self._connection() as conn:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            try:
-                yield conn
-            finally:
-                conn.execute("ROLLBACK")
 
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         """One statement in autocommit: its own snapshot, no BEGIN/COMMIT round trips.
