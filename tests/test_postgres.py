@@ -342,15 +342,25 @@ class Replica:
         self.log.close()
 
 
-@pytest.fixture
-def replicas(pg_memory: str, tmp_path: Path):
-    """Two servers on one PostgreSQL memory of 30 devset units."""
-    with Memory.open(pg_memory) as memory:
+@pytest.fixture(scope="module")
+def replica_memory(pg_server: str) -> str:
+    """A PostgreSQL memory of 30 devset units for the two replica tests (in file order: the
+    second one kills replica 1)."""
+    url = pg_cluster.create_database(pg_server)
+    with Memory.open(url) as memory:
         memory.add_units(devset_units(0, 30))
+    yield url
+    pg_cluster.drop_database(pg_server, url)
+
+
+@pytest.fixture(scope="module")
+def replicas(replica_memory: str, tmp_path_factory: pytest.TempPathFactory):
+    """Two servers on one PostgreSQL memory."""
+    folder = tmp_path_factory.mktemp("replicas")
     started: list[Replica] = []
     try:
-        started.append(Replica(pg_memory, tmp_path, "one"))
-        started.append(Replica(pg_memory, tmp_path, "two"))
+        started.append(Replica(replica_memory, folder, "one"))
+        started.append(Replica(replica_memory, folder, "two"))
         yield started
     finally:
         for replica in started:
@@ -396,7 +406,8 @@ def test_two_replicas_share_one_memory(replicas: list[Replica], tmp_path: Path):
 
 
 def test_an_import_killed_halfway_adds_all_or_nothing_and_replica_2_answers_throughout(
-        replicas: list[Replica], pg_memory: str, tmp_path: Path):
+        replicas: list[Replica], replica_memory: str, tmp_path: Path):
+    pg_memory = replica_memory
     one, two = replicas
     before = fingerprint(pg_memory)
     lines = devset_lines()
