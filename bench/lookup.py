@@ -226,7 +226,7 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
             return np.stack([by_id[int(i)] for i in unit_ids]).astype(np.float32)
 
     start = time.perf_counter()
-    index = DerivedIndex(store.store, spec, index_path(store.store),
+    index = DerivedIndex(store.store, spec, index_path(store.store, spec),
                          vectors=vector_source(store.store))
     store.index = index
     index.sync()

@@ -139,13 +139,14 @@ def backend_of(store: Store) -> str:
     return str(getattr(store, "backend", "sqlite"))
 
 
-def index_path(store: Store) -> Path:
+def index_path(store: Store, encoder: str = "") -> Path:
     """Where this process keeps the store's FAISS index.
 
     SQLite: beside the memory file (`memory.db.faiss`), derived from it and copied with it.
     PostgreSQL: in this machine's cache folder ($RESOLIGN_CACHE_DIR, default ~/.cache/resolign),
-    named by the store's id, so each server keeps its own index and only ever reads vectors
-    from the database (replicas on one machine share the file: it is written atomically).
+    named by the store's id and the encoder, so each server keeps its own index and only ever
+    reads vectors from the database (servers on one machine share the file: it is written
+    atomically).
     """
     if backend_of(store) == "sqlite":
         return Path(f"{store.location}.faiss")
@@ -156,7 +157,8 @@ def index_path(store: Store) -> Path:
         root = tempfile.gettempdir()
     folder = Path(root) / "indexes"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{store.store_id}.faiss"
+    encoder_part = re.sub(r"[^A-Za-z0-9._-]+", "_", encoder).strip("_") or "index"
+    return folder / f"{store.store_id}-{encoder_part}.faiss"
 
 
 def vector_source(store: Store) -> VectorSource | None:

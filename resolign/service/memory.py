@@ -42,7 +42,8 @@ class Memory:
         if not encoder or encoder == NO_ENCODER:
             return cls(store)
         try:
-            index = SemanticIndex(store, encoder, index_path(store), vectors=vector_source(store))
+            index = SemanticIndex(store, encoder, index_path(store, encoder),
+                                  vectors=vector_source(store))
             index.sync()
         except BaseException:
             store.close()
