@@ -77,8 +77,6 @@ def _insert_word(text: str, rng: random.Random, donor: str) -> str:
 def make_units(bases: list[dict[str, str]], count: int, seed: int = 1):
     """`count` distinct units and, for each, how its vector derives from the bases:
     ("base", i) | ("edit", i) | ("pair", i, j)."""
-    from resolign.service.store import unit_key
-
     rng = random.Random(seed)
     seen: set[str] = set()
     units: list[Unit] = []
@@ -117,7 +115,7 @@ def make_units(bases: list[dict[str, str]], count: int, seed: int = 1):
                         text = " ".join(words)
                     texts[lang] = text
                 how = ("edit", i)
-        key = unit_key(texts)
+        key = Unit(texts=texts).dedup_key()
         if key in seen:
             continue
         seen.add(key)

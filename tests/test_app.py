@@ -74,7 +74,8 @@ def test_search_exact_french_sentence_gives_the_unit_in_three_languages(client, 
     assert best["source"] == unit.texts["fr"] and best["target"] == unit.texts["en"]
     assert best["unit"] == unit.texts
     assert best["origin"] == {"document": unit.document, "symbol": unit.symbol,
-                              "paragraph": unit.paragraph}
+                              "paragraph": unit.paragraph, "resolution": "",
+                              "resolution_title": ""}
     # the query's words are highlighted in the source, one span per run of words
     marked = [unit.texts["fr"][s:e] for s, e in best["highlight"]]
     assert marked[0] == "Aucune réforme de"

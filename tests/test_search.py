@@ -96,7 +96,8 @@ def test_results_are_shown_as_stored_and_carry_origin(store: Memory, units: list
     assert match.source == unit.texts["ar"]  # harakat kept in what is shown
     assert match.unit == unit.texts
     assert match.origin == {"document": unit.document, "symbol": unit.symbol,
-                            "paragraph": unit.paragraph}
+                            "paragraph": unit.paragraph, "resolution": "",
+                            "resolution_title": ""}
 
 
 def test_filters_by_document_and_symbol(store: Memory, units: list[Unit]):

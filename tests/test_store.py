@@ -53,7 +53,7 @@ def test_new_memory_is_wal_and_versioned(tmp_path: Path):
         assert store.count() == 0
     db = sqlite3.connect(tmp_path / "m.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
 
 
 def test_missing_memory_is_an_error_when_not_creating(tmp_path: Path):
@@ -105,15 +105,16 @@ def test_units_come_back_as_added(memory_location: str, devset_dir: Path):
 def test_identical_units_are_stored_once(memory_location: str, devset_dir: Path):
     units = devset_units(0, 30)
     with Memory.open(memory_location, encoder=NO_ENCODER) as store:
-        assert store.add_units(units + units[:5]).__dict__ == {
-            "added": 30, "duplicates": 5, "skipped": 0}
+        first = store.add_units(units + units[:5])
+        assert (first.added, first.duplicates, first.skipped) == (30, 5, 0)
         again = [Unit(texts={k: f"  {v} " for k, v in u.texts.items()}, document="other")
                  for u in units[:10]]
-        assert store.add_units(again).__dict__ == {"added": 0, "duplicates": 10, "skipped": 0}
+        second = store.add_units(again)
+        assert (second.added, second.duplicates, second.skipped) == (0, 10, 0)
         changed = Unit(texts={**units[0].texts, "en": units[0].texts["en"] + " (revised)"})
         empty = Unit(texts={"fr": "  ", "en": ""})
-        assert store.add_units([changed, empty]).__dict__ == {
-            "added": 1, "duplicates": 0, "skipped": 1}
+        third = store.add_units([changed, empty])
+        assert (third.added, third.duplicates, third.skipped) == (1, 0, 1)
         assert store.count() == 31
 
 

@@ -180,12 +180,17 @@ def paragraph_label(paragraphs: list[Paragraph], indices: list[int]) -> str:
 
 
 def read_paragraphs(path: Path, lang: str, *, presegmented: bool = False) -> list[Paragraph]:
-    """Ingest one document and rebuild its paragraphs; refuse empty or wrong-language input."""
+    """Ingest one document and rebuild its paragraphs; refuse empty or wrong-language input.
+    OCR misreadings are repaired and each paragraph is labelled with its resolution."""
+    from resolign.align.ocr import repair_paragraphs
+    from resolign.align.resolutions import label_resolutions
+
     text = read_text(Path(path))
     check_language(text, lang, str(path))
     paragraphs = presegmented_paragraphs(text) if presegmented else rebuild_paragraphs(text)
     if not paragraphs:
         raise InputError(f"{path} has no paragraphs")
+    label_resolutions(repair_paragraphs(paragraphs, lang))
     return paragraphs
 
 

@@ -23,13 +23,24 @@ def paragraph_units(result: AlignmentResult) -> list[Unit]:
     """One translation unit per bead that has at least two languages."""
     units = []
     for bead in result.beads:
-        texts = {
-            lang: " ".join(result.paragraphs[lang][i].text for i in ix)
+        members = {
+            lang: [result.paragraphs[lang][i] for i in ix]
             for lang, ix in bead.indices.items()
             if ix
         }
-        if len(texts) < 2:
+        if len(members) < 2:
             continue
+        # the document's words (no markup, OCR repaired); the extraction kept when repaired
+        texts = {lang: " ".join(p.match_text for p in paras) for lang, paras in members.items()}
+        provenance = {
+            f"original:{lang}": " ".join(p.text for p in paras)
+            for lang, paras in members.items()
+            if any(p.repairs for p in paras)
+        }
+        labelled = next(
+            (p for lang in (PIVOT, *members) for p in members.get(lang, []) if p.resolution),
+            None,
+        )
         units.append(
             Unit(
                 texts=texts,
@@ -37,6 +48,9 @@ def paragraph_units(result: AlignmentResult) -> list[Unit]:
                 symbol=result.symbol,
                 paragraph=paragraph_label(result.paragraphs[PIVOT], bead.indices[PIVOT]),
                 score=bead.score,
+                resolution=labelled.resolution if labelled else "",
+                resolution_title=labelled.resolution_title if labelled else "",
+                provenance=provenance,
             )
         )
     return units

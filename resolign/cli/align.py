@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.cli.db_option import add_db_argument
+from resolign.cli.terminal import progress
 from resolign.errors import InputError
 
 if TYPE_CHECKING:
@@ -90,22 +89,10 @@ def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> N
                          "postgresql://user@host/database)")
 
 
-@contextlib.contextmanager
-def _progress() -> Iterator[Callable[[int], None]]:
-    """A progress bar of texts embedded, shown on a terminal only, always closed."""
-    from tqdm import tqdm
-
-    bar = tqdm(unit="text", desc="embedding", disable=None, leave=False)
-    try:
-        yield bar.update
-    finally:
-        bar.close()
-
-
 def run_align(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
 
-    with _progress() as update:
+    with progress("embedding", "text") as update:
         result = align_files(args.fr_file, args.en_file, args.ar_file, encoder_spec=args.encoder,
                              presegmented=args.presegmented, progress=update)
     if args.beads is None and args.tmx is None and args.db is None:
@@ -120,7 +107,7 @@ def run_align(args: argparse.Namespace) -> int:
 def run_align_dir(args: argparse.Namespace) -> int:
     from resolign.align.collection import align_folders
 
-    with _progress() as update:
+    with progress("embedding", "text") as update:
         results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, encoder_spec=args.encoder,
                                 presegmented=args.presegmented, progress=update,
                                 report=lambda line: print(line, file=sys.stderr))

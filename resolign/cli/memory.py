@@ -14,6 +14,7 @@ from pathlib import Path
 
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.cli.db_option import add_db_argument
+from resolign.cli.terminal import progress
 from resolign.errors import InputError
 from resolign.languages import LANGS, check_lang, check_pair, parse_pair
 from resolign.service.memory import NO_ENCODER, Memory
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--min-score", type=float, default=50, help="lowest score shown (50)")
     search.add_argument("--document", help="only units from this document")
     search.add_argument("--symbol", help="only units with this document symbol")
+    search.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
     search.add_argument("--no-semantic", action="store_true",
                         help="exact and fuzzy matches only (no embedding model needed)")
     _encoder_argument(search)
@@ -47,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     conc.add_argument("--limit", type=int, default=20, help="at most N hits (20)")
     conc.add_argument("--document", help="only units from this document")
     conc.add_argument("--symbol", help="only units with this document symbol")
+    conc.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
     conc.add_argument("--json", action="store_true", help="print the hits as JSON")
     conc.set_defaults(func=run_concordance)
 
@@ -66,6 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--min-score", type=float,
                      help="leave out units whose alignment score (cosine, 0-1) is below this")
     exp.add_argument("--lang-codes", help="codes to write, e.g. fr-FR,en-GB,ar-SA")
+    exp.add_argument("--two-sided-only", action="store_true",
+                     help="leave out units with a single language (kept by default: an export "
+                          "of the whole memory loses nothing that was imported)")
     exp.add_argument("--segtype", default="paragraph",
                      help="TMX segtype: paragraph (what `align` stores, the default) or sentence")
     exp.set_defaults(func=run_export)
@@ -90,7 +96,7 @@ def run_search(args: argparse.Namespace) -> int:
     with Memory.open(args.db, encoder=encoder, create=False) as memory:
         matches = memory.search(args.query, src=src, tgt=tgt, limit=args.limit,
                                 min_score=args.min_score, document=args.document,
-                                symbol=args.symbol)
+                                symbol=args.symbol, resolution=args.resolution)
         if memory.semantic_unavailable:
             print(f"note: semantic search off: {memory.semantic_unavailable}", file=sys.stderr)
     if args.json:
@@ -105,6 +111,7 @@ def run_search(args: argparse.Namespace) -> int:
           f"{', ' + ', '.join(others) if others else ''}")
     for match in matches:
         where = " ".join(v for v in (match.origin.get("symbol") or match.origin.get("document"),
+                                     match.origin.get("resolution"),
                                      match.origin.get("paragraph")) if v)
         print(f"{match.score:6.1f}  {match.kind:<8}  #{match.unit_id} {where}".rstrip())
         for lang in (src, tgt, *others):
@@ -118,7 +125,8 @@ def run_concordance(args: argparse.Namespace) -> int:
 
     with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
         hits = memory.concordance(args.query, lang=args.lang, limit=args.limit,
-                                  document=args.document, symbol=args.symbol)
+                                  document=args.document, symbol=args.symbol,
+                                  resolution=args.resolution)
     if args.json:
         print(json.dumps([hit_shape(h).model_dump() for h in hits], ensure_ascii=False,
                          indent=2))
@@ -140,12 +148,17 @@ def run_concordance(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise InputError(f"no such TMX file: {args.file}")
-    with Memory.open(args.db, encoder=args.encoder) as memory:
-        report = memory.import_tmx(args.file)
+    with Memory.open(args.db, encoder=args.encoder) as memory, \
+            progress("importing", "TU") as update:
+        report = memory.import_tmx(args.file, progress=update)
         total = memory.count()
         note = memory.semantic_unavailable
-    print(f"imported {report.added} units from {args.file} into {args.db} "
-          f"({report.duplicates} duplicates, {report.skipped} empty); {total} units in memory")
+    added = report.added
+    print(f"imported {added.added} units from {args.file} into {args.db} ({added.duplicates} "
+          f"duplicates, {added.skipped} empty); {total} units in memory")
+    print(f"  {report.summary()}")
+    for refusal in report.read.details[:MAX_WARNINGS_SHOWN]:
+        print(f"  {args.file}:{refusal.line}: {refusal.reason}")
     if note:
         print(f"note: semantic index not updated: {note}", file=sys.stderr)
     return 0
@@ -167,11 +180,13 @@ def parse_lang_codes(value: str | None) -> dict[str, str] | None:
 def run_export(args: argparse.Namespace) -> int:
     from resolign.tmx.writer import write_tmx
 
-    pair = parse_pair(args.pair, "--pair")
     lang_codes = parse_lang_codes(args.lang_codes)
     with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
+        pair = parse_pair(args.pair, "--pair", memory.tags())
         report = write_tmx(memory.iter_units(), args.out, segtype=args.segtype, pair=pair,
-                           min_score=args.min_score, lang_codes=lang_codes)
+                           min_score=args.min_score, lang_codes=lang_codes,
+                           one_sided=pair is None and not args.two_sided_only,
+                           headers=memory.import_header_annotations())
     for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(report.warnings) > MAX_WARNINGS_SHOWN:

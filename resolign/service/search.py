@@ -126,11 +126,12 @@ def find_matches(
     min_score: float = 50,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> list[Match]:
     """Best matches for `query` in the `src` segments, with their `tgt` text, best first.
 
     Exact and fuzzy candidates come from the store; semantic ones from `index` (None: none)."""
-    src, tgt = check_pair(src, tgt)
+    src, tgt = check_pair(src, tgt, store.tags())
     query = check_query(query)
     limit = _check_limit(limit)
     if not 0 <= min_score <= 100:
@@ -141,24 +142,27 @@ def find_matches(
     query_words = words(query)
     if query_words:
         same = store.same_words(src, query)
-        allowed = store.filter_ids(same, document=document, symbol=symbol)
+        allowed = store.filter_ids(same, document=document, symbol=symbol,
+                                   resolution=resolution)
         candidates = [i for i in same if i in allowed]
         terms = _rare_terms(store, src, query_words)
         if terms:
             candidates += store.fts_candidates(
                 src, " OR ".join(_phrase([t]) for t in terms), limit=FTS_CANDIDATES,
-                document=document, symbol=symbol,
+                document=document, symbol=symbol, resolution=resolution,
             )
         units = store.get_units(candidates)
         for unit_id, unit in units.items():
-            if src in unit.texts and tgt in unit.texts:
-                score, kind = fuzzy_score(query, query_words, unit.texts[src])
+            source, target = unit.text_for(src), unit.text_for(tgt)
+            if source is not None and target is not None:
+                score, kind = fuzzy_score(query, query_words, source)
                 if score >= min_score:
                     found[unit_id] = (score, kind)
 
     if index is not None:
         _add_semantic(store, index, query, found, units, src=src, tgt=tgt, limit=limit,
-                      min_score=min_score, document=document, symbol=symbol)
+                      min_score=min_score, document=document, symbol=symbol,
+                      resolution=resolution)
 
     ranked = sorted(found.items(), key=lambda item: (-item[1][0], _KIND_RANK[item[1][1]], item[0]))
     return [_match(units[unit_id], score, kind, src, tgt)
@@ -168,24 +172,26 @@ def find_matches(
 def _add_semantic(
     store: Store, index: SemanticIndex, query: str, found: dict[int, tuple[float, str]],
     units: dict[int, StoredUnit], *, src: str, tgt: str, limit: int, min_score: float,
-    document: str | None, symbol: str | None,
+    document: str | None, symbol: str | None, resolution: str | None,
 ) -> None:
-    k = limit * (20 if document or symbol else 3) + len(found)
+    k = limit * (20 if document or symbol or resolution else 3) + len(found)
     near = [(i, cos) for i, cos in index.nearest(query, min(k, 2000))
             if cos >= SEMANTIC_MIN_COSINE and 100 * cos >= min_score and i not in found]
     if not near:
         return
-    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol)
+    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol,
+                               resolution=resolution)
     units.update(store.get_units([i for i in allowed if i not in units]))
     for unit_id, cos in near:
         unit = units.get(unit_id)
-        if unit_id in allowed and unit and src in unit.texts and tgt in unit.texts:
+        if (unit_id in allowed and unit and unit.text_for(src) is not None
+                and unit.text_for(tgt) is not None):
             found[unit_id] = (min(99.0, round(100 * cos, 1)), "semantic")
 
 
 def _match(unit: StoredUnit, score: float, kind: str, src: str, tgt: str) -> Match:
-    return Match(source=unit.texts[src], target=unit.texts[tgt], score=score, kind=kind,
-                 unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
+    return Match(source=unit.text_for(src) or "", target=unit.text_for(tgt) or "", score=score,
+                 kind=kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
 
 
 def find_concordance(
@@ -196,22 +202,23 @@ def find_concordance(
     limit: int = 20,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> list[ConcordanceHit]:
     """Segments containing the words of `query` as a phrase, in one language or all three."""
     query = check_query(query)
     limit = _check_limit(limit)
-    langs = [check_lang(lang, "lang")] if lang else list(LANGS)
+    langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
     phrase_words = words(query)
     if not phrase_words:
         raise InputError("query has no words to look for")
     hits: list[ConcordanceHit] = []
     for code in langs:
         ids = store.fts_candidates(code, _phrase(phrase_words), limit=limit - len(hits),
-                                   document=document, symbol=symbol)
+                                   document=document, symbol=symbol, resolution=resolution)
         units = store.get_units(ids)
         for unit_id in ids:
             unit = units[unit_id]
-            text = unit.texts.get(code, "")
+            text = unit.text_for(code) or ""
             spans = phrase_spans(text, phrase_words)
             if spans:
                 hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,

@@ -32,6 +32,7 @@ from resolign.service.http.shapes import (
     Matches,
     UnitShape,
     hit_shape,
+    import_shape,
     match_shape,
     unit_shape,
 )
@@ -92,12 +93,15 @@ async def api_search(
     min_score: float = Query(50.0, ge=0, le=100, description="lowest match % kept"),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
+    resolution: str | None = Query(None, max_length=300,
+                                   description="only units of this resolution, e.g. 1/47-POL"),
     semantic: bool = Query(True, description="also look for same-meaning wordings"),
 ) -> Matches:
     """Best earlier wordings of `q`: exact, fuzzy, then semantic matches, best first."""
     matches = await run_in_threadpool(
         memory.search, q, src=src, tgt=tgt, limit=limit, min_score=min_score,
-        document=_optional(document), symbol=_optional(symbol), semantic=semantic)
+        document=_optional(document), symbol=_optional(symbol),
+        resolution=_optional(resolution), semantic=semantic)
     return Matches(matches=[match_shape(m, q.strip()) for m in matches])
 
 
@@ -109,10 +113,13 @@ async def api_concordance(
     limit: int = Query(20, ge=1, le=200),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
+    resolution: str | None = Query(None, max_length=300,
+                                   description="only units of this resolution, e.g. 1/47-POL"),
 ) -> Hits:
     """Every unit whose `lang` text contains the words of `q`, with highlight spans."""
     hits = await run_in_threadpool(memory.concordance, q, lang=lang, limit=limit,
-                                   document=_optional(document), symbol=_optional(symbol))
+                                   document=_optional(document), symbol=_optional(symbol),
+                                   resolution=_optional(resolution))
     return Hits(hits=[hit_shape(h) for h in hits])
 
 
@@ -134,11 +141,14 @@ async def api_export(
     min_score: float | None = Query(None, ge=0, le=1,
                                     description="leave out units whose alignment score "
                                                 "(cosine, 0-1) is below this"),
+    two_sided_only: bool = Query(False, description="leave out single-language units"),
 ) -> StreamingResponse:
     """The whole memory as TMX 1.4b, streamed in chunks (never built whole in memory)."""
     # Options are checked here, before the first byte; a bad one is a 4xx, not a cut stream.
-    chunks = iter_tmx_bytes(memory.iter_units(), segtype=segtype, pair=parse_pair(pair),
-                            min_score=min_score)
+    langs = parse_pair(pair, "pair", memory.tags())
+    chunks = iter_tmx_bytes(memory.iter_units(), segtype=segtype, pair=langs,
+                            min_score=min_score, one_sided=langs is None and not two_sided_only,
+                            headers=memory.import_header_annotations())
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(memory.location).stem) or "memory"
     return StreamingResponse(
         chunks, media_type="application/x-tmx+xml",
@@ -163,10 +173,9 @@ async def api_import(request: Request, memory: MemoryDep) -> ImportShape:
         part = file_part(parts, "file")
         assert part is not None and part.path is not None
         # Streamed straight into one transaction: a TMX broken halfway adds nothing.
-        report = await run_in_threadpool(memory.import_tmx, part.path)
-    return ImportShape(added=report.added, duplicates=report.duplicates,
-                       skipped=report.skipped,
-                       units=report.added + report.duplicates + report.skipped)
+        report = await run_in_threadpool(memory.import_tmx, part.path,
+                                         name=display_name(part.filename) or "upload.tmx")
+    return import_shape(report)
 
 
 @router.post("/api/align", tags=["write"], dependencies=[Depends(require_key)],

@@ -23,6 +23,8 @@ from resolign.service.http.shapes import (
     HitShape,
     MatchShape,
     Origin,
+    Remark,
+    UnitShape,
     hit_shape,
     match_shape,
     unit_shape,
@@ -88,13 +90,47 @@ async def unit_page(request: Request, unit_id: UnitId) -> HTMLResponse:
                     details=f"<p>No unit with id {int(unit_id)}.</p>",
                     version=escape(__version__))
     shape = unit_shape(unit, unit.id)
-    origin = shape.origin.model_dump()
-    rows = "".join(f"<dt>{label}</dt><dd>{escape(origin[k]) or '—'}</dd>" for k, label in
-                   (("symbol", "Symbol"), ("document", "Document"), ("paragraph", "Paragraph")))
-    details = (f'<dl class="details">{rows}</dl><p><a href="/api/units/{int(unit_id)}">'
-               f"JSON</a></p>")
-    return page("unit.html", title=f"Unit {int(unit_id)}", details=details,
+    return page("unit.html", title=f"Unit {int(unit_id)}", details=_unit_details(shape),
                 cells=_cells(shape.unit, {}, {}), version=escape(__version__))
+
+
+def _unit_details(shape: UnitShape) -> str:
+    """Where the unit came from, then every language version and what other tools wrote."""
+    origin = shape.origin
+    facts = [("Symbol", origin.symbol), ("Document", origin.document),
+             ("Paragraph", origin.paragraph), ("Resolution", shape.resolution),
+             ("Resolution title", shape.resolution_title),
+             ("Alignment score", "" if shape.score is None else f"{shape.score:.2f}"),
+             ("Created", shape.created or ""),
+             *((f"Provenance: {key}", value) for key, value in shape.provenance.items()),
+             *((f"TMX {name}", value) for name, value in shape.attributes.items())]
+    rows = "".join(f"<dt>{escape(label)}</dt><dd>{escape(value) or '—'}</dd>"
+                   for label, value in facts)
+    html = [f'<dl class="details">{rows}</dl>', _remarks_html(shape.remarks)]
+    if len(shape.variants) > len([t for t in shape.unit.values() if t]) or any(
+            v.markup or v.remarks or v.attributes for v in shape.variants):
+        items = []
+        for variant in shape.variants:
+            extra = "".join(f" <span class=\"attr\">{escape(k)}={escape(v)}</span>"
+                            for k, v in variant.attributes.items())
+            items.append(f'<li><span class="tag">{escape(variant.lang)}</span> '
+                         f'<span dir="auto">{escape(variant.text)}</span>{extra}'
+                         f"{_remarks_html(variant.remarks)}</li>")
+        html.append(f'<h2>Language versions</h2><ul class="variants">{"".join(items)}</ul>')
+    html.append(f'<p><a href="/api/units/{int(shape.id)}">JSON</a></p>')
+    return "".join(html)
+
+
+def _remarks_html(remarks: list[Remark]) -> str:
+    if not remarks:
+        return ""
+    items = []
+    for remark in remarks:
+        label = remark.kind + (f" {remark.attributes.get('type', '')}"
+                               if remark.kind == "prop" else "")
+        items.append(f'<li>{escape(label)}: <span dir="auto">{escape(remark.text)}</span></li>')
+    return f'<ul class="remarks">{"".join(items)}</ul>'
+
 
 
 def page(template: str, code: int = 200, **values: str) -> HTMLResponse:
@@ -139,7 +175,8 @@ def _cells(texts: dict[str, str], spans: dict[str, list[list[int]]],
 
 
 def _origin_html(origin: Origin, unit_id: int) -> str:
-    bits = [escape(value) for value in (origin.symbol, origin.document) if value]
+    bits = [escape(value) for value in (origin.symbol, origin.resolution, origin.document)
+            if value]
     if origin.paragraph:
         label = origin.paragraph  # "12" (numbered) or "¶3" (position) from align
         bits.append(escape(label if label.startswith("¶") else f"¶ {label}"))

@@ -13,8 +13,9 @@ from pydantic import BaseModel
 
 from resolign.languages import LANGS
 from resolign.service.highlight import word_spans
+from resolign.service.memory import ImportReport
 from resolign.service.search import ConcordanceHit, Match
-from resolign.units import Unit
+from resolign.units import Annotations, Unit
 
 
 class Origin(BaseModel):
@@ -23,6 +24,9 @@ class Origin(BaseModel):
     document: str = ""
     symbol: str = ""
     paragraph: str = ""
+    resolution: str = ""
+    """Inside a compendium: the symbol of the unit's resolution (1/47-POL), and its title."""
+    resolution_title: str = ""
 
 
 class MatchShape(BaseModel):
@@ -49,14 +53,40 @@ class HitShape(BaseModel):
     origin: Origin
 
 
+class Remark(BaseModel):
+    """A prop or note another tool wrote (kind "prop" or "note"), with its attributes."""
+
+    kind: str
+    text: str
+    attributes: dict[str, str]
+
+
+class VariantShape(BaseModel):
+    """One language version: full tag, text, the segment with inline codes (TMX XML, "" when
+    it has none), and other tools' attributes, props and notes at that level."""
+
+    lang: str
+    text: str
+    markup: str
+    attributes: dict[str, str]
+    remarks: list[Remark]
+
+
 class UnitShape(BaseModel):
-    """One stored unit in all its languages."""
+    """One stored unit in all its languages, with everything it carries."""
 
     id: int
     unit: dict[str, str]
     origin: Origin
     score: float | None
     created: str | None
+    resolution: str = ""
+    resolution_title: str = ""
+    provenance: dict[str, str] = {}
+    variants: list[VariantShape] = []
+    attributes: dict[str, str] = {}
+    """Other tools' tu-level attributes (tuid, changedate, usagecount...)."""
+    remarks: list[Remark] = []
 
 
 class Matches(BaseModel):
@@ -67,13 +97,31 @@ class Hits(BaseModel):
     hits: list[HitShape]
 
 
-class ImportShape(BaseModel):
-    """What a TMX import did: units added, already there, without text; all TUs read."""
+class Refusal(BaseModel):
+    """A part of the file that did not become (part of) a unit: where and why."""
 
+    line: int
+    reason: str
+
+
+class ImportShape(BaseModel):
+    """What a TMX import did, all or nothing: what was read and what the memory kept."""
+
+    file: str
+    tus: int
+    """TUs read."""
     added: int
     duplicates: int
+    """Units the memory already held (same texts and inline codes in every language)."""
+    merged: int
+    """Duplicates whose props and notes were added to the unit already there."""
     skipped: int
     units: int
+    """added + duplicates + skipped."""
+    one_sided: int
+    refused: int
+    refusals: list[Refusal]
+    summary: str
 
 
 class AlignShape(BaseModel):
@@ -94,14 +142,27 @@ class Health(BaseModel):
     writes: str
 
 
+def import_shape(report: ImportReport) -> ImportShape:
+    read, added = report.read, report.added
+    return ImportShape(
+        file=report.name, tus=read.tus, added=added.added, duplicates=added.duplicates,
+        merged=added.merged, skipped=added.skipped,
+        units=added.added + added.duplicates + added.skipped, one_sided=read.one_sided,
+        refused=read.refused,
+        refusals=[Refusal(line=r.line, reason=r.reason) for r in read.details],
+        summary=report.summary())
+
+
 def all_languages(texts: dict[str, str]) -> dict[str, str]:
-    """The unit's fr, en and ar texts, '' where one is missing."""
-    return {lang: str(texts.get(lang) or "") for lang in LANGS}
+    """The unit's fr, en and ar texts ('' where one is missing), then any other language's."""
+    return {**{lang: str(texts.get(lang) or "") for lang in LANGS},
+            **{lang: text for lang, text in texts.items() if lang not in LANGS}}
 
 
 def origin_of(unit: Unit) -> Origin:
     return Origin(document=unit.document or "", symbol=unit.symbol or "",
-                  paragraph=str(unit.paragraph or ""))
+                  paragraph=str(unit.paragraph or ""), resolution=unit.resolution or "",
+                  resolution_title=unit.resolution_title or "")
 
 
 def match_shape(match: Match, query: str) -> MatchShape:
@@ -118,10 +179,22 @@ def hit_shape(hit: ConcordanceHit) -> HitShape:
                     unit=all_languages(hit.unit), origin=Origin(**hit.origin))
 
 
+def _remarks(annotations: Annotations) -> list[Remark]:
+    return [Remark(kind=e.kind, text=e.text, attributes=dict(e.attributes))
+            for e in annotations.entries]
+
+
 def unit_shape(unit: Unit, unit_id: int) -> UnitShape:
-    return UnitShape(id=unit_id, unit=all_languages(unit.texts), origin=origin_of(unit),
-                     score=None if unit.score is None else float(unit.score),
-                     created=unit.created.isoformat() if unit.created else None)
+    return UnitShape(
+        id=unit_id, unit=all_languages(unit.texts), origin=origin_of(unit),
+        score=None if unit.score is None else float(unit.score),
+        created=unit.created.isoformat() if unit.created else None,
+        resolution=unit.resolution, resolution_title=unit.resolution_title,
+        provenance=dict(unit.provenance),
+        variants=[VariantShape(lang=v.lang, text=v.text, markup=v.markup,
+                               attributes=dict(v.annotations.attributes),
+                               remarks=_remarks(v.annotations)) for v in unit.variants],
+        attributes=dict(unit.annotations.attributes), remarks=_remarks(unit.annotations))
 
 
 class ErrorReason(BaseModel):
