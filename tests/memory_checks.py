@@ -28,13 +28,13 @@ def fingerprint(db: Path | str) -> tuple[int, str]:
 
 def uncommitted_bytes(location: Path | str) -> int:
     """What an open write transaction has written so far: the SQLite WAL's size, or the size
-    of a PostgreSQL memory's segments table (uncommitted rows take room there too)."""
+    of a PostgreSQL memory's variants table (uncommitted rows take room there too)."""
     if str(location).startswith("postgresql://"):
         import psycopg
 
         with psycopg.connect(str(location)) as conn:
             return int(conn.execute(
-                "SELECT pg_relation_size('resolign.segments')").fetchone()[0])
+                "SELECT pg_relation_size('resolign.variants')").fetchone()[0])
     wal = Path(f"{location}-wal")
     return wal.stat().st_size if wal.exists() else 0
 

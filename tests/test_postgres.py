@@ -27,6 +27,7 @@ from resolign.cli import main
 from resolign.errors import InputError, StoreUnavailable
 from resolign.service.backends import parse_location, redact
 from resolign.service.memory import NO_ENCODER, Memory
+from resolign.service.pg_schema import SCHEMA_VERSION
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
 from tests import pg_cluster
@@ -129,7 +130,8 @@ def test_a_new_memory_gets_its_tables_and_a_schema_version(pg_memory: str):
     with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
         assert memory.count() == 0 and memory.store.backend == "postgresql"
         store_id = memory.store.store_id
-    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [(1,)]
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [
+        (SCHEMA_VERSION,)]
     with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:  # opened again, not recreated
         assert memory.store.store_id == store_id
 
@@ -164,7 +166,8 @@ def test_two_servers_creating_the_memory_at_once_create_it_once(pg_memory: str):
     with ThreadPoolExecutor(max_workers=4) as pool:
         ids = set(pool.map(open_and_close, range(4)))
     assert len(ids) == 1
-    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [(1,)]
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [
+        (SCHEMA_VERSION,)]
 
 
 def test_close_closes_every_connection(pg_memory: str):

@@ -140,7 +140,7 @@ _PAUSING_ALIGN = textwrap.dedent("""
         SqliteStore._insert = pause_after(10, SqliteStore._insert)
     else:  # a PostgreSQL memory: paused after its first batch of rows, not committed
         from resolign.service.store_postgres import PostgresStore
-        PostgresStore._write_chunk = pause_after(1, PostgresStore._write_chunk)
+        PostgresStore._add_chunk = pause_after(1, PostgresStore._add_chunk)
     from resolign.cli import main
     sys.exit(main(argv))
 """)

@@ -1,9 +1,10 @@
-"""Folded words as PostgreSQL full-text values: resolign's folding, not a PostgreSQL dictionary.
+"""Index terms as PostgreSQL full-text values: resolign's word forms, not a PostgreSQL dictionary.
 
-The tsvector of a segment is built here from `normalise.words` (the words SQLite's FTS5 index
-holds), with word positions for phrase look-ups; queries become tsquery literals of the same
-words. So `Conseil de sécurité`, `CONSEIL DE SECURITE` and an Arabic query with or without
-harakat meet the same rows on both backends, and no stemming widens a concordance.
+The tsvector of a variant is built here from `store.index_terms` (the terms SQLite's FTS5 rows
+hold), each prefixed by the variant's language, with word positions for phrase look-ups;
+queries become tsquery literals of the same lexemes. So `Conseil de sécurité`, `CONSEIL DE
+SECURITE` and an Arabic query with or without harakat meet the same rows on both backends, and
+no PostgreSQL stemming widens a concordance beyond what the search side decided.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ indexed for full text, but the segment still is, and exact look-ups still find i
 MAX_POSITIONS = 256
 """Positions PostgreSQL keeps per lexeme."""
 _PHRASE = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def lexemes(base: str, terms: list[str]) -> list[str]:
+    """A variant's index terms as lexemes of its language (`fr:conseil`): one GIN index holds
+    every language, and a French look-up never reads the postings of English rows."""
+    return [f"{base}:{term}" for term in terms]
 
 
 def _quoted(word: str) -> str:
