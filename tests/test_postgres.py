@@ -28,6 +28,7 @@ from resolign.errors import InputError, StoreUnavailable
 from resolign.service.backends import parse_location, redact
 from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.pg_schema import SCHEMA_VERSION
+from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
 from tests import pg_cluster
@@ -148,6 +149,62 @@ def test_a_memory_from_a_newer_version_is_refused(pg_memory: str):
     sql(pg_memory, "INSERT INTO resolign.schema_version(version) VALUES (99)")
     with pytest.raises(InputError, match="newer resolign"):
         Memory.open(pg_memory, encoder=NO_ENCODER)
+
+
+FIRST_RELEASE = ROOT / "tests" / "data" / "memory" / "postgresql-schema-1.sql"
+
+
+def load_first_release(url: str) -> None:
+    """The memory the first PostgreSQL release wrote (schema 1), restored from its dump."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(FIRST_RELEASE.read_text("utf-8"))
+
+
+def test_a_first_release_memory_is_migrated_with_nothing_lost(pg_memory: str, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture):
+    load_first_release(pg_memory)
+    old_units = sql(pg_memory, "SELECT id, document, symbol, paragraph, score, created "
+                    "FROM resolign.units ORDER BY id")
+    old_texts = sql(pg_memory, "SELECT unit_id, lang, text FROM resolign.segments")
+    old_vectors = sql(pg_memory, "SELECT encoder, unit_id, vector FROM resolign.vectors "
+                      "ORDER BY unit_id")
+    assert len(old_units) == 24 and len(old_vectors) == 24
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        units = list(memory.iter_units())
+        assert [(u.id, u.document, u.symbol, u.paragraph, u.score, u.created.isoformat())
+                for u in units] == old_units
+        assert sorted((u.id, lang, text) for u in units for lang, text in u.texts.items()) == \
+            sorted(old_texts)
+        assert memory.count() == 24 and memory.tags() == {"fr", "en", "ar"}
+        unit_id, lang, text = old_texts[0]
+        [match] = memory.search(text, src=lang, tgt="en" if lang != "en" else "fr")
+        assert match.kind == "exact" and match.unit_id == unit_id
+        phrase = " ".join(text.split()[:3])
+        assert unit_id in {hit.unit_id for hit in memory.concordance(phrase, lang=lang)}
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version ORDER BY version") == [
+        (1,), (SCHEMA_VERSION,)]
+    assert sql(pg_memory, "SELECT encoder, unit_id, vector FROM resolign.vectors "
+               "ORDER BY unit_id") == old_vectors
+    assert sql(pg_memory, "SELECT to_regclass('resolign.segments')") == [(None,)]
+    out = tmp_path / "out.tmx"
+    assert main(["export", "--db", pg_memory, str(out)]) == 0
+    assert sorted((lang, text) for u in read_tmx(out) for lang, text in u.texts.items()) == \
+        sorted((lang, text) for _, lang, text in old_texts)
+
+
+def test_a_failed_migration_leaves_the_database_as_it_was(pg_memory: str):
+    load_first_release(pg_memory)
+    sql(pg_memory, "CREATE TABLE resolign.variants(x int)")  # in the way: the migration fails
+    before = sql(pg_memory, "SELECT unit_id, lang, text, nkey FROM resolign.segments "
+                 "ORDER BY unit_id, lang")
+    with pytest.raises(StoreUnavailable, match="already exists"):
+        Memory.open(pg_memory, encoder=NO_ENCODER)
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [(1,)]
+    assert sql(pg_memory, "SELECT unit_id, lang, text, nkey FROM resolign.segments "
+               "ORDER BY unit_id, lang") == before
+    assert sql(pg_memory, "SELECT count(*) FROM information_schema.columns WHERE "
+               "table_schema = 'resolign' AND table_name = 'units' "
+               "AND column_name = 'deleted'") == [(0,)]
 
 
 def test_a_missing_database_is_a_one_line_error(pg_server: str):
