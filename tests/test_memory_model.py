@@ -82,6 +82,21 @@ def test_any_language_and_region_is_searched(memory_location: str) -> None:
             memory.search("entry", src="es", tgt="en")
 
 
+def test_the_cli_searches_any_language_the_memory_holds(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    db = tmp_path / "m.db"
+    assert main(["import", str(WILD / "rws_tw4win_sample_en-de.tmx"), "--db", str(db),
+                 "--encoder", NO_ENCODER]) == 0
+    capsys.readouterr()
+    assert main(["search", "Neue Funktionen", "--db", str(db), "--src", "de", "--tgt", "en",
+                 "--no-semantic"]) == 0
+    assert "en  New Features" in capsys.readouterr().out
+    assert main(["concordance", "Funktionen", "--db", str(db), "--lang", "de"]) == 0
+    assert "[Funktionen]" in capsys.readouterr().out
+    assert main(["search", "entry", "--db", str(db), "--src", "es", "--tgt", "en"]) == 2
+    assert "the memory also holds de" in capsys.readouterr().err
+
+
 def test_a_release_01_memory_opens_and_exports_with_nothing_lost(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     db = tmp_path / "old.db"

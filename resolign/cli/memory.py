@@ -91,9 +91,9 @@ def _encoder_argument(parser: argparse.ArgumentParser) -> None:
 def run_search(args: argparse.Namespace) -> int:
     from resolign.service.http.shapes import match_shape
 
-    src, tgt = check_pair(args.src, args.tgt)
     encoder = NO_ENCODER if args.no_semantic else args.encoder
     with Memory.open(args.db, encoder=encoder, create=False) as memory:
+        src, tgt = check_pair(args.src, args.tgt, memory.tags())
         matches = memory.search(args.query, src=src, tgt=tgt, limit=args.limit,
                                 min_score=args.min_score, document=args.document,
                                 symbol=args.symbol, resolution=args.resolution)

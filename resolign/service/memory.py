@@ -88,6 +88,42 @@ class Memory:
         return self._changing(lambda hook: self.store.add_units(units, before_commit=hook,
                                                                 source=source))
 
+    def add_recorded(self, units: Sequence[Unit], *, who: str) -> AddReport:
+        """Add units as ONE change of the history (action "add", by `who`), so a translation a
+        CAT tool wrote back can be traced and undone like an edit; units the memory already
+        holds (same texts and codes) are counted as duplicates, not stored twice. Bulk imports
+        use `add_units`, which keeps the imported file instead of a history entry per unit."""
+        if not who.strip():
+            raise InputError("say who makes the change (a name or a client id)")
+        for attempt in (1, 2):
+            fresh = self._not_stored(units)
+            if not fresh:
+                return AddReport(added=0, duplicates=len(units))
+            try:
+                ids = self._changing(lambda hook, fresh=fresh: self.store.replace_units(
+                    [], fresh, who=who, action="add", before_commit=hook))
+            except InputError:  # the same unit written meanwhile by another client: recount
+                if attempt == 2:
+                    raise
+                continue
+            return AddReport(added=len(ids), duplicates=len(units) - len(ids), ids=ids)
+        raise AssertionError("unreachable")
+
+    def _not_stored(self, units: Sequence[Unit]) -> list[Unit]:
+        """The units neither stored nor repeated earlier in `units` (by `Unit.dedup_key`)."""
+        seen: set[str] = set()
+        fresh = []
+        for unit in units:
+            key = unit.dedup_key()
+            variant = next((v for v in unit.variants if v.text.strip()), None)
+            if key in seen or variant is None:
+                continue
+            seen.add(key)
+            held = self.store.get_units(self.store.same_words(variant.lang, variant.text))
+            if all(stored.dedup_key() != key for stored in held.values()):
+                fresh.append(unit)
+        return fresh
+
     def _changing(self, write: Callable[[BeforeCommit], T]) -> T:
         """Run one store write; the writer pays the index's catch-up after the commit.
 

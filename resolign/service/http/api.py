@@ -87,7 +87,7 @@ def _optional(value: str | None) -> str | None:
 async def api_search(
     memory: MemoryDep,
     q: str = Query(..., description="text to look up"),
-    src: str = Query("fr", description="language of q: fr, en or ar"),
+    src: str = Query("fr", description="language of q: fr, en, ar or a tag the memory holds"),
     tgt: str = Query("en", description="language of the wanted wording"),
     limit: int = Query(10, ge=1, le=100),
     min_score: float = Query(50.0, ge=0, le=100, description="lowest match % kept"),
@@ -109,7 +109,7 @@ async def api_search(
 async def api_concordance(
     memory: MemoryDep,
     q: str = Query(..., description="word or phrase to find"),
-    lang: str = Query("fr", description="language to search: fr, en or ar"),
+    lang: str = Query("fr", description="language to search: fr, en, ar or a tag the memory holds"),
     limit: int = Query(20, ge=1, le=200),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),

@@ -6,7 +6,7 @@ No endpoint reads a path named by the request.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from resolign import __version__
 from resolign.errors import NotFound, ResolignError
 from resolign.service.backends import Location, parse_location
-from resolign.service.http import api, pages
+from resolign.service.http import api, conventions, mymemory, pages, tmserver, tmx_files
 from resolign.service.http.shapes import ErrorReason
 from resolign.service.memory import Memory
 
@@ -42,12 +42,14 @@ def create_app(
     api_key: str | None = _FROM_ENV,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
     encoder: str | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """Build the app over an existing memory.
 
     `api_key` defaults to $RESOLIGN_API_KEY; with no key (None or empty) the write endpoints
     answer 403, so a server is never writable by accident. `encoder` None means the default
-    encoder, "none" no semantic search.
+    encoder, "none" no semantic search. `cors_origins`: web origins allowed to call the API from
+    a browser (none by default).
     """
     location = parse_location(location)
     if location.path is not None and not location.path.is_file():
@@ -82,7 +84,12 @@ def create_app(
     _install_api_docs(app)
     _install_error_handlers(app)
     app.include_router(api.router)
+    for base in conventions.CAT_BASES:  # amaGama's two homes: tmserver and its public /api/v1
+        app.include_router(tmserver.router, prefix=base)
+    app.include_router(mymemory.router)
+    app.include_router(tmx_files.router)
     app.include_router(pages.router)
+    conventions.install(app, cors_origins)
     return app
 
 
