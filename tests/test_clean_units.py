@@ -114,7 +114,7 @@ def test_memory_tmx_and_search_carry_the_resolution(units, tmp_path):
                              resolution="1/48-POL")
         assert only and all(m.origin["resolution"] == "1/48-POL" for m in only)
         word = unit.texts["fr"].split()[0]
-        hits = memory.concordance(word, lang="fr", limit=200, resolution="2/48-POL")
+        hits = memory.concordance(word, lang="fr", limit=200, resolution="2/48-POL").hits
         assert hits and {h.origin["resolution"] for h in hits} == {"2/48-POL"}
         root = etree.fromstring(b"".join(iter_tmx_bytes(memory.iter_units())))
     props = {p.get("type"): p.text for p in root.iter("prop")}

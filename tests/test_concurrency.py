@@ -82,7 +82,7 @@ def test_reads_during_a_large_open_import_see_the_committed_state(memory_locatio
                 "ids": store.ids(),
                 "old": exact_targets(store, probe_old.texts["fr"]),
                 "new": exact_targets(store, probe_new.texts["fr"]),
-                "hits": {h.unit_id for h in store.concordance(word, lang="fr", limit=500)},
+                "hits": {h.unit_id for h in store.concordance(word, lang="fr", limit=500).hits},
                 "unit": store.get_unit(BASE + 500),
                 "first": store.get_unit(1),
                 "revision": store.revision,
@@ -112,7 +112,7 @@ def test_reads_during_a_large_open_import_see_the_committed_state(memory_locatio
             count = pool.submit(store.count).result(timeout=WAIT)
             found = pool.submit(exact_targets, store, probe_new.texts["fr"]).result(timeout=WAIT)
             unit = pool.submit(store.get_unit, BASE + 500).result(timeout=WAIT)
-            hits = pool.submit(store.concordance, word, lang="fr", limit=500).result(WAIT)
+            hits = pool.submit(store.concordance, word, lang="fr", limit=500).result(WAIT).hits
         assert count == BASE + added
         assert probe_new.texts["en"] in found
         assert unit is not None and unit.texts["fr"] in {u.texts["fr"] for u in new}

@@ -58,7 +58,7 @@ def test_search_json_is_the_same_data(memory: Path, devset_dir: Path,
     query = unit.texts["en"].replace("redefine", "change")
     assert main(["search", query, "--db", str(memory), "--src", "en", "--tgt", "ar",
                  "--json", "--no-semantic"]) == 0
-    matches = json.loads(capsys.readouterr().out)
+    matches = json.loads(capsys.readouterr().out)["matches"]
     assert matches[0]["kind"] == "fuzzy" and matches[0]["score"] >= 80
     assert matches[0]["target"] == unit.texts["ar"] and matches[0]["unit"]["fr"] == unit.texts["fr"]
     assert matches[0]["origin"]["document"] == unit.document

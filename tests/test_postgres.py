@@ -180,7 +180,7 @@ def test_a_first_release_memory_is_migrated_with_nothing_lost(pg_memory: str, tm
         [match] = memory.search(text, src=lang, tgt="en" if lang != "en" else "fr")
         assert match.kind == "exact" and match.unit_id == unit_id
         phrase = " ".join(text.split()[:3])
-        assert unit_id in {hit.unit_id for hit in memory.concordance(phrase, lang=lang)}
+        assert unit_id in {hit.unit_id for hit in memory.concordance(phrase, lang=lang).hits}
     assert sql(pg_memory, "SELECT version FROM resolign.schema_version ORDER BY version") == [
         (1,), (SCHEMA_VERSION,)]
     assert sql(pg_memory, "SELECT encoder, unit_id, vector FROM resolign.vectors "
@@ -205,6 +205,26 @@ def test_a_failed_migration_leaves_the_database_as_it_was(pg_memory: str):
     assert sql(pg_memory, "SELECT count(*) FROM information_schema.columns WHERE "
                "table_schema = 'resolign' AND table_name = 'units' "
                "AND column_name = 'deleted'") == [(0,)]
+
+
+def test_rows_made_under_older_word_form_rules_are_rebuilt_on_open(pg_memory: str):
+    units = devset_units(0, 12)
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        memory.add_units(units)
+        memory.delete_unit(memory.add_units(devset_units(12, 13)).ids[0], who="test")
+        before = sql(pg_memory, "SELECT variant_id, tsv::text FROM resolign.fulltext "
+                     "ORDER BY variant_id")
+    sql(pg_memory, "UPDATE resolign.meta SET value = 'older' WHERE key = 'wordforms'")
+    sql(pg_memory, "UPDATE resolign.variants SET nkey = 'stale'")
+    sql(pg_memory, "DELETE FROM resolign.fulltext")
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        [hit] = memory.search(units[5].texts["fr"], src="fr", tgt="en", semantic=False,
+                              limit=1)
+        assert hit.kind == "exact" and hit.target == units[5].texts["en"]
+    assert sql(pg_memory, "SELECT variant_id, tsv::text FROM resolign.fulltext "
+               "ORDER BY variant_id") == before  # deleted unit: still no rows
+    assert sql(pg_memory, "SELECT count(*) FROM resolign.variants WHERE nkey = 'stale'") == [
+        (0,)]
 
 
 def test_a_missing_database_is_a_one_line_error(pg_server: str):

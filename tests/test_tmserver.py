@@ -449,3 +449,19 @@ def test_locale_codes_on_search_and_concordance(base, document, judged, src, tgt
     assert local_tmx.status_code == 200
     assert len(read_tmx(local_tmx.content)) == len(read_tmx(plain_tmx.content)) >= len(
         document["fr"])
+
+
+def test_a_paragraph_inside_a_longer_text_counts_for_its_share(base, judged):
+    """A text made of two stored paragraphs is no 100% match of either: each is suggested
+    with about the share of the text it covers (not the 100% of the piece it matches)."""
+    one, two = [p for p in judged if len(p.split()) >= 10 and p.rstrip()[-1] in ".;:"][:2]
+    text = f"{one} {two}"
+    suggested = HTTP.get(weblate_unit_url(f"{base}/tmserver", "fr", "en", text),
+                         params={"min_similarity": 30, "max_candidates": 10}).json()
+    quality = {s["source"]: s["quality"] for s in suggested}
+    assert one in quality and two in quality, [s["source"][:40] for s in suggested]
+    for paragraph in (one, two):
+        share = 100 * len(paragraph.split()) / len(text.split())
+        assert share - 10 <= quality[paragraph] <= share + 10, (quality[paragraph], share)
+    qualities = [s["quality"] for s in suggested]
+    assert qualities == sorted(qualities, reverse=True) and max(qualities) < 100

@@ -43,10 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     conc = sub.add_parser("concordance", help="find a word or phrase in a translation memory",
                           description="Segments containing the phrase, with the hits marked.")
-    conc.add_argument("query", help="word or phrase (case, accents and harakat ignored)")
+    conc.add_argument("query", help="word or phrase, found in any of its forms (case, accents, "
+                                    "harakat, plural, ligatures and Arabic proclitics aside)")
     _db_argument(conc)
     conc.add_argument("--lang", help=f"only this language ({', '.join(LANGS)}; default all)")
-    conc.add_argument("--limit", type=int, default=20, help="at most N hits (20)")
+    conc.add_argument("--limit", type=int, default=20, help="at most N hits, up to 500 (20)")
+    conc.add_argument("--offset", type=int, default=0,
+                      help="hits to skip: the next page is --offset LIMIT (0)")
     conc.add_argument("--document", help="only units from this document")
     conc.add_argument("--symbol", help="only units with this document symbol")
     conc.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
@@ -89,19 +92,19 @@ def _encoder_argument(parser: argparse.ArgumentParser) -> None:
 # --- search and concordance -----------------------------------------------------------------
 
 def run_search(args: argparse.Namespace) -> int:
-    from resolign.service.http.shapes import match_shape
+    from resolign.service.http.shapes import lookup_shape, needs_review
 
     encoder = NO_ENCODER if args.no_semantic else args.encoder
     with Memory.open(args.db, encoder=encoder, create=False) as memory:
-        src, tgt = check_pair(args.src, args.tgt, memory.tags())
-        matches = memory.search(args.query, src=src, tgt=tgt, limit=args.limit,
-                                min_score=args.min_score, document=args.document,
-                                symbol=args.symbol, resolution=args.resolution)
+        src, tgt = check_pair(args.src, args.tgt, memory.tags())  # en-GB when it holds en-GB
+        found = memory.lookup(args.query, src=src, tgt=tgt, limit=args.limit,
+                              min_score=args.min_score, document=args.document,
+                              symbol=args.symbol, resolution=args.resolution)
         if memory.semantic_unavailable:
             print(f"note: semantic search off: {memory.semantic_unavailable}", file=sys.stderr)
+    matches = found.matches
     if args.json:
-        shapes = [match_shape(m, args.query.strip()).model_dump() for m in matches]
-        print(json.dumps(shapes, ensure_ascii=False, indent=2))
+        print(json.dumps(lookup_shape(found).model_dump(), ensure_ascii=False, indent=2))
         return 0
     if not matches:
         print("no match")
@@ -113,34 +116,63 @@ def run_search(args: argparse.Namespace) -> int:
         where = " ".join(v for v in (match.origin.get("symbol") or match.origin.get("document"),
                                      match.origin.get("resolution"),
                                      match.origin.get("paragraph")) if v)
-        print(f"{match.score:6.1f}  {match.kind:<8}  #{match.unit_id} {where}".rstrip())
+        score = f"~{match.similarity:5.1f}" if match.kind == "semantic" else f"{match.score:6.1f}"
+        notes = [f"aligned {match.alignment:.2f}" + (" REVIEW" if needs_review(match.alignment)
+                                                      else "")] if match.alignment else []
+        if match.part:
+            notes.append("query inside this unit")
+        if match.piece is not None:
+            notes.append(f"piece {match.piece + 1}")
+        print(f"{score}  {match.kind:<8}  #{match.unit_id} {where}  {'; '.join(notes)}".rstrip())
         for lang in (src, tgt, *others):
             if match.unit.get(lang):
-                print(f"{'':16}{lang}  {match.unit[lang]}")
+                spans = [tuple(s) for s in ([d.text for d in match.diffs if d.text]
+                                            if lang == src else [])]
+                if lang == tgt and match.unit[lang] == match.target:
+                    spans = list(match.target_edits)  # the translation of what differs
+                print(f"{'':16}{lang}  {_bracketed(match.unit[lang], spans)}")
+    if found.assembled:
+        print(f"assembled {tgt}: {found.assembled}")
     return 0
 
 
 def run_concordance(args: argparse.Namespace) -> int:
-    from resolign.service.http.shapes import hit_shape
+    from resolign.service.http.shapes import hits_shape
 
     with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
-        hits = memory.concordance(args.query, lang=args.lang, limit=args.limit,
-                                  document=args.document, symbol=args.symbol,
-                                  resolution=args.resolution)
+        page = memory.concordance(args.query, lang=args.lang, limit=args.limit,
+                                  offset=args.offset, document=args.document,
+                                  symbol=args.symbol, resolution=args.resolution)
     if args.json:
-        print(json.dumps([hit_shape(h).model_dump() for h in hits], ensure_ascii=False,
+        print(json.dumps(hits_shape(page, args.limit).model_dump(), ensure_ascii=False,
                          indent=2))
         return 0
-    if not hits:
+    if not page.total:
         print("no hit")
-    for hit in hits:
-        marked, last = [], 0
-        for start, end in hit.highlighted:
-            marked += [hit.text[last:start], "[", hit.text[start:end], "]"]
-            last = end
-        marked.append(hit.text[last:])
-        print(f"#{hit.unit_id} {hit.lang}  {''.join(marked)}")
+        return 0
+    last = page.offset + len(page.hits)
+    print(f"hits {page.offset + 1}-{last} of {page.total}"
+          + (f" (next: --offset {last})" if last < page.total else ""))
+    for lang, text, count in page.groups:
+        print(f"  {lang} [{text}] {count}")
+    for hit in page.hits:
+        print(f"#{hit.unit_id} {hit.lang}  {_bracketed(hit.text, hit.highlighted)}")
+        for lang, text in hit.unit.items():
+            if lang != hit.lang and text:
+                print(f"    {lang}  {_bracketed(text, hit.equivalents.get(lang, []))}")
     return 0
+
+
+def _bracketed(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span in [brackets] (the terminal's highlight)."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out += [text[last:start], "[", text[start:end], "]"]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 # --- import and export ----------------------------------------------------------------------

@@ -35,12 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                         help="a web origin allowed to call the API from a browser, e.g. "
                              "https://weblate.example.org (repeat for more; default none)")
+    parser.add_argument("--log-queries", action="store_true",
+                        help="write the text looked up (query strings, CAT-tool unit paths) to "
+                             "the access log; by default it is left out: drafts stay "
+                             "confidential")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     return serve(args.db, host=args.host, port=args.port, encoder=args.encoder,
-                 max_upload_mb=args.max_upload_mb, cors_origins=args.cors_origin)
+                 max_upload_mb=args.max_upload_mb, cors_origins=args.cors_origin,
+                 log_queries=args.log_queries)
 
 
 def check_origin(origin: str) -> str:
@@ -53,7 +58,7 @@ def check_origin(origin: str) -> str:
 
 def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 8000,
           encoder: str | None = None, max_upload_mb: float = 50.0,
-          cors_origins: Sequence[str] = ()) -> int:
+          cors_origins: Sequence[str] = (), log_queries: bool = False) -> int:
     """Serve the memory at `db` (a file or a PostgreSQL URL) until interrupted."""
     # Refuse a missing memory up front: serving a fresh empty one would hide a typo'd path.
     db = parse_location(db)
@@ -67,7 +72,7 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
     from resolign.service.http.app import API_KEY_ENV, create_app
 
     app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder,
-                     cors_origins=origins)
+                     cors_origins=origins, log_queries=log_queries)
     if not os.environ.get(API_KEY_ENV):
         print(f"resolign serve: {API_KEY_ENV} is not set, so import and align are disabled",
               file=sys.stderr)

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import InputError, NotFound, TmxError
 from resolign.service.backends import Location, index_path, open_store, vector_source
-from resolign.service.search import ConcordanceHit, Match, find_concordance, find_matches
+from resolign.service.search import (
+    ConcordancePage,
+    Lookup,
+    Match,
+    find_concordance,
+    find_matches,
+    lookup,
+)
 from resolign.service.semantic_index import SemanticIndex
 from resolign.service.store import AddReport, BeforeCommit, Change, ImportRecord, Store, StoredUnit
 from resolign.units import Annotations, Unit
@@ -249,12 +256,25 @@ class Memory:
                             tgt=tgt, limit=limit, min_score=min_score, document=document,
                             symbol=symbol, resolution=resolution)
 
+    def lookup(self, query: str, *, src: str = "fr", tgt: str = "en", limit: int = 10,
+               min_score: float = 50, document: str | None = None, symbol: str | None = None,
+               resolution: str | None = None, semantic: bool = True) -> Lookup:
+        """`search` with the matches of each piece of a several-sentence query, the
+        translation assembled from them, and the target words to edit marked."""
+        return lookup(self.store, self.index if semantic else None, query, src=src, tgt=tgt,
+                      limit=limit, min_score=min_score, document=document, symbol=symbol,
+                      resolution=resolution, mark_target=True)
+
     def concordance(self, query: str, *, lang: str | None = None, limit: int = 20,
-                    document: str | None = None, symbol: str | None = None,
-                    resolution: str | None = None) -> list[ConcordanceHit]:
-        """Segments containing the words of `query` as a phrase, in one language or all."""
-        return find_concordance(self.store, query, lang=lang, limit=limit, document=document,
-                                symbol=symbol, resolution=resolution)
+                    offset: int = 0, document: str | None = None,
+                    symbol: str | None = None, resolution: str | None = None,
+                    equivalents: bool = True) -> ConcordancePage:
+        """Segments containing the words of `query` as a phrase in any of their forms, in one
+        language or all: `limit` hits from `offset`, and the total; with `equivalents`, the
+        phrase's translations marked and grouped."""
+        return find_concordance(self.store, query, lang=lang, limit=limit, offset=offset,
+                                document=document, symbol=symbol, resolution=resolution,
+                                equivalents=equivalents)
 
     def count(self) -> int:
         return self.store.count()

@@ -43,7 +43,13 @@ import psycopg
 from resolign.errors import InputError
 from resolign.languages import lang_rank
 from resolign.service.pg_text import lexemes, tsvector_literal
-from resolign.service.store import dumps, exact_key, index_terms, is_fts_language
+from resolign.service.store import (
+    WORDFORMS_VERSION,
+    dumps,
+    exact_key,
+    index_terms,
+    is_fts_language,
+)
 from resolign.units import Unit
 
 SCHEMA = "resolign"
@@ -129,7 +135,8 @@ def create_tables(conn: psycopg.Connection) -> None:
     for statement in TABLES + INDEXES:
         conn.execute(statement)
     conn.execute("INSERT INTO meta(key, value) VALUES ('store_id', replace("
-                 "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0')")
+                 "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0'), "
+                 "('wordforms', %s)", (WORDFORMS_VERSION,))
 
 
 def migrate_v1(conn: psycopg.Connection) -> None:
@@ -177,8 +184,39 @@ def migrate_v1(conn: psycopg.Connection) -> None:
                                      "CREATE INDEX units_symbol")):
             conn.execute(statement)
     conn.execute("INSERT INTO tags(lang, base) SELECT DISTINCT lang, base FROM variants")
-    conn.execute("INSERT INTO meta(key, value) VALUES ('migrated_from', %s)",
-                 (dumps({"version": 1}),))
+    conn.execute("INSERT INTO meta(key, value) VALUES ('migrated_from', %s), ('wordforms', %s)",
+                 (dumps({"version": 1}), WORDFORMS_VERSION))
+
+
+def word_forms_of(conn: psycopg.Connection) -> str | None:
+    """The word-form rules the full-text rows and exact keys were made under (None: before
+    the rules had a version)."""
+    row = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'wordforms'").fetchone()
+    return row[0] if row else None
+
+
+def reindex_word_forms(conn: psycopg.Connection) -> None:
+    """Rebuild every full-text row, term count and exact key under today's word-form rules,
+    inside the caller's transaction (all or nothing). Deleted units get an exact key but no
+    full-text row, as when they were deleted."""
+    conn.execute("DELETE FROM fulltext")
+    conn.execute("DELETE FROM terms")
+    conn.execute("DELETE FROM langstats")
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT v.id, v.unit_id, v.lang, v.base, v.text, u.deleted FROM variants AS v "
+            "JOIN units AS u ON u.id = v.unit_id WHERE v.id > %s ORDER BY v.id LIMIT %s",
+            (last, _MIGRATE_BATCH)).fetchall()
+        if not rows:
+            break
+        conn.execute("UPDATE variants AS v SET nkey = k.nkey FROM unnest(%s::bigint[], "
+                     "%s::text[]) AS k(id, nkey) WHERE v.id = k.id",
+                     ([row[0] for row in rows], [exact_key(row[4]) for row in rows]))
+        index_rows(conn, [row[:5] for row in rows if not row[5]])
+        last = rows[-1][0]
+    conn.execute("INSERT INTO meta(key, value) VALUES ('wordforms', %s) ON CONFLICT (key) "
+                 "DO UPDATE SET value = excluded.value", (WORDFORMS_VERSION,))
 
 
 def _segments_by_unit(conn: psycopg.Connection) -> Iterable[list[tuple[int, dict[str, str]]]]:
@@ -274,7 +312,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
     server's import). A missing memory is an InputError unless `create`.
     """
     version = installed_version(conn)
-    if version == SCHEMA_VERSION:
+    if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
         return
     _refuse_newer(version, where)
     if version is None and not create:
@@ -286,7 +324,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
         with conn.transaction():
             version = installed_version(conn)  # another server may have migrated meanwhile
             _refuse_newer(version, where)
-            if version == SCHEMA_VERSION:
+            if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
                 return
             if version is None:
                 conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -295,6 +333,10 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
             conn.execute(f"SET LOCAL search_path TO {SCHEMA}")
             if version is None:
                 create_tables(conn)
+            elif version == SCHEMA_VERSION:  # rows made under older word-form rules
+                conn.execute("SELECT 1 FROM meta WHERE key = 'revision' FOR UPDATE")
+                reindex_word_forms(conn)
+                return
             else:
                 # Writers wait while the tables change under them (readers of the old
                 # layout fail once it commits, as they would on any upgrade).

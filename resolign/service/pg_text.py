@@ -21,7 +21,7 @@ MAX_LEXEME_BYTES = 2046
 indexed for full text, but the segment still is, and exact look-ups still find it."""
 MAX_POSITIONS = 256
 """Positions PostgreSQL keeps per lexeme."""
-_PHRASE = re.compile(r'"((?:[^"]|"")*)"')
+_TOKEN = re.compile(r'"(?:[^"]|"")*"|[^\s"]+')
 
 
 def lexemes(base: str, terms: list[str]) -> list[str]:
@@ -47,25 +47,39 @@ def tsvector_literal(words: list[str]) -> str:
                     for word, found in positions.items())
 
 
-def phrases_of(match: str) -> list[list[str]]:
-    """The phrases of a search expression: `"a b" OR "c"` -> [["a", "b"], ["c"]].
+def parse_match(match: str) -> tuple[list[list[str]], list[str] | None]:
+    """The phrases of a search expression and the phrase it excludes, if any:
+    `"a b" OR "c"` -> ([["a", "b"], ["c"]], None); `"a b" NOT "a c"` -> ([["a", "b"]], ["a", "c"]).
 
-    This is the expression language the search layer speaks to every store (quoted phrases of
-    folded words joined by OR); anything else is refused rather than guessed at.
+    This is the expression language the search layer speaks to every store (store.py: quoted
+    phrases of index terms joined by OR, or one phrase NOT another); anything else is refused
+    rather than guessed at.
     """
-    rest = _PHRASE.sub(" ", match)
-    if any(token != "OR" for token in rest.split()):
-        raise InputError(f"query cannot be searched: unexpected {rest.strip()!r}")
-    phrases = [m.group(1).replace('""', '"').split() for m in _PHRASE.finditer(match)]
+    tokens = _TOKEN.findall(match)
+    phrases = [t[1:-1].replace('""', '"').split() for t in tokens[::2]]
+    operators = tokens[1::2]
+    well_formed = (len(tokens) % 2 == 1 and all(t.startswith('"') for t in tokens[::2])
+                   and (all(op == "OR" for op in operators) or operators == ["NOT"])
+                   and "".join(tokens).replace(" ", "") == match.replace(" ", ""))
+    if not well_formed:
+        raise InputError(f"query cannot be searched: unexpected {match.strip()!r}")
+    if operators == ["NOT"]:
+        if not phrases[0] or not phrases[1]:
+            raise InputError("query cannot be searched: no words")
+        return [phrases[0]], phrases[1]
     phrases = [p for p in phrases if p]
     if not phrases:
         raise InputError("query cannot be searched: no words")
-    return phrases
+    return phrases, None
 
 
-def tsquery_literal(phrases: list[list[str]]) -> str:
-    """`'a' <-> 'b' | 'c'`: each phrase as adjacent words, any phrase matching."""
-    return " | ".join("(" + " <-> ".join(_quoted(w) for w in phrase) + ")" for phrase in phrases)
+def tsquery_literal(phrases: list[list[str]], excluded: list[str] | None = None) -> str:
+    """`'a' <-> 'b' | 'c'`: each phrase as adjacent words, any phrase matching; with an
+    excluded phrase, `('a' <-> 'b') & !('a' <-> 'c')` (in the same row, as FTS5's NOT)."""
+    query = " | ".join("(" + " <-> ".join(_quoted(w) for w in phrase) + ")" for phrase in phrases)
+    if excluded:
+        query = f"({query}) & !(" + " <-> ".join(_quoted(w) for w in excluded) + ")"
+    return query
 
 
 def term_literal(word: str) -> str:

@@ -1,46 +1,78 @@
-"""Looking passages up in the memory: exact/fuzzy matches, semantic neighbours, concordance.
+"""Looking a passage up in the memory: exact, fuzzy and semantic matches, kept apart.
 
-Fuzzy score, the way CAT tools report it: edit distance over normalised word lists,
-100 * (1 - distance / longer length). 100 and kind "exact" only for the same text (whitespace
-aside); the same words differing only in case, accents, harakat or punctuation score 99.
-Candidates come from the FTS5 index (an OR of the query's rarer words, bm25-ranked, at most
-FTS_CANDIDATES of them) plus an index look-up of identical normalised text, so a look-up never
-scans the memory.
+Kinds and order: `exact` (the same text, whitespace aside), then `fuzzy` by its % (fuzzy.py: edit
+similarity over words, the CAT tools' scale; other word forms and placeables cost little), then
+`semantic` (same meaning, other wording) by their own `similarity`; equal scores go to the
+newer unit, then the better-aligned one. A query that is a part of a longer stored segment
+(a clause, a sentence of a paragraph) is found inside it (`part`); a query of several
+paragraphs or sentences is also looked up piece by piece (passages.py), each piece's matches
+ranked by their % times the share of the query the piece is.
 
-Semantic score is 100 * cosine between the query and a unit's language-neutral embedding, kept
-only from SEMANTIC_MIN_COSINE up. On the UN devset (1,000-unit memory) a third of the words of
-an English sentence dropped still scored >= 0.65 against its unit for 95% of queries, while the
-best neighbour of a sentence NOT in the memory scored < 0.61 for 90% of them (the rest are real
-near-duplicates: UN boilerplate). A top-1/top-k ratio margin separated the two no better
-(medians 2.08 vs 1.19 overlap at every useful cut), so only the absolute threshold is used.
+Candidates come from the store, never from a scan: the exact key of the folded text (an index
+look-up; `limit` exact matches end the text search), then an FTS5 OR of the query's rarer form
+keys, bm25-ranked, at most FTS_CANDIDATES of them.
+
+Semantic similarity is 100 * cosine between the query and a unit's language-neutral embedding,
+kept only from SEMANTIC_MIN_COSINE up. On the UN devset (1,000-unit memory) a third of the
+words of an English sentence dropped still scored >= 0.65 against its unit for 95% of queries,
+while the best neighbour of a sentence NOT in the memory scored < 0.61 for 90% of them (the
+rest are real near-duplicates: UN boilerplate).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
-from rapidfuzz.distance import Levenshtein
-
-from resolign.errors import InputError, InvalidParameter, TooLarge
-from resolign.languages import LANGS, check_lang, check_pair
-from resolign.service.highlight import phrase_spans
-from resolign.service.normalise import same_surface, words
+from resolign.errors import InvalidParameter, TooLarge
+from resolign.languages import check_pair
+from resolign.service.concordance import ConcordanceHit, ConcordancePage, find_concordance
+from resolign.service.fuzzy import Comparison, Diff, Words, compare, prepare
+from resolign.service.normalise import words
+from resolign.service.passages import Piece, pieces, sentence_spans
+from resolign.service.placeables import PLACEABLE
 from resolign.service.semantic_index import SemanticIndex
 from resolign.service.store import Store, StoredUnit
 
+__all__ = ["ConcordanceHit", "ConcordancePage", "Lookup", "Match", "PieceMatches",
+           "check_query", "find_concordance", "find_matches", "fuzzy_score", "lookup"]
+
 MAX_QUERY_CHARS = 10_000
-FTS_CANDIDATES = 200
-MAX_QUERY_TERMS = 16
-MAX_POSTINGS = 20_000
+FTS_CANDIDATES = 100
+MAX_QUERY_TERMS = 12
+MAX_POSTINGS = 5_000
 """Stop adding (ever commoner) query words to the FTS OR once this many rows would match:
 bm25 is computed for every matching row, so this bounds a look-up on a large memory."""
 SEMANTIC_MIN_COSINE = 0.60
+EDITS_MARKED = 3
+"""Matches whose target gets the translations of their differences marked (best first)."""
+ASSEMBLE_MIN_SCORE = 85.0
+"""A piece's best match must score this much for the pieces' translations to be assembled."""
+PIECE_MATCHES = 3
+PIECES_BELOW = 90.0
+"""The sentences of a one-line query are looked up only when the whole has no match this good
+(a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
+look-up time). A query of several lines (pasted paragraphs) is always cut."""
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
+
+
+class Filters(TypedDict):
+    """Which units a look-up may return (None: any), as the store's look-ups take them."""
+
+    document: str | None
+    symbol: str | None
+    resolution: str | None
 
 
 @dataclass
 class Match:
-    """One memory match: source and target as stored, every language of the unit, its origin."""
+    """One memory match: source and target as stored, every language of the unit, its origin.
+
+    `score` is the fuzzy % (edit similarity, 100 exact); `similarity` the semantic one (semantic
+    hits only). `diffs` mark what differs from the query; `part` is the span of the source the
+    query covers when the query is a part of it, `target_part` the matching sentences of the
+    target. `piece` is the index of the query piece matched (None: the whole query) and
+    `coverage` the share of the query's words that piece holds."""
 
     source: str
     target: str
@@ -49,18 +81,50 @@ class Match:
     unit_id: int
     unit: dict[str, str] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
+    similarity: float | None = None
+    diffs: list[Diff] = field(default_factory=list)
+    part: tuple[int, int] | None = None
+    target_part: tuple[int, int] | None = None
+    piece: int | None = None
+    coverage: float = 1.0
+    alignment: float | None = None
+    created: str = ""
+    part_score: float | None = None
+    pieces: list[int] = field(default_factory=list)
+    second: bool = False
+    """A piece's match that another unit answers better (listed after every piece's best)."""
+    target_edits: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of the target translating the source words that differ from the query."""
+
+    @property
+    def rank_score(self) -> float:
+        return self.score * self.coverage
+
+    @property
+    def quality(self) -> float:
+        """The % a CAT tool shows: how much of the whole query this match answers (a piece's
+        % times the share of the query it is; a semantic match has none)."""
+        return 0.0 if self.kind == "semantic" else round(self.rank_score, 1)
 
 
 @dataclass
-class ConcordanceHit:
-    """A segment containing the searched words; `highlighted` are (start, end) spans into `text`."""
+class PieceMatches:
+    """The matches of one piece of the query (a paragraph or sentence of it)."""
 
-    unit_id: int
-    lang: str
     text: str
-    highlighted: list[tuple[int, int]]
-    unit: dict[str, str] = field(default_factory=dict)
-    origin: dict[str, str] = field(default_factory=dict)
+    start: int
+    end: int
+    matches: list[Match]
+
+
+@dataclass
+class Lookup:
+    """Everything a look-up found: ranked matches (whole query and pieces), each piece's own
+    matches, and the translation assembled from the pieces when each has a good match."""
+
+    matches: list[Match]
+    pieces: list[PieceMatches] = field(default_factory=list)
+    assembled: str | None = None
 
 
 def check_query(query: object) -> str:
@@ -79,27 +143,23 @@ def _check_limit(limit: int) -> int:
     return limit
 
 
-def fuzzy_score(query: str, query_words: list[str], text: str) -> tuple[float, str]:
-    """(score 0-100, "exact" | "fuzzy") of a stored text against the query."""
-    if same_surface(query, text):
-        return 100.0, "exact"
-    text_words = words(text)
-    if text_words == query_words:
-        return 99.0, "fuzzy"
-    longest = max(len(query_words), len(text_words))
-    if longest == 0:
-        return 0.0, "fuzzy"
-    distance = Levenshtein.distance(query_words, text_words)
-    return min(99.0, round(100.0 * (1 - distance / longest), 1)), "fuzzy"
+def fuzzy_score(query: str, query_words: list[str], text: str, lang: str = "fr"
+                ) -> tuple[float, str]:
+    """(score 0-100, "exact" | "fuzzy") of a stored text against the query (fuzzy.py);
+    `query_words` is kept for callers of the earlier signature and not needed."""
+    del query_words
+    found = compare(prepare(query, lang), prepare(text, lang), parts=False)
+    return found.score, found.kind
 
 
-def _rare_terms(store: Store, lang: str, query_words: list[str]) -> list[str]:
-    """The query's rarer words present in the memory, rarest first (they pick the candidates).
-
-    A unit sharing most of the query's wording shares its rare words, so it stays a candidate
-    while words like "de", "la", "the" (in most units) are left out of the FTS query.
-    """
-    freq = store.document_frequencies(lang, list(dict.fromkeys(query_words)))
+def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
+    """The query's rarer form keys present in the memory, rarest first (they pick the
+    candidates): a unit sharing most of the query's wording shares its rare words, so it stays a
+    candidate while "de", "la", "the" (in most units) are left out of the FTS query. Numbers
+    count as the words they are (a row indexes "2014", not the placeable)."""
+    wanted = list(dict.fromkeys(norm if key == PLACEABLE else key
+                                for key, norm in zip(prepared.keys, prepared.norms, strict=True)))
+    freq = store.document_frequencies(lang, wanted)
     chosen: list[str] = []
     postings = 0
     for term in sorted((t for t, n in freq.items() if n > 0), key=lambda t: (freq[t], t)):
@@ -111,8 +171,203 @@ def _rare_terms(store: Store, lang: str, query_words: list[str]) -> list[str]:
     return chosen
 
 
-def _phrase(terms: list[str]) -> str:
-    return '"' + " ".join(terms) + '"'  # words are letters/digits only: nothing to escape
+def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
+                     filters: Filters, enough: int | None = None) -> tuple[list[int], bool]:
+    """(candidate ids, True when one has the query's exact folded text). When the exact key
+    alone finds `enough` units, they are the answer (a direct index look-up, no full-text
+    search); with fewer, the fuzzy candidates follow them, as a CAT tool lists the near
+    variants beside the 100% match. A piece of a query (`enough` None) always goes on, since
+    the paragraph holding it matters too."""
+    same = store.same_words(src, text)
+    if same:
+        allowed = store.filter_ids(same, **filters)
+        same = [i for i in same if i in allowed]
+    if same and enough is not None and len(same) >= enough:
+        return same, True
+    terms = _rare_terms(store, src, prepared)
+    if not terms:
+        return same, bool(same)
+    match = " OR ".join(f'"{t}"' for t in terms)
+    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, **filters), bool(same)
+
+
+def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]
+                 ) -> tuple[int, int] | None:
+    """The target sentences answering the source sentences the part covers, when both sides
+    have as many sentences (the memory aligned them one to one)."""
+    source_sentences = sentence_spans(unit.text_for(src) or "", src)
+    target_sentences = sentence_spans(unit.text_for(tgt) or "", tgt)
+    if len(source_sentences) < 2 or len(source_sentences) != len(target_sentences):
+        return None
+    covered = [i for i, (s, e) in enumerate(source_sentences) if s < part[1] and part[0] < e]
+    if not covered or len(covered) == len(source_sentences):
+        return None
+    return target_sentences[covered[0]][0], target_sentences[covered[-1]][1]
+
+
+def _match(unit: StoredUnit, found: Comparison, src: str, tgt: str, **extra: object) -> Match:
+    return Match(source=unit.text_for(src) or "", target=unit.text_for(tgt) or "",
+                 score=found.score,
+                 kind=found.kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin(),
+                 diffs=found.diffs, part=found.part, part_score=found.inner,
+                 target_part=_target_part(unit, src, tgt, found.part) if found.part else None,
+                 alignment=unit.score, created=unit.created.isoformat() if unit.created else "",
+                 **extra)  # type: ignore[arg-type]
+
+
+def _order(match: Match) -> tuple:
+    """Best first: text matches by their % (times the share of the query) then kind, semantic
+    ones after them by similarity; ties to the newer unit, then the better-aligned one."""
+    if match.kind == "semantic":
+        head: tuple = (1, -(match.similarity or 0.0), 0)
+    else:
+        head = (0, match.second, -match.rank_score, _KIND_RANK[match.kind],
+                match.part is not None)
+    return (*head, _negated_date(match.created), -(match.alignment or 0.0), match.source)
+
+
+def _negated_date(created: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in created)
+
+
+def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
+                  filters: Filters, enough: int | None = None,
+                  **extra: object) -> tuple[list[Match], bool]:
+    prepared = prepare(text, src)
+    if not prepared.toks:
+        return [], False
+    ids, exact = _text_candidates(store, text, prepared, src, filters=filters,
+                                  enough=enough)
+    units = store.get_units(ids)
+    found = []
+    for unit in units.values():
+        source = unit.text_for(src)
+        if source is not None and unit.text_for(tgt) is not None:
+            compared = compare(prepared, prepare(source, src), min_score=min_score)
+            if compared.score >= min_score:
+                found.append(_match(unit, compared, src, tgt, **extra))
+    return found, exact
+
+
+def lookup(
+    store: Store,
+    index: SemanticIndex | None,
+    query: str,
+    *,
+    src: str = "fr",
+    tgt: str = "en",
+    limit: int = 10,
+    min_score: float = 50,
+    document: str | None = None,
+    symbol: str | None = None,
+    resolution: str | None = None,
+    mark_target: bool = False,
+) -> Lookup:
+    """Best matches for `query` in the `src` segments with their `tgt` text, best first, and
+    the matches of each of its pieces (see the module docstring). With `mark_target`, the
+    best EDITS_MARKED fuzzy matches mark in their target what translates their differences
+    (target_edits.py)."""
+    src, tgt = check_pair(src, tgt, store.tags())
+    raw = query if isinstance(query, str) else ""
+    query = check_query(query)
+    limit = _check_limit(limit)
+    if not 0 <= min_score <= 100:
+        raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
+
+    filters: Filters = {"document": document, "symbol": symbol, "resolution": resolution}
+    found, exact = _text_matches(store, query, src, tgt, min_score=min_score, filters=filters,
+                                 enough=limit)
+    by_unit: dict[int, Match] = {m.unit_id: m for m in found}
+    answer_pieces: list[PieceMatches] = []
+    several_lines = "\n" in raw.strip()
+    if not exact and (several_lines
+                      or max((m.score for m in found), default=0.0) < PIECES_BELOW):
+        answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit,
+                                       min_score=min_score, filters=filters)
+        leading = {m.unit_id for m in found}
+        leading.update(_piece_leaders(by_unit))
+        for match in by_unit.values():
+            match.second = match.unit_id not in leading
+    if index is not None:
+        _add_semantic(store, index, query, by_unit, src=src, tgt=tgt, limit=limit,
+                      min_score=min_score, filters=filters)
+    ranked = sorted(by_unit.values(), key=_order)[:limit]
+    if mark_target:
+        from resolign.service.target_edits import target_edits
+
+        for match in [m for m in ranked if m.kind == "fuzzy" and m.diffs][:EDITS_MARKED]:
+            match.target_edits = target_edits(store, match.source, match.target, match.diffs,
+                                              src, tgt)
+    return Lookup(matches=ranked, pieces=answer_pieces,
+                  assembled=_assemble(raw.strip(), answer_pieces))
+
+
+def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[int, Match], *,
+                   min_score: float, filters: Filters) -> list[PieceMatches]:
+    cut: list[Piece] = pieces(query, src)
+    if not cut:
+        return []
+    total = max(1, len(words(query)))
+    answer = []
+    covered: dict[int, list[Match]] = {}
+    for number, piece in enumerate(cut):
+        coverage = round(len(words(piece.text)) / total, 3)
+        found, _ = _text_matches(store, piece.text, src, tgt, min_score=min_score,
+                                 filters=filters,
+                                 piece=number, coverage=coverage)
+        found.sort(key=_order)
+        answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))
+        for match in found:
+            covered.setdefault(match.unit_id, []).append(match)
+    for unit_id, matches in covered.items():
+        merged = _merge_pieces(matches)
+        known = by_unit.get(unit_id)
+        if known is None or merged.rank_score > known.rank_score:
+            by_unit[unit_id] = merged
+    return answer
+
+
+def _piece_leaders(by_unit: dict[int, Match]) -> set[int]:
+    """For each piece of the query, the unit that best answers it (a paragraph holding the
+    piece and its neighbours outranks the piece's own sentence unit once merged)."""
+    best: dict[int, Match] = {}
+    for match in by_unit.values():
+        for number in match.pieces:
+            if number not in best or _order(match) < _order(best[number]):
+                best[number] = match
+    return {m.unit_id for m in best.values()}
+
+
+def _merge_pieces(matches: list[Match]) -> Match:
+    """One unit matched by several pieces (a paragraph holding three pasted sentences) counts
+    for all of them: its coverage is theirs together, its % their weighted mean (a piece found
+    inside the unit counts with the % of the run it covers)."""
+    best = max(matches, key=lambda m: m.rank_score)
+    best.pieces = sorted({m.piece for m in matches if m.piece is not None})
+    if len(matches) == 1:
+        return best
+    coverage = sum(m.coverage for m in matches)
+    weighted = sum((m.part_score if m.part else m.score) * m.coverage for m in matches)
+    merged = Match(**{**best.__dict__, "coverage": round(min(1.0, coverage), 3)})
+    merged.score = round(weighted / coverage, 1)
+    return merged
+
+
+def _assemble(query: str, found: list[PieceMatches]) -> str | None:
+    """Each piece's best translation, in order, when every piece has one of at least
+    ASSEMBLE_MIN_SCORE (the part of a unit's translation when the piece is a part of it)."""
+    if not found:
+        return None
+    chosen = []
+    for piece in found:
+        best = piece.matches[0] if piece.matches else None
+        if best is None or best.kind == "semantic" or best.score < ASSEMBLE_MIN_SCORE:
+            return None
+        if best.part and not best.target_part:
+            return None
+        chosen.append(best.target[slice(*best.target_part)] if best.target_part else best.target)
+    joiner = "\n" if "\n" in query else " "
+    return joiner.join(chosen)
 
 
 def find_matches(
@@ -128,102 +383,32 @@ def find_matches(
     symbol: str | None = None,
     resolution: str | None = None,
 ) -> list[Match]:
-    """Best matches for `query` in the `src` segments, with their `tgt` text, best first.
-
-    Exact and fuzzy candidates come from the store; semantic ones from `index` (None: none)."""
-    src, tgt = check_pair(src, tgt, store.tags())
-    query = check_query(query)
-    limit = _check_limit(limit)
-    if not 0 <= min_score <= 100:
-        raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
-
-    found: dict[int, tuple[float, str]] = {}
-    units: dict[int, StoredUnit] = {}
-    query_words = words(query)
-    if query_words:
-        same = store.same_words(src, query)
-        allowed = store.filter_ids(same, document=document, symbol=symbol,
-                                   resolution=resolution)
-        candidates = [i for i in same if i in allowed]
-        terms = _rare_terms(store, src, query_words)
-        if terms:
-            candidates += store.fts_candidates(
-                src, " OR ".join(_phrase([t]) for t in terms), limit=FTS_CANDIDATES,
-                document=document, symbol=symbol, resolution=resolution,
-            )
-        units = store.get_units(candidates)
-        for unit_id, unit in units.items():
-            source, target = unit.text_for(src), unit.text_for(tgt)
-            if source is not None and target is not None:
-                score, kind = fuzzy_score(query, query_words, source)
-                if score >= min_score:
-                    found[unit_id] = (score, kind)
-
-    if index is not None:
-        _add_semantic(store, index, query, found, units, src=src, tgt=tgt, limit=limit,
-                      min_score=min_score, document=document, symbol=symbol,
-                      resolution=resolution)
-
-    ranked = sorted(found.items(), key=lambda item: (-item[1][0], _KIND_RANK[item[1][1]], item[0]))
-    return [_match(units[unit_id], score, kind, src, tgt)
-            for unit_id, (score, kind) in ranked[:limit]]
+    """The ranked matches of `lookup` (exact and fuzzy from the store, semantic from `index`;
+    None: none)."""
+    return lookup(store, index, query, src=src, tgt=tgt, limit=limit, min_score=min_score,
+                  document=document, symbol=symbol, resolution=resolution).matches
 
 
 def _add_semantic(
-    store: Store, index: SemanticIndex, query: str, found: dict[int, tuple[float, str]],
-    units: dict[int, StoredUnit], *, src: str, tgt: str, limit: int, min_score: float,
-    document: str | None, symbol: str | None, resolution: str | None,
+    store: Store, index: SemanticIndex, query: str, found: dict[int, Match], *, src: str,
+    tgt: str, limit: int, min_score: float, filters: Filters,
 ) -> None:
-    k = limit * (20 if document or symbol or resolution else 3) + len(found)
+    """Same-meaning neighbours not already found by their words; `min_score` applies to
+    their similarity."""
+    k = limit * (20 if any(filters.values()) else 3) + len(found)
     near = [(i, cos) for i, cos in index.nearest(query, min(k, 2000))
             if cos >= SEMANTIC_MIN_COSINE and 100 * cos >= min_score and i not in found]
     if not near:
         return
-    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol,
-                               resolution=resolution)
-    units.update(store.get_units([i for i in allowed if i not in units]))
+    allowed = store.filter_ids([i for i, _ in near], **filters)
+    units = store.get_units([i for i, _ in near if i in allowed])
+    prepared = prepare(query, src)
     for unit_id, cos in near:
         unit = units.get(unit_id)
-        if (unit_id in allowed and unit and unit.text_for(src) is not None
-                and unit.text_for(tgt) is not None):
-            found[unit_id] = (min(99.0, round(100 * cos, 1)), "semantic")
-
-
-def _match(unit: StoredUnit, score: float, kind: str, src: str, tgt: str) -> Match:
-    return Match(source=unit.text_for(src) or "", target=unit.text_for(tgt) or "", score=score,
-                 kind=kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
-
-
-def find_concordance(
-    store: Store,
-    query: str,
-    *,
-    lang: str | None = None,
-    limit: int = 20,
-    document: str | None = None,
-    symbol: str | None = None,
-    resolution: str | None = None,
-) -> list[ConcordanceHit]:
-    """Segments containing the words of `query` as a phrase, in one language or all three."""
-    query = check_query(query)
-    limit = _check_limit(limit)
-    langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
-    phrase_words = words(query)
-    if not phrase_words:
-        raise InputError("query has no words to look for")
-    hits: list[ConcordanceHit] = []
-    for code in langs:
-        ids = store.fts_candidates(code, _phrase(phrase_words), limit=limit - len(hits),
-                                   document=document, symbol=symbol, resolution=resolution)
-        units = store.get_units(ids)
-        for unit_id in ids:
-            unit = units[unit_id]
-            text = unit.text_for(code) or ""
-            spans = phrase_spans(text, phrase_words)
-            if spans:
-                hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
-                                           highlighted=spans, unit=dict(unit.texts),
-                                           origin=unit.origin()))
-        if len(hits) >= limit:
-            break
-    return hits[:limit]
+        source = unit.text_for(src) if unit is not None else None
+        if unit is None or source is None or unit.text_for(tgt) is None:
+            continue
+        compared = compare(prepared, prepare(source, src), parts=False)
+        match = _match(unit, compared, src, tgt, similarity=min(99.0, round(100 * cos, 1)))
+        match.kind = "semantic"
+        found[unit_id] = match

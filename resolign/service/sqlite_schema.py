@@ -15,6 +15,10 @@ Layout (schema version 2, in `meta`):
 Migration from version 1 (fr/en/ar `segments`, FTS rows keyed by unit id) runs inside the
 caller's transaction: every unit keeps its id, texts, origin, score and date; the full-text
 rows are rebuilt from the variants.
+
+`meta.wordforms` names the word-form rules (wordforms.WORDFORMS_VERSION) the full-text rows
+and exact keys were made under; a file made under other rules (or before the rules had a
+version) has them rebuilt by `reindex_word_forms`, also inside the opening transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ import sqlite3
 from collections.abc import Callable
 
 from resolign.languages import lang_rank
-from resolign.service.store import SCHEMA_VERSION, dumps, exact_key, index_terms, is_fts_language
+from resolign.service.store import (
+    SCHEMA_VERSION,
+    WORDFORMS_VERSION,
+    dumps,
+    exact_key,
+    index_terms,
+    is_fts_language,
+)
 from resolign.units import Unit
 
 TABLES = [
@@ -122,6 +133,7 @@ def create(db: sqlite3.Connection, set_meta: Callable[[str, str], None], store_i
     set_meta("schema_version", str(SCHEMA_VERSION))
     set_meta("store_id", store_id)
     set_meta("revision", "0")
+    set_meta("wordforms", WORDFORMS_VERSION)
 
 
 def migrate_v1(db: sqlite3.Connection, set_meta: Callable[[str, str], None]) -> None:
@@ -158,3 +170,20 @@ def migrate_v1(db: sqlite3.Connection, set_meta: Callable[[str, str], None]) -> 
     db.execute("DROP TABLE units_v1")
     set_meta("schema_version", str(SCHEMA_VERSION))
     set_meta("migrated_from", dumps({"version": 1}))
+    set_meta("wordforms", WORDFORMS_VERSION)
+
+
+def reindex_word_forms(db: sqlite3.Connection, set_meta: Callable[[str, str], None]) -> None:
+    """Rebuild every full-text row and exact key under today's word-form rules, inside the
+    caller's transaction (all or nothing). Deleted units get an exact key but no row, as
+    when they were deleted. 100k trilingual paragraphs: about a minute on one core."""
+    known = fts_languages(db)
+    for base in known:
+        db.execute(f"INSERT INTO {fts_table(base)}({fts_table(base)}) VALUES ('delete-all')")
+    rows = db.execute("SELECT v.id, v.base, v.text, u.deleted FROM variants AS v "
+                      "JOIN units AS u ON u.id = v.unit_id ORDER BY v.id").fetchall()
+    for variant_id, base, text, deleted in rows:
+        db.execute("UPDATE variants SET nkey = ? WHERE id = ?", (exact_key(text), variant_id))
+        if not deleted:
+            index_variant(db, variant_id, base, text, known)
+    set_meta("wordforms", WORDFORMS_VERSION)

@@ -10,7 +10,6 @@ leaves deleted units out. Every change is one transaction and is kept in the his
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,9 @@ from typing import Any, Protocol
 
 from resolign.errors import InputError
 from resolign.languages import primary
-from resolign.service.normalise import words
+from resolign.service.wordforms import WORDFORMS_VERSION as WORDFORMS_VERSION
+from resolign.service.wordforms import exact_key as exact_key
+from resolign.service.wordforms import index_terms as index_terms
 from resolign.units import Unit
 
 SCHEMA_VERSION = 2
@@ -128,27 +129,58 @@ class Store(Protocol):
     def import_headers(self) -> list[dict[str, Any]]: ...
 
     # candidate look-ups for search (live units only)
-    def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]: ...
-    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]: ...
+    #
+    # `lang` is a language query (`language_query`): `fr` looks at every fr variant, `fr-CA`
+    # only at that tag. `match` is the one search expression every store speaks, over index
+    # terms (the words `index_terms` put in a variant's row):
+    #     PHRASE ("OR" PHRASE)*     a row holding any of the phrases
+    #     PHRASE "NOT" PHRASE       a row holding the first phrase and not the second
+    # PHRASE is `"t1 t2 ..."`: the terms at consecutive positions of one row, in that order
+    # (terms are letters, digits and wordforms.SURFACE_MARK: nothing inside needs escaping).
+    # A unit matches when one of its live variants in `lang` matches; every look-up gives
+    # distinct unit ids; the filters compare document/symbol/resolution case-insensitively.
+
+    def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]:
+        """Units with a `lang` variant whose `exact_key` is `exact_key(text)`, by id."""
+        ...
+
+    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
+        """For each index term, how many `lang` variant rows hold it (0 when none; to pick a
+        query's rarer words, so an estimate that counts deleted rows is acceptable)."""
+        ...
+
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
-                       symbol: str | None = None, resolution: str | None = None) -> list[int]: ...
+                       symbol: str | None = None, resolution: str | None = None) -> list[int]:
+        """At most `limit` units matching `match`, the most relevant first (bm25 or the
+        engine's like: rows holding more of the rarer terms first), ties by id."""
+        ...
+
+    def fts_count(self, lang: str, match: str, *, document: str | None = None,
+                  symbol: str | None = None, resolution: str | None = None) -> int:
+        """How many units match `match` (a concordance's true total)."""
+        ...
+
+    def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
+                 document: str | None = None, symbol: str | None = None,
+                 resolution: str | None = None) -> list[int]:
+        """The units matching `match`, newest (highest id) first: `limit` of them after the
+        first `offset` (a concordance page; `fts_count` gives how many pages there are)."""
+        ...
+
     def filter_ids(self, unit_ids: Sequence[int], *, document: str | None = None,
-                   symbol: str | None = None, resolution: str | None = None) -> set[int]: ...
+                   symbol: str | None = None, resolution: str | None = None) -> set[int]:
+        """The live units among `unit_ids` that pass the filters."""
+        ...
+
     def close(self) -> None: ...
 
 
 # --- rules every backend applies alike ---------------------------------------------------------
-
-
-def index_terms(text: str, lang: str) -> list[str]:
-    """What a variant's full-text row holds: its normalised words."""
-    return words(text)
-
-
-def exact_key(text: str) -> str:
-    """Hash of the normalised words: equal keys mean the texts differ only in case/accents/marks
-    (the key an exact look-up finds a segment by)."""
-    return hashlib.sha1(" ".join(words(text)).encode()).hexdigest()[:24]
+#
+# What a variant's full-text row holds (`index_terms(text, lang)`), the key an exact look-up
+# finds it by (`exact_key(text)`) and the version of those rules (`WORDFORMS_VERSION`: a store
+# whose rows were made under another version rebuilds them, in one transaction, when opened)
+# come from wordforms.py, imported above: one definition for every backend.
 
 
 def language_query(lang: str) -> tuple[str, str | None]:

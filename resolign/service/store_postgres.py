@@ -43,7 +43,7 @@ from resolign.errors import InputError, NotFound, ResolignError, StoreUnavailabl
 from resolign.service import pg_schema
 from resolign.service.backends import redact
 from resolign.service.pg_schema import SCHEMA, migrate
-from resolign.service.pg_text import lexemes, phrases_of, tsquery_literal
+from resolign.service.pg_text import lexemes, parse_match, tsquery_literal
 from resolign.service.store import (
     AddReport,
     BeforeCommit,
@@ -547,7 +547,9 @@ class PostgresStore:
         """Unit ids whose `lang` text holds one of the phrases of `match` (the search layer's
         `"a b" OR "c"`), best first by a bm25 like FTS5's, then id."""
         base, tag = language_query(lang)
-        phrases = [lexemes(base, phrase) for phrase in phrases_of(match)]
+        phrases, excluded = parse_match(match)
+        phrases = [lexemes(base, phrase) for phrase in phrases]
+        query = tsquery_literal(phrases, lexemes(base, excluded) if excluded else None)
         terms = list(dict.fromkeys(t for phrase in phrases for t in phrase))
         weights = self._idf(base, terms)
         _, average = self._lang_stats(base)
@@ -562,13 +564,50 @@ class PostgresStore:
         sql = (f"SELECT f.unit_id FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where} "
                f"ORDER BY ({score}) / (1 + 1.2 * (0.25 + 0.75 * f.nwords / %s)) DESC, "
                f"f.unit_id LIMIT %s")
-        values = [tsquery_literal(phrases), *params, *(tsquery_literal([[t]]) for t in terms),
+        values = [query, *params, *(tsquery_literal([[t]]) for t in terms),
                   average, limit * 2]
         try:
             rows = self._one(sql, values)
         except psycopg.errors.DataError as error:
             raise InputError(f"query cannot be searched: {_first_line(error)}") from None
         return list(dict.fromkeys(row[0] for row in rows))[:limit]
+
+    def fts_count(self, lang: str, match: str, *, document: str | None = None,
+                  symbol: str | None = None, resolution: str | None = None) -> int:
+        """How many live units match (a concordance's true total): one GIN index scan; the
+        full-text rows of deleted units are gone, so only a filter needs the units table."""
+        sql, values = self._matching(lang, match, document, symbol, resolution)
+        return int(self._fts_rows(f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
+
+    def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
+                 document: str | None = None, symbol: str | None = None,
+                 resolution: str | None = None) -> list[int]:
+        """Live units matching, newest (highest id) first, `limit` from `offset`."""
+        sql, values = self._matching(lang, match, document, symbol, resolution)
+        rows = self._fts_rows(f"SELECT DISTINCT f.unit_id {sql} ORDER BY f.unit_id DESC "
+                              "LIMIT %s OFFSET %s", [*values, max(0, limit), max(0, offset)])
+        return [row[0] for row in rows]
+
+    @staticmethod
+    def _matching(lang: str, match: str, document: str | None, symbol: str | None,
+                  resolution: str | None) -> tuple[str, list[Any]]:
+        """FROM and WHERE of the full-text rows of `lang` that match `match` (filters too)."""
+        base, tag = language_query(lang)
+        phrases, excluded = parse_match(match)
+        query = tsquery_literal([lexemes(base, phrase) for phrase in phrases],
+                                lexemes(base, excluded) if excluded else None)
+        where, params = _origin_filter(document, symbol, resolution)
+        join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
+        if tag:
+            where += " AND f.tag = %s"
+            params.append(tag)
+        return f"FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where}", [query, *params]
+
+    def _fts_rows(self, sql: str, values: list[Any]) -> list[tuple]:
+        try:
+            return self._one(sql, values)
+        except psycopg.errors.DataError as error:
+            raise InputError(f"query cannot be searched: {_first_line(error)}") from None
 
     def _lang_stats(self, base: str) -> tuple[int, float]:
         """(full-text rows, average terms per row) of one language, cached STATS_TTL s."""

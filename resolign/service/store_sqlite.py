@@ -27,6 +27,7 @@ from resolign.service import sqlite_schema as schema
 from resolign.service.sqlite_pool import ReadPool
 from resolign.service.store import (
     SCHEMA_VERSION,
+    WORDFORMS_VERSION,
     AddReport,
     BeforeCommit,
     Change,
@@ -73,6 +74,8 @@ class SqliteStore:
             self._tags_revision = -1
             self._tags_written: set[str] = set()
             """Tags the writer has inserted (forgotten on a rollback)."""
+            self._multi: dict[str, tuple[int, bool]] = {}
+            """Per primary language: (revision, whether a unit holds two of its variants)."""
         except sqlite3.DatabaseError as error:
             raise InputError(f"{self.path} is not a resolign memory: {error}") from error
 
@@ -94,6 +97,8 @@ class SqliteStore:
                         f"{self.path} was written by a newer resolign (schema {version})")
                 elif int(version) == 1:
                     schema.migrate_v1(self._db, self._set_meta)
+                if self._meta("wordforms") != WORDFORMS_VERSION:
+                    schema.reindex_word_forms(self._db, self._set_meta)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -101,9 +106,11 @@ class SqliteStore:
 
     def _schema_current(self) -> bool:
         """True when the file already holds this version's schema (created whole, in one
-        transaction, so the version row means every table is there)."""
+        transaction, so the version row means every table is there) and its full-text rows
+        follow today's word-form rules."""
         try:
-            if self._meta("schema_version") != str(SCHEMA_VERSION):
+            if (self._meta("schema_version") != str(SCHEMA_VERSION)
+                    or self._meta("wordforms") != WORDFORMS_VERSION):
                 return False
             marks = ",".join("?" * len(schema.TABLE_NAMES))
             found = self._db.execute(
@@ -451,6 +458,83 @@ class SqliteStore:
             except sqlite3.OperationalError as error:
                 raise InputError(f"query cannot be searched: {error}") from error
         return list(dict.fromkeys(row[0] for row in rows))[:limit]
+
+    def fts_count(self, lang: str, match: str, *, document: str | None = None,
+                  symbol: str | None = None, resolution: str | None = None) -> int:
+        """How many live units match (the full-text rows of deleted units are removed, so
+        without a filter or a tag this counts rows alone, then subtracts the units that match
+        with two variants of the language: a concordance total stays one index scan)."""
+        base, tag = language_query(lang)
+        if not self._has_fts(base):
+            return 0
+        table = schema.fts_table(base)
+        where, params = _origin_filter(document, symbol, resolution)
+        if tag:
+            where += " AND lower(v.lang) = ?"
+            params.append(tag)
+        if where:
+            sql = (f"SELECT count(DISTINCT v.unit_id) FROM {table} AS f JOIN variants AS v "
+                   f"ON v.id = f.rowid JOIN units AS u ON u.id = v.unit_id "
+                   f"WHERE {table} MATCH ? AND u.deleted = 0{where}")
+        else:
+            sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
+        with self._readers.reading() as db:
+            try:
+                total = int(db.execute(sql, [match, *params]).fetchone()[0])
+                if not where and self._multi_variant(db, base):
+                    total -= int(db.execute(
+                        f"SELECT count(*) - count(DISTINCT v.unit_id) FROM {table} AS f "
+                        f"JOIN variants AS v ON v.id = f.rowid WHERE {table} MATCH ?",
+                        [match]).fetchone()[0])
+            except sqlite3.OperationalError as error:
+                raise InputError(f"query cannot be searched: {error}") from error
+        return total
+
+    def _multi_variant(self, db: sqlite3.Connection, base: str) -> bool:
+        """Does some unit hold two variants of the primary language `base` (fr and fr-CA)?
+        One scan of the variants per revision of the memory (remembered until it changes)."""
+        revision = int(self._meta("revision", db) or 0)
+        known = self._multi.get(base)
+        if known is None or known[0] != revision:
+            found = db.execute("SELECT 1 FROM variants WHERE base = ? GROUP BY unit_id "
+                               "HAVING count(*) > 1 LIMIT 1", (base,)).fetchone() is not None
+            known = self._multi[base] = (revision, found)
+        return known[1]
+
+    def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
+                 document: str | None = None, symbol: str | None = None,
+                 resolution: str | None = None) -> list[int]:
+        """Live units matching, newest first, `limit` from `offset`. Rows are read in
+        descending rowid order straight from the index (a variant's id grows with its unit's),
+        so a page stops reading once it has its units."""
+        base, tag = language_query(lang)
+        if not self._has_fts(base):
+            return []
+        table = schema.fts_table(base)
+        where, params = _origin_filter(document, symbol, resolution)
+        if tag:
+            where += " AND lower(v.lang) = ?"
+            params.append(tag)
+        sql = (f"SELECT v.unit_id FROM {table} AS f JOIN variants AS v ON v.id = f.rowid "
+               f"JOIN units AS u ON u.id = v.unit_id WHERE {table} MATCH ? AND u.deleted = 0"
+               f"{where} ORDER BY f.rowid DESC")
+        page: list[int] = []
+        seen = 0
+        last = None
+        with self._readers.reading() as db:
+            try:
+                for (unit_id,) in db.execute(sql, [match, *params]):
+                    if unit_id == last:
+                        continue  # the unit's other variant in this language
+                    last = unit_id
+                    seen += 1
+                    if seen > offset:
+                        page.append(unit_id)
+                        if len(page) >= limit:
+                            break
+            except sqlite3.OperationalError as error:
+                raise InputError(f"query cannot be searched: {error}") from error
+        return page
 
     def _has_fts(self, base: str) -> bool:
         if base not in self._fts_readable:  # an import may have added the language since

@@ -31,9 +31,9 @@ from resolign.service.http.shapes import (
     ImportShape,
     Matches,
     UnitShape,
-    hit_shape,
+    hits_shape,
     import_shape,
-    match_shape,
+    lookup_shape,
     unit_shape,
 )
 from resolign.service.http.uploads import (
@@ -90,37 +90,44 @@ async def api_search(
     src: str = Query("fr", description="language of q: fr, en, ar or a tag the memory holds"),
     tgt: str = Query("en", description="language of the wanted wording"),
     limit: int = Query(10, ge=1, le=100),
-    min_score: float = Query(50.0, ge=0, le=100, description="lowest match % kept"),
+    min_score: float = Query(50.0, ge=0, le=100,
+                             description="lowest % kept: fuzzy % for exact and fuzzy matches, "
+                                         "similarity for semantic ones"),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
     resolution: str | None = Query(None, max_length=300,
                                    description="only units of this resolution, e.g. 1/47-POL"),
     semantic: bool = Query(True, description="also look for same-meaning wordings"),
 ) -> Matches:
-    """Best earlier wordings of `q`: exact, fuzzy, then semantic matches, best first."""
-    matches = await run_in_threadpool(
-        memory.search, q, src=src, tgt=tgt, limit=limit, min_score=min_score,
+    """Best earlier wordings of `q`: exact, fuzzy (by %), then semantic matches (by
+    similarity); a query of several paragraphs or sentences is also looked up piece by piece."""
+    found = await run_in_threadpool(
+        memory.lookup, q, src=src, tgt=tgt, limit=limit, min_score=min_score,
         document=_optional(document), symbol=_optional(symbol),
         resolution=_optional(resolution), semantic=semantic)
-    return Matches(matches=[match_shape(m, q.strip()) for m in matches])
+    return lookup_shape(found)
 
 
 @router.get("/api/concordance", tags=["memory"])
 async def api_concordance(
     memory: MemoryDep,
-    q: str = Query(..., description="word or phrase to find"),
-    lang: str = Query("fr", description="language to search: fr, en, ar or a tag the memory holds"),
-    limit: int = Query(20, ge=1, le=200),
+    q: str = Query(..., description="word or phrase to find, in any of its forms"),
+    lang: str = Query("fr",
+                      description="language to search: fr, en, ar or a tag the memory holds"),
+    limit: int = Query(20, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000, description="hits to skip (paging)"),
     document: str | None = Query(None, max_length=300),
     symbol: str | None = Query(None, max_length=300),
     resolution: str | None = Query(None, max_length=300,
                                    description="only units of this resolution, e.g. 1/47-POL"),
 ) -> Hits:
-    """Every unit whose `lang` text contains the words of `q`, with highlight spans."""
-    hits = await run_in_threadpool(memory.concordance, q, lang=lang, limit=limit,
-                                   document=_optional(document), symbol=_optional(symbol),
-                                   resolution=_optional(resolution))
-    return Hits(hits=[hit_shape(h) for h in hits])
+    """Every unit whose `lang` text contains the words of `q` as a phrase (in any form:
+    plural, ligature, Arabic proclitics), exact phrase first; `total` counts them all,
+    `limit` hits from `offset` are returned, with the translations of the phrase marked."""
+    page = await run_in_threadpool(memory.concordance, q, lang=lang, limit=limit,
+                                   offset=offset, document=_optional(document),
+                                   symbol=_optional(symbol), resolution=_optional(resolution))
+    return hits_shape(page, limit)
 
 
 @router.get("/api/units/{unit_id}", tags=["memory"])

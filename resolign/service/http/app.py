@@ -43,13 +43,15 @@ def create_app(
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
     encoder: str | None = None,
     cors_origins: Sequence[str] = (),
+    log_queries: bool = False,
 ) -> FastAPI:
     """Build the app over an existing memory.
 
     `api_key` defaults to $RESOLIGN_API_KEY; with no key (None or empty) the write endpoints
     answer 403, so a server is never writable by accident. `encoder` None means the default
     encoder, "none" no semantic search. `cors_origins`: web origins allowed to call the API from
-    a browser (none by default).
+    a browser (none by default). `log_queries`: the access log keeps the text looked up
+    (left out by default: drafts are confidential).
     """
     location = parse_location(location)
     if location.path is not None and not location.path.is_file():
@@ -89,7 +91,7 @@ def create_app(
     app.include_router(mymemory.router)
     app.include_router(tmx_files.router)
     app.include_router(pages.router)
-    conventions.install(app, cors_origins)
+    conventions.install(app, cors_origins, log_queries=log_queries)
     return app
 
 

@@ -7,6 +7,9 @@ CORS for the origins the operator allowed, and the double slash some CAT tools s
 - Cache-Control: a successful GET that did not set its own gets `public, max-age=READ_MAX_AGE`
   (look-ups are cheap to repeat, and a unit written back shows within that time);
   `/healthz` gets `no-store`.
+- The log line leaves out the text looked up unless the operator asks for it (`log_queries`):
+  query strings are dropped and a CAT tool's `.../unit/<text>` path ends at `unit/…`, so
+  confidential drafts do not land in logs.
 - Virtaal joins its base URL `.../api/v1/` and `/fr/en/unit` into `/api/v1//fr/en/unit/...`;
   the extra slashes right after a CAT-tool base are dropped before routing.
 """
@@ -33,7 +36,8 @@ _LOGGED_PATH = 200
 """Characters of the path written in the log line (a 500-character query would flood it)."""
 
 
-def install(app: FastAPI, cors_origins: Sequence[str] = ()) -> None:
+def install(app: FastAPI, cors_origins: Sequence[str] = (), *, log_queries: bool = False
+            ) -> None:
     """CORS (only for `cors_origins`; none by default) inside, the conventions outside it."""
     if cors_origins:
         app.add_middleware(
@@ -41,7 +45,7 @@ def install(app: FastAPI, cors_origins: Sequence[str] = ()) -> None:
             allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
             allow_headers=["X-API-Key", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "ETag"], max_age=600)
-    app.add_middleware(Conventions)
+    app.add_middleware(Conventions, log_queries=log_queries)
 
 
 def request_id(request: Request) -> str:
@@ -61,8 +65,9 @@ def collapse_base_slashes(path: str) -> str:
 class Conventions:
     """Pure ASGI middleware (streamed TMX responses pass through untouched)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, log_queries: bool = False) -> None:
         self.app = app
+        self.log_queries = log_queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,9 +103,21 @@ class Conventions:
             # as sent (percent-encoded): a decoded newline could forge a log line
             query = scope.get("query_string", b"").decode("latin-1")
             raw = scope.get("raw_path") or scope["path"].encode()
-            target = raw.decode("latin-1") + (f"?{query}" if query else "")
+            target = logged_target(raw.decode("latin-1"), query, self.log_queries)
             LOG.info('%s "%s %s" %d %.1fms rid=%s', client[0], scope["method"],
                      target[:_LOGGED_PATH], status, 1000 * (time.perf_counter() - started), rid)
+
+
+_BASES = "|".join(map(re.escape, CAT_BASES))
+_UNIT_TEXT = re.compile(rf"^((?:{_BASES})/+[^/]+/[^/]+/unit/).+$")
+
+
+def logged_target(path: str, query: str, log_queries: bool) -> str:
+    """What the log line shows of a request's target: all of it with `log_queries`, else the
+    path without the query string and without a CAT tool's unit text."""
+    if log_queries:
+        return path + (f"?{query}" if query else "")
+    return _UNIT_TEXT.sub(r"\1…", path)
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -93,6 +93,8 @@ def mymemory_answer(memory: Memory, q: str, langpair: str) -> MyMemoryAnswer:
     if pair is not None and q.strip():
         matches = memory.search(q, src=pair[0], tgt=pair[1], limit=MAX_MATCHES,
                                 min_score=MIN_MATCH, semantic=False)
+    # a match of one piece of a several-sentence text counts for its share of the text
+    matches = sorted((m for m in matches if m.quality >= MIN_MATCH), key=lambda m: -m.quality)
     units = memory.get_units([m.unit_id for m in matches])
     shaped = []
     for m in matches:
@@ -102,12 +104,12 @@ def mymemory_answer(memory: Memory, q: str, langpair: str) -> MyMemoryAnswer:
         creator = provenance.get("client") or provenance.get("origin") or "resolign"
         shaped.append(MyMemoryMatch(
             id=str(m.unit_id), segment=m.source, translation=m.target, source=src, target=tgt,
-            quality=round(m.score), reference=m.origin.get("symbol") or m.origin.get("document")
+            quality=round(m.quality), reference=m.origin.get("symbol") or m.origin.get("document")
             or None, created_by=creator,
             last_updated_by=provenance.get("changed_by") or creator,
             create_date=_date(created),
             last_update_date=_date(provenance.get("changed") or created),
-            match=round(m.score / 100, 3)))
+            match=round(m.quality / 100, 3)))
     best = shaped[0] if shaped else None
     return MyMemoryAnswer(
         responseData=ResponseData(translatedText=best.translation if best else "",

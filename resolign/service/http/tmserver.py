@@ -145,8 +145,10 @@ def suggestions(memory: Memory, text: str, src: str, tgt: str, *, min_similarity
         return []
     matches = memory.search(text, src=pair[0], tgt=pair[1], limit=max_candidates,
                             min_score=min_similarity, semantic=False)
-    return [Suggestion(source=m.source, target=m.target, quality=float(m.score),
-                       rank=float(m.score)) for m in matches]
+    # a match of one piece of a several-sentence text counts for its share of the text
+    ranked = sorted(matches, key=lambda m: -m.quality)
+    return [Suggestion(source=m.source, target=m.target, quality=m.quality, rank=m.quality)
+            for m in ranked if m.quality >= min_similarity]
 
 
 def json_answer(payload: Any, callback: str | None) -> Response:
@@ -271,36 +273,25 @@ STORE_BODY = {"requestBody": {"required": True, "content": {
                                     "items": UnitIn.model_json_schema()}}}}}
 
 
-async def _write_unit(request: Request, memory: Memory, src: str, tgt: str, text: str,
-                      source: str | None, method: str) -> WriteReport:
+@router.put("/{src}/{tgt}/unit/{text:path}", dependencies=[Depends(require_key)],
+            openapi_extra=UNIT_BODY, tags=["write"])
+@router.post("/{src}/{tgt}/unit/{text:path}", dependencies=[Depends(require_key)],
+             openapi_extra=UNIT_BODY, tags=["write"])
+async def tm_write_unit(request: Request, memory: MemoryDep, src: str, tgt: str, text: str,
+                        source: str | None = Query(None, max_length=MAX_UNIT_CHARS)
+                        ) -> WriteReport:
+    """Write a translation back (X-API-Key): body {source, target}; the source defaults to the
+    text in the path. PUT (amaGama's add) and POST (its update) do the same: the new
+    translation is added beside the earlier ones, which stay in the memory."""
     data = await read_json(request)
     if isinstance(data, dict) and not data.get("source"):
         data = {**data, "source": text or source or ""}
     item: UnitIn = _checked(TypeAdapter(UnitIn), data)
     pair = write_pair(src, tgt)
-    units = written_units([item], *pair, client_provenance(request, f"amagama {method}"))
+    units = written_units([item], *pair,
+                          client_provenance(request, f"amagama {request.method}"))
     report = await run_in_threadpool(add_written, memory, units)
     return WriteReport(added=report.added, duplicates=report.duplicates, units=1)
-
-
-@router.put("/{src}/{tgt}/unit/{text:path}", dependencies=[Depends(require_key)],
-            openapi_extra=UNIT_BODY, tags=["write"])
-async def tm_add_unit(request: Request, memory: MemoryDep, src: str, tgt: str, text: str,
-                      source: str | None = Query(None, max_length=MAX_UNIT_CHARS)
-                      ) -> WriteReport:
-    """Write a translation back (X-API-Key): body {source, target}; the source defaults to the
-    text in the path."""
-    return await _write_unit(request, memory, src, tgt, text, source, "PUT")
-
-
-@router.post("/{src}/{tgt}/unit/{text:path}", dependencies=[Depends(require_key)],
-             openapi_extra=UNIT_BODY, tags=["write"])
-async def tm_update_unit(request: Request, memory: MemoryDep, src: str, tgt: str, text: str,
-                         source: str | None = Query(None, max_length=MAX_UNIT_CHARS)
-                         ) -> WriteReport:
-    """As PUT (amaGama's update): the new translation is added beside the earlier ones, which
-    stay in the memory."""
-    return await _write_unit(request, memory, src, tgt, text, source, "POST")
 
 
 @router.post("/{src}/{tgt}/store/{name:path}", dependencies=[Depends(require_key)],

@@ -1,78 +1,10 @@
 // resolign search page: the form works without this file (the server renders ?q= results);
-// this only fetches results from the JSON API without a page reload. All stored text goes
-// into the page through textContent, never innerHTML.
+// this only swaps in the server-rendered results without a page reload, so the page has one
+// renderer. Stored text reaches the page escaped by the server; nodes are parsed by
+// DOMParser (scripts in a parsed document never run) and moved in, never set as innerHTML.
 "use strict";
 
-const LANGS = ["fr", "en", "ar"];
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  for (const child of children) node.append(child);
-  return node;
-}
-
-// Text with [start, end) code-point spans wrapped in <mark> (spans come from the server).
-function marked(text, spans) {
-  const chars = Array.from(text);
-  const frag = document.createDocumentFragment();
-  let pos = 0;
-  const sorted = (spans || []).map(([s, e]) => [Number(s), Number(e)]).sort((a, b) => a[0] - b[0]);
-  for (let [start, end] of sorted) {
-    start = Math.max(start, pos);
-    end = Math.min(end, chars.length);
-    if (start >= end) continue;
-    frag.append(chars.slice(pos, start).join(""));
-    frag.append(el("mark", {}, chars.slice(start, end).join("")));
-    pos = end;
-  }
-  frag.append(chars.slice(pos).join(""));
-  return frag;
-}
-
-function cells(unit, spans, roles) {
-  const row = el("div", { class: "cells" });
-  for (const lang of LANGS) {
-    const text = unit[lang] || "";
-    const cell = el("div", {
-      class: ("cell " + (roles[lang] || "")).trim(), lang, dir: lang === "ar" ? "rtl" : "ltr",
-    });
-    if (text) cell.append(marked(text, spans[lang]));
-    else cell.append(el("span", { class: "missing" }, "—"));
-    row.append(cell);
-  }
-  return row;
-}
-
-function originLink(origin, id) {
-  const bits = [origin.symbol, origin.document].filter(Boolean);
-  if (origin.paragraph) {
-    const label = String(origin.paragraph);
-    bits.push(label.startsWith("¶") ? label : "¶ " + label);
-  }
-  return el("a", { class: "origin", href: "/units/" + Number(id) }, bits.join(" · ") || "unit " + id);
-}
-
-function card(id, metaNodes, cellRow) {
-  const meta = el("div", { class: "meta" }, ...metaNodes);
-  return el("article", { class: "match", "data-id": String(Number(id)) }, meta, cellRow);
-}
-
-function matchCard(m, src, tgt) {
-  const kind = String(m.kind);
-  return card(m.id, [
-    el("span", { class: "score" }, Math.round(m.score) + "%"),
-    el("span", { class: "kind kind-" + kind }, kind),
-    originLink(m.origin, m.id),
-  ], cells(m.unit, { [src]: m.highlight }, { [src]: "src", [tgt]: "tgt" }));
-}
-
-function hitCard(h) {
-  return card(h.id, [
-    el("span", { class: "kind kind-concordance" }, "concordance"),
-    originLink(h.origin, h.id),
-  ], cells(h.unit, { [h.lang]: h.highlight }, { [h.lang]: "src" }));
-}
+const SWAPPED = ["status", "results", "paging"];
 
 function setStatus(text, isError) {
   const status = document.getElementById("status");
@@ -81,36 +13,22 @@ function setStatus(text, isError) {
 }
 
 async function run(params) {
-  const results = document.getElementById("results");
-  const concordance = params.get("mode") === "concordance";
-  const api = new URLSearchParams({ q: params.get("q") || "", limit: concordance ? "50" : "10" });
-  if (concordance) api.set("lang", params.get("src") || "fr");
-  else { api.set("src", params.get("src") || "fr"); api.set("tgt", params.get("tgt") || "en"); }
   setStatus("Searching…");
-  let response, body;
+  let response, html;
   try {
-    response = await fetch((concordance ? "/api/concordance?" : "/api/search?") + api);
-    body = await response.json();
+    response = await fetch("/?" + params, { headers: { Accept: "text/html" } });
+    html = await response.text();
   } catch (error) {
     setStatus("The server did not answer: " + error, true);
     return;
   }
-  if (!response.ok) {
-    results.replaceChildren();
-    setStatus(typeof body.detail === "string" ? body.detail : "Request refused", true);
-    return;
+  const fresh = new DOMParser().parseFromString(html, "text/html");
+  for (const id of SWAPPED) {
+    const now = document.getElementById(id);
+    const next = fresh.getElementById(id);
+    if (now && next) now.replaceWith(document.adoptNode(next));
   }
-  const src = params.get("src") || "fr", tgt = params.get("tgt") || "en";
-  const items = concordance ? body.hits.map(hitCard) : body.matches.map((m) => matchCard(m, src, tgt));
-  results.replaceChildren(...items);
-  if (!items.length) {
-    setStatus(concordance ? "No passage contains these words in this language."
-      : "No earlier wording found. For a word or phrase inside longer passages, tick Concordance.");
-  } else {
-    const n = items.length;
-    setStatus(n + (concordance ? (n === 1 ? " concordance hit" : " concordance hits")
-      : (n === 1 ? " match" : " matches")));
-  }
+  if (!response.ok) document.getElementById("status").classList.add("error");
 }
 
 function formParams(form) {
@@ -131,6 +49,15 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     history.pushState(null, "", "/?" + params);
     run(params);
+  });
+  // next/previous concordance pages: same swap, the URL stays shareable
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("nav.paging a");
+    if (!link) return;
+    event.preventDefault();
+    const url = new URL(link.href);
+    history.pushState(null, "", url.pathname + url.search);
+    run(url.searchParams);
   });
   window.addEventListener("popstate", () => {
     const params = new URLSearchParams(location.search);

@@ -1,0 +1,150 @@
+"""Concordance: every stored segment that contains a word or phrase, in any of its forms, a page
+at a time with the true total.
+
+The phrase is matched on form keys (wordforms.py) in order: "État Membre" finds "États
+Membres", "الأمم المتحدة" finds "للأمم المتحدة". Segments holding the phrase exactly as typed
+(case and accents aside) come first, then the other forms; each group newest first. Both
+groups and the total are FTS5 queries, so a page costs the same on page 1 and page 100 of
+a phrase, and nothing is scanned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from resolign.errors import InputError, InvalidParameter
+from resolign.languages import LANGS, check_lang, primary
+from resolign.service.highlight import phrase_spans
+from resolign.service.store import Store, StoredUnit
+from resolign.service.wordforms import form_keys, surface_terms
+
+MAX_PAGE = 500
+Span = tuple[int, int]
+
+
+@dataclass
+class ConcordanceHit:
+    """A segment containing the phrase; `highlighted` are (start, end) spans into `text`;
+    `exact` when the phrase is there as typed (not only in another form)."""
+
+    unit_id: int
+    lang: str
+    text: str
+    highlighted: list[Span]
+    unit: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    exact: bool = False
+    score: float | None = None
+    equivalents: dict[str, list[Span]] = field(default_factory=dict)
+    group: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ConcordancePage:
+    """One page of hits and how many there are in all."""
+
+    total: int
+    offset: int
+    hits: list[ConcordanceHit]
+    groups: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def phrase(terms: list[str]) -> str:
+    """An FTS5 phrase of index terms (letters and digits only: nothing to escape)."""
+    return '"' + " ".join(terms) + '"'
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidParameter(f"limit must be between 1 and {MAX_PAGE}, not {limit!r}")
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidParameter(f"offset must be 0 or more, not {offset!r}")
+
+
+def find_concordance(
+    store: Store,
+    query: str,
+    *,
+    lang: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    document: str | None = None,
+    symbol: str | None = None,
+    resolution: str | None = None,
+    equivalents: bool = True,
+) -> ConcordancePage:
+    """Segments containing the words of `query` as a phrase in any of their forms, in one
+    language or all, exact phrase first, newest first; `limit` hits from `offset`. With
+    `equivalents` (one language only), the translations of the phrase are marked in the other
+    languages and the hits grouped by them (equivalents.py)."""
+    from resolign.service.search import check_query
+
+    query = check_query(query)
+    check_page(limit, offset)
+    langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
+    filters = {"document": document, "symbol": symbol, "resolution": resolution}
+    blocks: list[tuple[str, str, bool, list[str], int]] = []
+    total = 0
+    for code in langs:
+        keys = form_keys(query, code)
+        if not keys:
+            raise InputError("query has no words to look for")
+        exact, forms = phrase(surface_terms(query)), phrase(keys)
+        n_forms = store.fts_count(code, forms, **filters)
+        n_exact = store.fts_count(code, exact, **filters) if n_forms else 0
+        blocks.append((code, exact, True, keys, n_exact))
+        blocks.append((code, f"{forms} NOT {exact}", False, keys, n_forms - n_exact))
+        total += n_forms
+    hits: list[ConcordanceHit] = []
+    skip = offset
+    for code, match, is_exact, keys, count in blocks:
+        if len(hits) >= limit:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        ids = store.fts_page(code, match, limit=limit - len(hits), offset=skip, **filters)
+        skip = 0
+        units = store.get_units(ids)
+        for unit_id in ids:
+            unit = units.get(unit_id)
+            if unit is None:
+                continue
+            text, spans = _matching_variant(unit, code, keys)
+            hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
+                                       highlighted=spans,
+                                       unit=dict(unit.texts), origin=unit.origin(),
+                                       exact=is_exact, score=unit.score))
+    page = ConcordancePage(total=total, offset=offset, hits=hits)
+    if equivalents and len(langs) == 1 and hits:
+        _add_equivalents(store, page, langs[0], blocks[1][1].split(" NOT ")[0], filters)
+    return page
+
+
+def _matching_variant(unit: StoredUnit, lang: str, keys: list[str]) -> tuple[str, list[Span]]:
+    """The unit's `lang` text holding the phrase (a unit may have fr and fr-CA) and the
+    phrase's spans in it."""
+    texts = [v.text for v in unit.variants_for(lang) if v.text.strip()]
+    for text in texts:
+        spans = phrase_spans(text, lang, keys)
+        if spans:
+            return text, spans
+    return (texts[0] if texts else ""), []
+
+
+def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str,
+                     filters: dict[str, str | None]) -> None:
+    from resolign.service.equivalents import SAMPLE, group_counts, learn, mark
+
+    others = [code for code in LANGS if code != primary(lang)]
+    sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
+    texts = store.texts_of(sample, others)
+    runs = learn(store, texts, others, page.total, store.count())
+    for hit in page.hits:
+        for code, lang_runs in runs.items():
+            if hit.unit.get(code):
+                spans, label = mark(hit.unit[code], code, lang_runs)
+                if spans:
+                    hit.equivalents[code] = spans
+                    hit.group[code] = label
+    page.groups = group_counts(texts, runs)

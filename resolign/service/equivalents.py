@@ -1,0 +1,129 @@
+"""Equivalents: which words of the other languages translate a concordance phrase, learned from
+the memory itself, and the hits grouped by that translation.
+
+For a phrase with N hits, the translations of a sample of them (SAMPLE hits) are cut into runs
+of 1-4 words (form keys, wordforms.py). A run that translates the phrase is in many of the
+hits' translations and seldom elsewhere: its association is the Dice coefficient between "the
+unit holds the phrase" and "its translation holds the run", 2·joint / (N + df(run)), with the
+joint count estimated from the sample and df(run) read from the target language's full-text
+index (an FTS5 phrase count). So "maintien de la paix" gives "peacekeeping" and "maintenance
+of international peace" high, "the" and "of" nothing (in most units, so df is huge), and the
+model is always current: it is the memory's own index, nothing is trained or stored apart.
+Runs that start or end with a word found in over FUNCTION_SHARE of the memory's units are
+left out (articles and prepositions hang on to everything), and so are runs not at least
+MIN_LIFT times commoner among the hits than in the whole memory.
+
+Each hit's translation is then marked with the best run it holds; the hits are grouped by the
+words that run covers ("peacekeeping" 8, "maintenance of international peace" 7).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from resolign.service.store import Store
+from resolign.service.wordforms import form_tokens
+
+SAMPLE = 100
+MAX_RUN = 4
+CANDIDATES = 20
+MIN_DICE = 0.2
+MIN_LIFT = 3.0
+"""A run must be this many times commoner in the hits' translations than in the memory at
+large: "pour" and "que" are in 40% of the hits, but in 29% of all units too."""
+FUNCTION_SHARE = 0.3
+
+Span = tuple[int, int]
+
+
+@dataclass
+class Equivalents:
+    """Per target language: the runs (form keys) that translate the phrase, best first, and
+    how many sampled hits use each label."""
+
+    runs: dict[str, list[tuple[str, ...]]]
+    groups: list[tuple[str, str, int]]
+
+
+def _runs(keys: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(keys[i:i + n]) for n in range(1, MAX_RUN + 1) for i in range(len(keys) - n + 1)}
+
+
+def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], total: int,
+          units: int) -> dict[str, list[tuple[str, ...]]]:
+    """The runs of each language in `langs` that translate the phrase whose sampled hits'
+    texts are `texts` (unit id -> lang -> text); `total` hits in all, `units` in the memory."""
+    from resolign.service.concordance import phrase
+
+    found: dict[str, list[tuple[str, ...]]] = {}
+    sample = max(1, len(texts))
+    for lang in langs:
+        counts: Counter[tuple[str, ...]] = Counter()
+        for by_lang in texts.values():
+            if by_lang.get(lang):
+                counts.update(_runs([t.key for t in form_tokens(by_lang[lang], lang)]))
+        if not counts:
+            continue
+        least = max(2, round(0.1 * sample))  # one hit teaches nothing
+        common = [run for run, c in counts.most_common(CANDIDATES * 4) if c >= least]
+        edges = sorted({w for run in common for w in (run[0], run[-1])})
+        df1 = store.document_frequencies(lang, edges)
+        function = {w for w, n in df1.items() if n > FUNCTION_SHARE * units}
+        wanted = [run for run in common if run[0] not in function and run[-1] not in function]
+        scored = []
+        for run in wanted[:CANDIDATES]:
+            df = df1.get(run[0], 0) if len(run) == 1 else store.fts_count(lang, phrase(list(run)))
+            joint = min(df, counts[run] * total / sample)
+            dice = 2 * joint / (total + df) if df else 0.0
+            lift = (counts[run] / sample) / (df / max(1, units)) if df else 0.0
+            if dice >= MIN_DICE and lift >= MIN_LIFT:
+                scored.append((dice, len(run), run))
+        scored.sort(key=lambda item: (-item[0], -item[1]))
+        found[lang] = [run for _, _, run in scored]
+    return found
+
+
+def mark(text: str, lang: str, runs: list[tuple[str, ...]]) -> tuple[list[Span], str]:
+    """(spans of the best run `text` holds, its words as written, lower case) or ([], "")."""
+    toks = form_tokens(text, lang)
+    keys = [t.key for t in toks]
+    for run in runs:
+        n = len(run)
+        spans = [(toks[i].start, toks[i + n - 1].end) for i in range(len(keys) - n + 1)
+                 if tuple(keys[i:i + n]) == run]
+        if spans:
+            start, end = spans[0]
+            return spans, " ".join(text[start:end].lower().split())
+    return [], ""
+
+
+def group_counts(texts: dict[int, dict[str, str]], runs: dict[str, list[tuple[str, ...]]]
+                 ) -> list[tuple[str, str, int]]:
+    """(lang, translation, number of sampled hits using it), commonest first: hits are grouped
+    by the run they hold (all its forms: لحقوق الإنسان with حقوق الإنسان), shown as its
+    commonest wording."""
+    groups: list[tuple[str, str, int]] = []
+    for lang, lang_runs in runs.items():
+        by_run: dict[tuple[str, ...], Counter[str]] = {}
+        for by_lang in texts.values():
+            if by_lang.get(lang):
+                run, label = best_run(by_lang[lang], lang, lang_runs)
+                if run:
+                    by_run.setdefault(run, Counter())[label] += 1
+        ranked = sorted(by_run.values(), key=lambda c: -sum(c.values()))
+        groups += [(lang, labels.most_common(1)[0][0], sum(labels.values()))
+                   for labels in ranked[:10]]
+    return groups
+
+
+def best_run(text: str, lang: str, runs: list[tuple[str, ...]]) -> tuple[tuple[str, ...], str]:
+    """(the best run `text` holds, its words as written) or ((), "")."""
+    toks = form_tokens(text, lang)
+    keys = [t.key for t in toks]
+    for run in runs:
+        n = len(run)
+        for i in range(len(keys) - n + 1):
+            if tuple(keys[i:i + n]) == run:
+                return run, " ".join(text[toks[i].start:toks[i + n - 1].end].lower().split())
+    return (), ""
