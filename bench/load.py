@@ -2,6 +2,14 @@
 
     python bench/load.py                       # 2,000 lookups, 32 at a time, 200-unit memory
     python bench/load.py --lookups 500 --concurrency 8 --units 100 --import-units 200
+    python bench/load.py --db postgresql://postgres@127.0.0.1:5432/postgres --replicas 2
+                                               # SQLite (one server), then PostgreSQL with
+                                               # two servers sharing one memory
+
+With --db, the same scenario runs a second time on PostgreSQL: the memory is built in a scratch
+database (`resolign_load`, created on the server the URL names and dropped afterwards), and
+--replicas servers serve it, each with its own FAISS folder; look-ups go round robin to all of
+them while the import is POSTed to the first.
 
 Starts `resolign serve` on a free 127.0.0.1 port over a memory built from the UN devset (with
 its FAISS index), fires search (semantic and not), concordance and unit look-ups from worker
@@ -50,7 +58,7 @@ def devset_units(start: int, stop: int):
                  document=lines["ids"][i].split()[0], paragraph=str(i)) for i in range(start, stop)]
 
 
-def build_memory(db: Path, units: int) -> None:
+def build_memory(db: Path | str, units: int) -> None:
     """A memory of the first `units` devset rows, with its semantic index (default encoder)."""
     from resolign.service.memory import Memory
 
@@ -77,17 +85,21 @@ def free_port() -> int:
 class Server:
     """`resolign serve` in a subprocess on 127.0.0.1 with the write key set."""
 
-    def __init__(self, db: Path, key: str = KEY, start_timeout: float = 180) -> None:
+    def __init__(self, db: Path | str, key: str = KEY, start_timeout: float = 180,
+                 log: Path | None = None, cache: Path | None = None) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RESOLIGN_API_KEY": key}
-        self.log = db.with_suffix(".log").open("wb")
+        if cache is not None:  # a server's own FAISS folder (PostgreSQL memories)
+            env["RESOLIGN_CACHE_DIR"] = str(cache)
+        log_path = log or Path(db).with_suffix(".log")
+        self.log = log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db), "--port",
              self.url.rsplit(":", 1)[1]], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + start_timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(db.with_suffix(".log").read_text())
+                raise RuntimeError(log_path.read_text())
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("resolign serve did not start")
@@ -143,27 +155,32 @@ class Result:
     error: str = ""
 
 
-def run_load(url: str, requests: list[tuple[str, str, dict[str, str]]], *, concurrency: int,
-             tmx: bytes | None, key: str = KEY, max_seconds: float = 120
+def run_load(url: str | list[str], requests: list[tuple[str, str, dict[str, str]]], *,
+             concurrency: int, tmx: bytes | None, key: str = KEY, max_seconds: float = 120
              ) -> tuple[list[Result], dict | None, tuple[float, float]]:
-    """Send every look-up from `concurrency` threads while one thread imports `tmx`."""
+    """Send every look-up from `concurrency` threads while one thread imports `tmx` (through
+    the first server when several share the memory; look-ups go to them round robin)."""
+    urls = [url] if isinstance(url, str) else list(url)
+    url = urls[0]
     deadline = time.monotonic() + max_seconds
     local = threading.local()
     imported: dict = {}
     span = [0.0, 0.0]
 
-    def client() -> httpx.Client:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=url, timeout=max_seconds)
-        return local.client
+    def client(base: str) -> httpx.Client:
+        if not hasattr(local, "clients"):
+            local.clients = {}
+        if base not in local.clients:
+            local.clients[base] = httpx.Client(base_url=base, timeout=max_seconds)
+        return local.clients[base]
 
-    def one(item: tuple[str, str, dict[str, str]]) -> Result:
-        kind, path, params = item
+    def one(numbered: tuple[int, tuple[str, str, dict[str, str]]]) -> Result:
+        number, (kind, path, params) = numbered
         start = time.monotonic()
         if start > deadline:
             return Result(kind, 0, False, start, start, "not sent: time budget spent")
         try:
-            response = client().get(path, params=params)
+            response = client(urls[number % len(urls)]).get(path, params=params)
             body = response.json()
             valid = response.status_code == 200 and EXPECTED_KEY[kind] in body
             return Result(kind, response.status_code, valid, start, time.monotonic(),
@@ -185,7 +202,7 @@ def run_load(url: str, requests: list[tuple[str, str, dict[str, str]]], *, concu
     if importer is not None:
         importer.start()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        results = list(pool.map(one, requests))
+        results = list(pool.map(one, enumerate(requests)))
     if importer is not None:
         importer.join(timeout=max(1.0, deadline - time.monotonic()))
     return results, (imported or None), (span[0], span[1])
@@ -210,6 +227,65 @@ def report(results: list[Result], wall: float) -> str:
     return "\n".join(lines)
 
 
+def scratch_database(server_url: str, name: str) -> str:
+    """A new empty database `name` on the server of `server_url` (an old one is dropped)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_scenario(label: str, location: str, servers: int, args: argparse.Namespace,
+                 folder: Path) -> int:
+    """Build the memory at `location`, serve it with `servers` servers, load them, report."""
+    started = time.monotonic()
+    build_memory(location, args.units)
+    print(f"{label}: memory ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    tmx = import_tmx(args.units, args.units + args.import_units) if args.import_units else None
+    running: list[Server] = []
+    try:
+        for n in range(servers):
+            cache = folder / f"cache-{label}-{n}"
+            cache.mkdir()
+            running.append(Server(location, log=folder / f"{label}-{n}.log", cache=cache
+                                  if location.startswith("postgresql://") else None))
+        urls = [server.url for server in running]
+        before = httpx.get(urls[0] + "/healthz", timeout=10).json()["units"]
+        wall_start = time.monotonic()
+        results, imported, span = run_load(
+            urls, lookups(args.lookups, before), concurrency=args.concurrency, tmx=tmx,
+            max_seconds=args.max_seconds)
+        wall = time.monotonic() - wall_start
+        print(f"\n## {label}: {servers} server(s), {args.concurrency} clients\n")
+        print(report(results, wall))
+        if imported is not None:
+            during = sum(1 for r in results if r.start < span[1] and r.end > span[0])
+            print(f"import: HTTP {imported['status']} {imported['body']} in "
+                  f"{span[1] - span[0]:.1f} s; {during} look-ups overlapped it")
+        for n, url in enumerate(urls):
+            health = httpx.get(url + "/healthz", timeout=30).json()
+            print(f"server {n + 1}: {health['backend']}, {health['units']} units, index "
+                  f"{health['index'].get('vectors')} vectors, lag {health['index'].get('lag')}")
+        bad = [r for r in results if not r.valid]
+        for r in bad[:5]:
+            print(f"  failed {r.kind}: {r.status} {r.error}")
+        return 1 if bad or (imported and imported["status"] != 200) else 0
+    finally:
+        for server in running:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lookups", type=int, default=2000)
@@ -217,40 +293,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=200, help="units in the memory at start")
     parser.add_argument("--import-units", type=int, default=500, help="units imported meanwhile")
     parser.add_argument("--max-seconds", type=float, default=300)
-    parser.add_argument("--db", type=Path, help="use a copy of this memory instead of building")
+    parser.add_argument("--db", metavar="POSTGRESQL_URL",
+                        help="also run on PostgreSQL: a server where a scratch database may be "
+                             "created (the URL's own database is not touched)")
+    parser.add_argument("--replicas", type=int, default=2,
+                        help="servers sharing the PostgreSQL memory (default 2)")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"),
+                        help="with --db: run one backend only")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    failed = 0
     with tempfile.TemporaryDirectory(prefix="resolign-load-") as tmp:
-        db = Path(tmp) / "memory.db"
-        started = time.monotonic()
-        if args.db:
-            import shutil
+        folder = Path(tmp)
+        if args.only != "postgresql":
+            failed |= run_scenario("sqlite", str(folder / "memory.db"), 1, args, folder)
+        if args.db and args.only != "sqlite":
+            location = scratch_database(args.db, "resolign_load")
+            try:
+                failed |= run_scenario("postgresql", location, args.replicas, args, folder)
+            finally:
+                drop_database(args.db, "resolign_load")
+    from common import machine_line
 
-            for file in args.db.parent.glob(args.db.name + "*"):
-                shutil.copy(file, Path(tmp) / file.name.replace(args.db.name, "memory.db"))
-        else:
-            build_memory(db, args.units)
-        print(f"memory ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
-        tmx = import_tmx(args.units, args.units + args.import_units) if args.import_units else None
-        server = Server(db)
-        try:
-            before = httpx.get(server.url + "/healthz", timeout=10).json()["units"]
-            wall_start = time.monotonic()
-            results, imported, span = run_load(
-                server.url, lookups(args.lookups, before), concurrency=args.concurrency,
-                tmx=tmx, max_seconds=args.max_seconds)
-            wall = time.monotonic() - wall_start
-            print(report(results, wall))
-            if imported is not None:
-                during = sum(1 for r in results if r.start < span[1] and r.end > span[0])
-                print(f"import: HTTP {imported['status']} {imported['body']} in "
-                      f"{span[1] - span[0]:.1f} s; {during} look-ups overlapped it")
-            bad = [r for r in results if not r.valid]
-            for r in bad[:5]:
-                print(f"  failed {r.kind}: {r.status} {r.error}")
-            return 1 if bad or (imported and imported["status"] != 200) else 0
-        finally:
-            server.stop()
+    print(f"\n{machine_line()}")
+    return failed
 
 
 if __name__ == "__main__":

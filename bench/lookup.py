@@ -3,6 +3,12 @@
     python bench/lookup.py                 # 10k and 100k units
     python bench/lookup.py --full          # also 1M units
     python bench/lookup.py --quick         # 1k units, few queries (smoke test)
+    python bench/lookup.py --db postgresql://postgres@127.0.0.1:5432/postgres --sizes 100000
+                                           # SQLite and PostgreSQL side by side
+
+With --db, every size is built twice, in a SQLite file and in a scratch PostgreSQL database
+(`resolign_bench_<size>`, created on the server the URL names and dropped at the end; the URL's
+own database is never touched), with the same units, vectors and queries.
 
 Units are real UN devset sentence triples (fr/en/ar; Ziemski, Junczys-Dowmunt and Pouliquen,
 LREC 2016) repeated with variations so they are not trivially identical: numbers and years
@@ -162,19 +168,51 @@ def timed(fn, queries):
     return out, samples
 
 
-def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: Path) -> dict:
+def scratch_database(server_url: str, name: str) -> str:
+    """A new empty database `name` on the server of `server_url` (an old one is dropped)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_bytes(location: str) -> int:
+    import psycopg
+
+    with psycopg.connect(location) as conn:
+        return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
+def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: Path,
+               backend: str = "sqlite", server_url: str | None = None, built=None) -> dict:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
+    from resolign.service.backends import index_path, vector_source
     from resolign.service.memory import Memory
     from resolign.service.normalise import words
+    from resolign.service.search import FTS_CANDIDATES, _rare_terms
     from resolign.service.semantic_index import SemanticIndex
 
-    units, recipe = make_units(bases, size)
+    units, recipe = built if built is not None else make_units(bases, size)
     vectors = derive_vectors(base_vecs, recipe)
-    path = workdir / f"tm-{size}.db"
+    if backend == "postgresql":
+        location = scratch_database(server_url, f"resolign_bench_{size}")
+    else:
+        location = str(workdir / f"tm-{size}.db")
     start = time.perf_counter()
-    store = Memory.open(path, encoder="none")
+    store = Memory.open(location, encoder="none")
     report = store.add_units(units)
     build_db = time.perf_counter() - start
     ids = store.ids()
@@ -186,15 +224,18 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
             return np.stack([by_id[int(i)] for i in unit_ids]).astype(np.float32)
 
     start = time.perf_counter()
-    index = DerivedIndex(store.store, spec, Path(f"{path}.faiss"))
+    index = DerivedIndex(store.store, spec, index_path(store.store, spec),
+                         vectors=vector_source(store.store))
     store.index = index
     index.sync()
     build_index = time.perf_counter() - start
-    sizes = {
-        "db": sum(p.stat().st_size for p in workdir.glob(f"tm-{size}.db*")
-                  if not p.name.endswith((".faiss", ".json"))),
-        "faiss": index.index_path.stat().st_size,
-    }
+    if backend == "postgresql":
+        index._save(index._index)
+        db_bytes = database_bytes(location)
+    else:
+        db_bytes = sum(p.stat().st_size for p in workdir.glob(f"tm-{size}.db*")
+                       if not p.name.endswith((".faiss", ".json")))
+    sizes = {"db": db_bytes, "faiss": index.index_path.stat().st_size}
 
     rng = random.Random(size)
     picks = [rng.randrange(size) for _ in range(n_queries)]
@@ -231,6 +272,22 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     rows["two pasted units (pieces)"] = (*percentiles(t), None)
     _, t = timed(lambda q: index.nearest(q, 10), sem_q)
     rows["semantic"] = (*percentiles(t), None)
+    # The store's part alone (what the database answers, before Python scores candidates).
+    raw = store.store
+
+    def exact_lookup(q):
+        return raw.get_units(raw.same_words("fr", q))
+
+    res, t = timed(exact_lookup, exact_q)
+    rows["exact: store look-up only"] = (*percentiles(t), sum(bool(r) for r in res) / len(res))
+
+    def fuzzy_candidates(q):
+        terms = _rare_terms(raw, "fr", words(q))
+        return raw.fts_candidates("fr", " OR ".join(f'"{w}"' for w in terms),
+                                  limit=FTS_CANDIDATES) if terms else []
+
+    _, t = timed(fuzzy_candidates, fuzzy_q)
+    rows["fuzzy: store candidates only"] = (*percentiles(t), None)
 
     # brute force, same queries
     start = time.perf_counter()
@@ -272,7 +329,11 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     recall = np.mean([len(set(f.tolist()) & e) / 10 for f, e in
                       zip(faiss_ids, exact_ids, strict=True)])
     store.close()
-    return {"size": size, "build_db": build_db, "build_index": build_index, "sizes": sizes,
+    if backend == "postgresql":
+        index.index_path.unlink(missing_ok=True)
+        drop_database(server_url, f"resolign_bench_{size}")
+    return {"size": size, "backend": backend, "build_db": build_db, "build_index": build_index,
+            "sizes": sizes,
             "kind": kind, "rows": rows,
             "fuzzy_agree": fuzzy_agree, "brute_prep": brute_prep, "faiss_only": faiss_only,
             "numpy_only": numpy_only, "recall10": float(recall), "queries": n_queries}
@@ -289,7 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--encoder", default="use-m3")
     parser.add_argument("--quick", action="store_true", help="1k units, 30 bases, 10 queries")
+    parser.add_argument("--db", metavar="POSTGRESQL_URL",
+                        help="also measure PostgreSQL: a server where scratch databases may be "
+                             "created (the URL's own database is not touched)")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"),
+                        help="with --db: measure one backend only")
     args = parser.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.db else ["sqlite"]
+    if args.only:
+        backends = [args.only]
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.full and 1_000_000 not in sizes:
         sizes.append(1_000_000)
@@ -302,7 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            results.append(bench_size(size, bases, base_vecs, args.encoder, n_queries, Path(tmp)))
+            built = make_units(bases, size)
+            for backend in backends:
+                results.append(bench_size(size, bases, base_vecs, args.encoder, n_queries,
+                                          Path(tmp), backend, args.db, built))
 
     print(f"# Memory look-up — {len(bases)} base sentence triples, {n_queries} queries per kind, "
           f"encoder {args.encoder}\n")
@@ -310,19 +382,21 @@ def main(argv: list[str] | None = None) -> int:
           f"({embed_s:.1f} s, cached); every variant's vector is DERIVED from its base(s) "
           "(sum for combined units, base + noise at cosine ~0.99 for edits), not embedded. "
           "Queries are embedded for real.\n")
-    print("| units | db build s | semantic index build s | index kind | db MB | faiss MB |")
-    print("|---|---|---|---|---|---|")
+    print("| units | backend | db build s | semantic index build s | index kind | db MB | "
+          "faiss MB |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['size']:,} | {r['build_db']:.1f} | {r['build_index']:.1f} | {r['kind']} | "
-              f"{r['sizes']['db'] / 2**20:.1f} | {r['sizes']['faiss'] / 2**20:.1f} |")
-    print("\n| units | look-up | p50 ms | p99 ms | queries/s (1 thread) | check |")
-    print("|---|---|---|---|---|---|")
+        print(f"| {r['size']:,} | {r['backend']} | {r['build_db']:.1f} | {r['build_index']:.1f} "
+              f"| {r['kind']} | {r['sizes']['db'] / 2**20:.1f} | "
+              f"{r['sizes']['faiss'] / 2**20:.1f} |")
+    print("\n| units | backend | look-up | p50 ms | p99 ms | queries/s (1 thread) | check |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         for name, (p50, p99, qps, hit) in r["rows"].items():
             check = ""
             if name.startswith("exact"):
                 check = f"top-1 exact {hit:.0%}"
-            elif name == "concordance":
+            elif name.startswith("exact:") or name == "concordance":
                 check = f"found {hit:.0%}"
             elif name.startswith("concordance +"):
                 check = f"translations grouped {hit:.0%}"
@@ -330,15 +404,18 @@ def main(argv: list[str] | None = None) -> int:
                 check = f"top-1 score = brute-force best {r['fuzzy_agree']:.0%}"
             elif name == "semantic":
                 check = f"index recall@10 vs exact {r['recall10']:.0%}"
-            print(f"| {r['size']:,} | {name} | {p50:.1f} | {p99:.1f} | {qps:.0f} | {check} |")
-    print("\n| units | brute / indexed p50 (fuzzy) | brute / indexed p50 (semantic, incl. query "
-          "embedding) | numpy dot ms | faiss search ms (no embedding) | numpy / faiss |")
-    print("|---|---|---|---|---|---|")
+            print(f"| {r['size']:,} | {r['backend']} | {name} | {p50:.1f} | {p99:.1f} | "
+                  f"{qps:.0f} | {check} |")
+    print("\n| units | backend | brute / indexed p50 (fuzzy) | brute / indexed p50 (semantic, "
+          "incl. query embedding) | numpy dot ms | faiss search ms (no embedding) | "
+          "numpy / faiss |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         rows = r["rows"]
         fz = rows["fuzzy brute force (rapidfuzz over every unit)"][0] / rows["fuzzy"][0]
         sm = rows["semantic brute force (numpy dot over all vectors)"][0] / rows["semantic"][0]
-        print(f"| {r['size']:,} | {fz:.1f}× | {sm:.2f}× | {r['numpy_only'] * 1000:.2f} | "
+        print(f"| {r['size']:,} | {r['backend']} | {fz:.1f}× | {sm:.2f}× | "
+              f"{r['numpy_only'] * 1000:.2f} | "
               f"{r['faiss_only'] * 1000:.2f} | {r['numpy_only'] / r['faiss_only']:.1f}× |")
     print("\nBrute-force fuzzy excludes normalising every unit's words once "
           + ", ".join(f"({r['brute_prep']:.1f} s at {r['size']:,})" for r in results) + ".")

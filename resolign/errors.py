@@ -41,3 +41,9 @@ class ModelUnavailable(ResolignError):
 
 class TmxError(ResolignError):
     """A TMX file that is malformed, unsafe or not TMX."""
+
+
+class StoreUnavailable(ResolignError):
+    """A memory's database that cannot be reached (server down, refused, wrong password)."""
+
+    http_status = 503

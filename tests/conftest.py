@@ -41,3 +41,64 @@ def devset_documents(min_sentences: int = 1):
     from resolign.align.evaluation import load_parallel_documents
 
     return [d for d in load_parallel_documents(DEVSET) if len(d.sentences["fr"]) >= min_sentences]
+
+
+# --- memory backends: every store, search, import, kill and concurrency test runs on both ---
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """URL of a PostgreSQL server the tests may create databases on: $RESOLIGN_TEST_PG (CI
+    starts one, see .ci/run), else a throwaway cluster started for this session from the
+    installed binaries; the PostgreSQL cases are skipped, saying why, when there is neither."""
+    import os
+
+    from tests import pg_cluster
+
+    url = os.environ.get(pg_cluster.ENV)
+    if url:
+        yield url
+        return
+    if pg_cluster.postgres_bin() is None:
+        pytest.skip(f"no PostgreSQL: set {pg_cluster.ENV} or install Debian's postgresql")
+    with pg_cluster.throwaway_cluster() as started:
+        os.environ[pg_cluster.ENV] = started  # subprocesses of the tests see it too
+        yield started
+        os.environ.pop(pg_cluster.ENV, None)
+
+
+def _location(backend: str, folder: Path, request: pytest.FixtureRequest):
+    """A new, empty memory location of `backend`: a file path, or a fresh database's URL."""
+    from tests import pg_cluster
+
+    if backend == "sqlite":
+        return str(folder / "memory.db"), None
+    server = request.getfixturevalue("pg_server")
+    url = pg_cluster.create_database(server)
+    return url, lambda: pg_cluster.drop_database(server, url)
+
+
+@pytest.fixture(params=BACKENDS)
+def memory_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test keeps its memory, once per backend: `memory.db` in the test's folder, or
+    the URL of a PostgreSQL database of its own (dropped afterwards)."""
+    location, drop = _location(request.param, tmp_path, request)
+    yield location
+    if drop is not None:
+        drop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_memory_location(request: pytest.FixtureRequest,
+                           tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`memory_location` shared by a module's tests (a memory built once per backend)."""
+    location, drop = _location(request.param, tmp_path_factory.mktemp("memory"), request)
+    yield location
+    if drop is not None:
+        drop()
+
+
+def backend_of_location(location: str) -> str:
+    return "postgresql" if location.startswith("postgresql://") else "sqlite"

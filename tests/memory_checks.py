@@ -11,9 +11,9 @@ from pathlib import Path
 from resolign.service.memory import NO_ENCODER, Memory
 
 
-def fingerprint(db: Path) -> tuple[int, str]:
-    """Unit count and a hash of every stored unit (ids, texts, origin, score, date); the file
-    must also pass SQLite's integrity check."""
+def fingerprint(db: Path | str) -> tuple[int, str]:
+    """Unit count and a hash of every stored unit (ids, texts, origin, score, date); a SQLite
+    file must also pass SQLite's integrity check."""
     digest = hashlib.sha256()
     with Memory.open(db, encoder=NO_ENCODER, create=False) as store:
         count = store.count()
@@ -21,8 +21,22 @@ def fingerprint(db: Path) -> tuple[int, str]:
             digest.update(json.dumps([unit.id, sorted(unit.texts.items()), unit.document,
                                       unit.symbol, unit.paragraph, unit.score,
                                       unit.created.isoformat()], ensure_ascii=False).encode())
-        assert store.store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if hasattr(store.store, "_db"):
+            assert store.store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     return count, digest.hexdigest()
+
+
+def uncommitted_bytes(location: Path | str) -> int:
+    """What an open write transaction has written so far: the SQLite WAL's size, or the size
+    of a PostgreSQL memory's variants table (uncommitted rows take room there too)."""
+    if str(location).startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(str(location)) as conn:
+            return int(conn.execute(
+                "SELECT pg_relation_size('resolign.variants')").fetchone()[0])
+    wal = Path(f"{location}-wal")
+    return wal.stat().st_size if wal.exists() else 0
 
 
 def free_port() -> int:

@@ -164,7 +164,9 @@ def test_unit_by_id_and_missing_unit(client, units):
 def test_healthz_reports_units_and_index(client):
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["units"] == N_UNITS + 1
+    assert body["backend"] == "sqlite"
     assert body["index"]["semantic"] == "ready" and body["index"]["vectors"] == N_UNITS + 1
+    assert body["index"]["lag"] == 0
     assert body["writes"] == "enabled"
 
 

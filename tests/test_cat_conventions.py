@@ -63,3 +63,41 @@ def test_serve_refuses_a_malformed_cors_origin(db):
     done = resolign("serve", "--db", str(db), "--cors-origin", "weblate.example.org/path")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "--cors-origin" in done.stderr
+
+
+def test_write_back_is_one_change_of_the_history_on_either_backend(memory_location: str):
+    """What a CAT tool writes back lands in the shared memory (SQLite or PostgreSQL) as one
+    recorded change that can be undone, and OmegaT's file for the pair gets a new ETag."""
+    with Memory.open(memory_location, encoder=NO_ENCODER) as memory:
+        memory.add_units(devset_units(0, 10))
+    source = "Le Secrétariat a pris note de la résolution A/RES/71/1 relative aux réfugiés."
+    target = "The Secretariat took note of resolution A/RES/71/1 on refugees."
+    headers = {"X-API-Key": "k", "User-Agent": "Virtaal/0.7.1", "X-Request-ID": "write-1"}
+    app = create_app(memory_location, api_key="k", encoder=NO_ENCODER)
+    with TestClient(app) as client:
+        url = weblate_unit_url("/tmserver", "fr_FR", "en_GB", source)
+        etag = client.get("/tmx/fr-en.tmx").headers["etag"]
+        assert client.get(url).json() == []
+        written = client.put(url, json={"source": source, "target": target}, headers=headers)
+        assert written.status_code == 200 and written.json()["added"] == 1
+        again = client.put(url, json={"source": source, "target": target}, headers=headers)
+        assert (again.json()["added"], again.json()["duplicates"]) == (0, 1)
+        top = client.get(url).json()[0]
+        assert (top["source"], top["target"], top["quality"]) == (source, target, 100.0)
+        assert client.get("/tmx/fr-en.tmx").headers["etag"] != etag
+        stored = client.post("/tmserver/fr/en/store/po%2Fcouncil.po", headers=headers, json=[
+            {"source": "Le Conseil se réunit demain.", "target": "The Council meets tomorrow."},
+            {"source": "Sans traduction", "target": ""}])
+        assert stored.json() == {"added": 1, "duplicates": 0, "skipped": 1, "units": 2,
+                                 "store": "po/council.po"}
+        memory = app.state.memory
+        [hit] = memory.search(source, src="fr", tgt="en", semantic=False, limit=1)
+        unit = memory.get_unit(hit.unit_id)
+        assert {v.lang for v in unit.variants} == {"fr-FR", "en-GB"}
+        assert (unit.provenance["client"], unit.provenance["request_id"]) == (
+            "Virtaal/0.7.1", "write-1")
+        [change] = memory.history(unit.id)
+        assert (change.action, change.who, change.before, change.after_ids) == (
+            "add", "Virtaal/0.7.1", [], [unit.id])
+        memory.undo(change.id, who="reviewer")
+        assert client.get(url).json() == [] and memory.count() == 11

@@ -1,6 +1,7 @@
 """Look-ups while the memory is being written: they do not wait for the writer, and see a state.
 
-Real devset units, a real SQLite file and the real FAISS index. To hold a write open on purpose,
+Real devset units, a real memory (a SQLite file, and a PostgreSQL database: every test runs on
+both) and the real FAISS index. To hold a write open on purpose,
 an import is fed from a generator that stops before its last unit until the test lets it go,
 and a catch-up embedding is held by wrapping the real encoder so that the syncing thread waits
 on an event before embedding (the vectors are still the encoder's). Nothing here asserts a
@@ -59,11 +60,11 @@ def exact_targets(store: Memory, text: str) -> list[str]:
 
 # --- the store: reads during an open write transaction --------------------------------------
 
-def test_reads_during_a_large_open_import_see_the_committed_state(tmp_path: Path,
+def test_reads_during_a_large_open_import_see_the_committed_state(memory_location: str,
                                                                   devset_dir: Path):
     old = devset_units(0, BASE)
     new = devset_units(BASE, 4000)  # thousands of units in one transaction
-    store = Memory.open(tmp_path / "m.db", encoder=NO_ENCODER)
+    store = Memory.open(memory_location, encoder=NO_ENCODER)
     try:
         assert store.add_units(old).added == BASE
         before_ids = store.ids()
@@ -121,8 +122,9 @@ def test_reads_during_a_large_open_import_see_the_committed_state(tmp_path: Path
         store.close()
 
 
-def test_a_failed_import_was_never_visible_to_readers(tmp_path: Path, devset_dir: Path):
-    store = Memory.open(tmp_path / "m.db", encoder=NO_ENCODER)
+def test_a_failed_import_was_never_visible_to_readers(memory_location: str,
+                                                     devset_dir: Path):
+    store = Memory.open(memory_location, encoder=NO_ENCODER)
     try:
         store.add_units(devset_units(0, 20))
         reached, go = threading.Event(), threading.Event()
@@ -171,18 +173,12 @@ class HeldEncoder:
         return self.real.embed(texts)
 
 
-@pytest.fixture(scope="module")
-def indexed(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("indexed") / "memory.db"
-    with Memory.open(path) as store:
+@pytest.fixture
+def indexed(memory_location: str, devset_dir: Path) -> str:
+    """A 30-unit memory with its semantic index (embeddings come from the suite's cache)."""
+    with Memory.open(memory_location) as store:
         store.add_units(devset_units(0, 30))
-    return path
-
-
-def open_copy(source: Path, target: Path) -> Memory:
-    for file in source.parent.glob(source.name + "*"):
-        (target / file.name).write_bytes(file.read_bytes())
-    return Memory.open(target / source.name)
+    return memory_location
 
 
 def held(store: Memory) -> HeldEncoder:
@@ -193,8 +189,8 @@ def held(store: Memory) -> HeldEncoder:
 
 
 def test_search_uses_the_index_as_it_is_while_another_thread_catches_up(
-        tmp_path: Path, indexed: Path, devset_dir: Path):
-    store = open_copy(indexed, tmp_path)
+        indexed: str, devset_dir: Path):
+    store = Memory.open(indexed)
     holder = held(store)
     try:
         # Another handle (as another process would) adds units: the index is now behind.
@@ -230,8 +226,8 @@ def test_search_uses_the_index_as_it_is_while_another_thread_catches_up(
 
 
 def test_the_writer_pays_the_catch_up_and_searches_do_not_wait_for_it(
-        tmp_path: Path, indexed: Path, devset_dir: Path):
-    store = open_copy(indexed, tmp_path)
+        indexed: str, devset_dir: Path):
+    store = Memory.open(indexed)
     holder = held(store)
     try:
         new = devset_units(30, 45)

@@ -121,8 +121,9 @@ def test_export_then_import_round_trips(memory: Path, tmp_path: Path):
 
 
 def test_a_broken_tmx_imports_nothing(memory: Path, tmx_file: Path, tmp_path: Path,
-                                      devset_dir: Path, capsys: pytest.CaptureFixture):
-    db = tmp_path / "m.db"
+                                      devset_dir: Path, capsys: pytest.CaptureFixture,
+                                      memory_location: str):
+    db = memory_location
     assert main(["import", str(tmx_file), "--db", str(db), "--encoder", "none"]) == 0
     more = tmp_path / "more.tmx"
     write_tmx(devset_units(0, 80)[40:], more)

@@ -26,7 +26,7 @@ HEADERLESS = "opentm2_T4.allsegs.tmx"
 RELEASE_01 = ROOT / "tests" / "data" / "memory" / "release-0.1.db"
 
 
-def import_export(path: Path, db: Path, out: Path, capsys: pytest.CaptureFixture) -> str:
+def import_export(path: Path, db: str, out: Path, capsys: pytest.CaptureFixture) -> str:
     assert main(["import", str(path), "--db", str(db), "--encoder", NO_ENCODER]) == 0
     said = capsys.readouterr().out
     assert main(["export", "--db", str(db), str(out)]) == 0
@@ -34,9 +34,9 @@ def import_export(path: Path, db: Path, out: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_import_then_export_loses_nothing(path: Path, tmp_path: Path,
+def test_import_then_export_loses_nothing(path: Path, memory_location: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture) -> None:
-    db, out = tmp_path / "new.db", tmp_path / "out.tmx"
+    db, out = memory_location, tmp_path / "out.tmx"
     if path.name == HEADERLESS:
         assert main(["import", str(path), "--db", str(db), "--encoder", NO_ENCODER]) == 2
         assert "<body> without a <header>" in capsys.readouterr().err
@@ -65,8 +65,8 @@ def current_umask() -> int:
     return mask
 
 
-def test_any_language_and_region_is_searched(tmp_path: Path) -> None:
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as memory:
+def test_any_language_and_region_is_searched(memory_location: str) -> None:
+    with Memory.open(memory_location, encoder=NO_ENCODER) as memory:
         for name in ("rws_tw4win_sample_en-de.tmx", "omegat_ImportTest1J.tmx"):
             memory.import_tmx(WILD / name)
         assert {"de-DE", "en-US", "en-GB"} <= memory.tags()
@@ -149,9 +149,9 @@ def test_a_failed_migration_leaves_the_old_file_as_it_was(tmp_path: Path) -> Non
     assert len(before) > 0
 
 
-def test_review_changes_keep_history_and_can_be_undone(tmp_path: Path) -> None:
+def test_review_changes_keep_history_and_can_be_undone(memory_location: str) -> None:
     units = devset_units(0, 6)
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as memory:
+    with Memory.open(memory_location, encoder=NO_ENCODER) as memory:
         a, b, c, d, e, f = memory.add_units(units).ids
         corrected = units[0].texts["en"] + " (corrected)"
         a2 = memory.edit_unit(a, {"en": corrected}, who="reviewer")
@@ -191,12 +191,12 @@ def test_review_changes_keep_history_and_can_be_undone(tmp_path: Path) -> None:
         assert memory.get_unit(f) is not None
 
 
-def test_the_unit_page_and_api_show_what_other_tools_wrote(tmp_path: Path) -> None:
+def test_the_unit_page_and_api_show_what_other_tools_wrote(memory_location: str) -> None:
     from fastapi.testclient import TestClient
 
     from resolign.service.http.app import create_app
 
-    db = tmp_path / "m.db"
+    db = memory_location
     with Memory.open(db, encoder=NO_ENCODER) as memory:
         memory.import_tmx(WILD / "omegat_ImportTest1L.tmx")
         unit = next(memory.iter_units())
@@ -215,12 +215,13 @@ def test_the_unit_page_and_api_show_what_other_tools_wrote(tmp_path: Path) -> No
         assert text.split("\n")[0] in page
 
 
-def test_a_corrected_unit_is_exported_with_changedate_and_changeid(tmp_path: Path) -> None:
+def test_a_corrected_unit_is_exported_with_changedate_and_changeid(
+        memory_location: str) -> None:
     from lxml import etree
 
     from resolign.tmx.writer import iter_tmx_bytes
 
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as memory:
+    with Memory.open(memory_location, encoder=NO_ENCODER) as memory:
         first, second = memory.add_units(devset_units(0, 2)).ids
         memory.edit_unit(first, {"en": "A corrected translation."}, who="amina")
         root = etree.fromstring(b"".join(iter_tmx_bytes(memory.iter_units())))

@@ -26,7 +26,7 @@ from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
 from tests.devset import devset_lines, devset_units
-from tests.memory_checks import fingerprint, free_port, stop
+from tests.memory_checks import fingerprint, free_port, stop, uncommitted_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
@@ -87,19 +87,19 @@ def big_tmx(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sigkill_inside_a_cli_tmx_import_leaves_the_memory_as_before(big_tmx: Path,
-                                                                     tmp_path: Path):
-    db = tmp_path / "memory.db"
+                                                                     tmp_path: Path,
+                                                                     memory_location: str):
+    db = memory_location
     with Memory.open(db, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 50))
     before = fingerprint(db)
-    wal = tmp_path / "memory.db-wal"
-    wal_before = wal.stat().st_size if wal.exists() else 0
+    written_before = uncommitted_bytes(db)
     proc = subprocess.Popen(
         [sys.executable, "-m", "resolign.cli", "import", str(big_tmx), "--db", str(db),
          "--encoder", NO_ENCODER], env=child_env(), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
-    # Clearly inside the one write transaction: megabytes of uncommitted pages in the WAL.
-    kill_once(lambda: wal.exists() and wal.stat().st_size > wal_before + 4_000_000, proc,
+    # Clearly inside the one write transaction: megabytes of uncommitted rows written.
+    kill_once(lambda: uncommitted_bytes(db) > written_before + 4_000_000, proc,
               "the middle of the import")
     assert fingerprint(db) == before
     # And the memory still takes an import afterwards.
@@ -135,9 +135,12 @@ _PAUSING_ALIGN = textwrap.dedent("""
     if where == "tmx":
         from resolign.tmx import writer
         writer.tu_element = pause_after(10, writer.tu_element)
-    else:
+    elif where == "db":
         from resolign.service.store_sqlite import SqliteStore
         SqliteStore._insert = pause_after(10, SqliteStore._insert)
+    else:  # a PostgreSQL memory: paused after its first batch of rows, not committed
+        from resolign.service.store_postgres import PostgresStore
+        PostgresStore._add_chunk = pause_after(1, PostgresStore._add_chunk)
     from resolign.cli import main
     sys.exit(main(argv))
 """)
@@ -164,10 +167,19 @@ def align_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "cache": cache, "reference": reference}
 
 
-@pytest.mark.parametrize("where", ["tmx", "db"])
+@pytest.mark.parametrize("where", ["tmx", "db", "postgresql"])
 def test_sigkill_inside_an_alignment_write(where: str, align_inputs: dict[str, Path],
-                                           tmp_path: Path):
-    db = copy_memory(align_inputs["db"], tmp_path)
+                                           tmp_path: Path, request: pytest.FixtureRequest):
+    if where == "postgresql":
+        from tests import pg_cluster
+
+        server = request.getfixturevalue("pg_server")
+        db = pg_cluster.create_database(server)
+        request.addfinalizer(lambda: pg_cluster.drop_database(server, db))
+        with Memory.open(db) as store:  # with its semantic index, as the SQLite memory
+            store.add_units(devset_units(0, 8))
+    else:
+        db = copy_memory(align_inputs["db"], tmp_path)
     out = tmp_path / "out" / "aligned.tmx"
     out.parent.mkdir()
     old = b"<!-- an earlier export the user still has -->\n"

@@ -29,8 +29,9 @@ def units(devset_dir: Path) -> list[Unit]:
 
 
 @pytest.fixture(scope="module")
-def store(units: list[Unit], tmp_path_factory: pytest.TempPathFactory) -> Memory:
-    memory = Memory.open(tmp_path_factory.mktemp("tm") / "memory.db")
+def store(units: list[Unit], module_memory_location: str) -> Memory:
+    """The memory every search test reads, built once per backend (SQLite, PostgreSQL)."""
+    memory = Memory.open(module_memory_location)
     report = memory.add_units(units)
     assert report.added == len(units)
     yield memory
@@ -214,13 +215,13 @@ def _summary(matches) -> list[tuple]:
 
 
 def test_searches_during_an_import_answer_from_the_memory_as_committed(
-    units: list[Unit], tmp_path: Path
+    units: list[Unit], memory_location: str
 ):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     committed, incoming = units[:100], units[100:160]
-    with Memory.open(tmp_path / "m.db") as memory:
+    with Memory.open(memory_location) as memory:
         assert memory.add_units(committed).added == 100
         new = max(incoming[:-1], key=lambda u: len(u.texts["en"]))
         queries = [u.texts["en"] for u in committed[::20]] + [new.texts["fr"]]

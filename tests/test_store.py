@@ -21,6 +21,7 @@ from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.store import StoredUnit
 from resolign.units import Unit
 from tests.devset import devset_units
+from tests.memory_checks import uncommitted_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,12 +80,12 @@ def test_a_memory_from_a_newer_version_is_refused(tmp_path: Path):
 
 # --- round trip and deduplication -----------------------------------------------------------
 
-def test_units_come_back_as_added(tmp_path: Path, devset_dir: Path):
+def test_units_come_back_as_added(memory_location: str, devset_dir: Path):
     units = devset_units(0, 25)
     units[3].created = datetime(2014, 5, 6, 7, 8, 9, tzinfo=UTC)
     units[4].texts = {"fr-FR": units[4].texts["fr"], "EN": units[4].texts["en"]}
     units[5].texts["es"] = "Sexagésimo noveno período de sesiones"
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
+    with Memory.open(memory_location, encoder=NO_ENCODER) as store:
         assert store.add_units(units).added == 25
         assert store.count() == 25
         stored = list(store.iter_units(batch=7))
@@ -101,9 +102,9 @@ def test_units_come_back_as_added(tmp_path: Path, devset_dir: Path):
         assert store.get_unit(10_000) is None
 
 
-def test_identical_units_are_stored_once(tmp_path: Path, devset_dir: Path):
+def test_identical_units_are_stored_once(memory_location: str, devset_dir: Path):
     units = devset_units(0, 30)
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
+    with Memory.open(memory_location, encoder=NO_ENCODER) as store:
         first = store.add_units(units + units[:5])
         assert (first.added, first.duplicates, first.skipped) == (30, 5, 0)
         again = [Unit(texts={k: f"  {v} " for k, v in u.texts.items()}, document="other")
@@ -117,8 +118,9 @@ def test_identical_units_are_stored_once(tmp_path: Path, devset_dir: Path):
         assert store.count() == 31
 
 
-def test_an_error_mid_add_leaves_the_memory_as_before(tmp_path: Path, devset_dir: Path):
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
+def test_an_error_mid_add_leaves_the_memory_as_before(memory_location: str,
+                                                      devset_dir: Path):
+    with Memory.open(memory_location, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 20))
         before = snapshot(store)
 
@@ -142,7 +144,8 @@ _CHILD = textwrap.dedent("""
     langs = ("fr", "en", "ar")
     lines = {l: Path(devset, f"UNv1.0.devset.{l}").read_text("utf-8").splitlines() for l in langs}
     store = Memory.open(db, encoder="none")
-    store.store._db.execute("PRAGMA cache_size=20")  # small cache: pages spill into the WAL
+    if hasattr(store.store, "_db"):
+        store.store._db.execute("PRAGMA cache_size=20")  # small cache: pages spill into the WAL
 
     def units():
         for round_ in range(2):
@@ -156,13 +159,13 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
-                                                                devset_dir: Path):
-    db = tmp_path / "m.db"
+def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(
+        tmp_path: Path, memory_location: str, devset_dir: Path):
+    db = memory_location
     with Memory.open(db, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 100))
         before = snapshot(store)
-    wal_before = (tmp_path / "m.db-wal").stat().st_size if (tmp_path / "m.db-wal").exists() else 0
+    written_before = uncommitted_bytes(db)
     ready = tmp_path / "ready"
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(db), str(devset_dir), str(ready)],
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -173,7 +176,7 @@ def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
             assert time.monotonic() < deadline, "the import never reached its middle"
             time.sleep(0.05)
         # 4,500 units (three languages each) are written but not committed.
-        assert (tmp_path / "m.db-wal").stat().st_size > wal_before + 1_000_000
+        assert uncommitted_bytes(db) > written_before + 1_000_000
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -182,7 +185,8 @@ def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
     with Memory.open(db, encoder=NO_ENCODER) as store:
         assert store.count() == 100
         assert snapshot(store) == before
-        assert store.store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if hasattr(store.store, "_db"):
+            assert store.store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.search("Soixante-neuvième session [1]", semantic=False, min_score=95) == []
         assert store.add_units(devset_units(100, 110)).added == 10
 
@@ -225,9 +229,10 @@ def _held_import(store: Memory, units: list[Unit]):
     return thread, go, outcome
 
 
-def test_a_read_after_a_write_in_the_same_thread_sees_it(tmp_path: Path, devset_dir: Path):
+def test_a_read_after_a_write_in_the_same_thread_sees_it(memory_location: str,
+                                                        devset_dir: Path):
     units = devset_units(0, 30)
-    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
+    with Memory.open(memory_location, encoder=NO_ENCODER) as store:
         assert store.add_units(units[:10]).added == 10
         assert store.count() == 10 and store.revision == 1  # a pooled read connection now
         assert store.add_units(units[10:]).added == 20
@@ -236,9 +241,9 @@ def test_a_read_after_a_write_in_the_same_thread_sees_it(tmp_path: Path, devset_
         assert store.search(units[29].texts["fr"], semantic=False)[0].kind == "exact"
 
 
-def test_opening_the_memory_during_an_import_does_not_wait_for_it(tmp_path: Path,
+def test_opening_the_memory_during_an_import_does_not_wait_for_it(memory_location: str,
                                                                   devset_dir: Path):
-    path = tmp_path / "m.db"
+    path = memory_location
     with Memory.open(path, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 20))
         thread, go, outcome = _held_import(store, devset_units(20, 1020))
@@ -353,10 +358,10 @@ def test_another_process_import_is_seen_before_the_next_search(tmp_path: Path,
         assert matches[0].kind == "exact" and reader.index.size == 45
 
 
-def test_large_memory_switches_to_hnsw(tmp_path: Path, devset_dir: Path,
+def test_large_memory_switches_to_hnsw(memory_location: str, devset_dir: Path,
                                        monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(semantic_index, "FLAT_LIMIT", 20)
-    with Memory.open(tmp_path / "m.db") as store:
+    with Memory.open(memory_location) as store:
         store.add_units(devset_units(0, 15))
         assert store.index.kind() == "flat"
         units = devset_units(15, 30)
@@ -365,5 +370,5 @@ def test_large_memory_switches_to_hnsw(tmp_path: Path, devset_dir: Path,
         for unit in units[::5]:
             top = store.index.nearest(unit.texts["en"], 1)[0]
             assert store.get_unit(top[0]).texts["en"] == unit.texts["en"]
-    with Memory.open(tmp_path / "m.db") as store:
+    with Memory.open(memory_location) as store:
         assert store.index.kind() == "hnsw" and not store.index.rebuilt

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.db_option import add_db_argument
 from resolign.cli.terminal import progress
 from resolign.errors import InputError
 
@@ -83,12 +84,9 @@ def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> N
         metavar="X",
         help="leave beads scoring below X out of the TMX and the memory",
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        metavar="PATH",
-        help="also add the aligned units to this translation memory",
-    )
+    add_db_argument(parser, required=False,
+                    help="also add the aligned units to this translation memory (a file or "
+                         "postgresql://user@host/database)")
 
 
 def run_align(args: argparse.Namespace) -> int:

@@ -13,9 +13,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.db_option import add_db_argument
 from resolign.errors import ResolignError
+
+if TYPE_CHECKING:
+    from resolign.service.backends import Location
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "un"
 
@@ -27,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "beads.jsonl, example.tmx and memory.db into --out, then serve the memory.")
     parser.add_argument("--out", type=Path, default=Path("resolign-demo"),
                         help="output folder (default resolign-demo)")
+    add_db_argument(parser, required=False,
+                    help="memory to build and serve instead of OUT/memory.db: a file or "
+                         "postgresql://user[:password]@host[:port]/database")
     parser.add_argument("--port", type=int, default=8000,
                         help="port to serve on (default 8000; with --check, 0 = any free port)")
     parser.add_argument("--encoder", default=DEFAULT_ENCODER,
@@ -41,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
     from resolign.align.to_units import alignment_units
+    from resolign.service.backends import parse_location
     from resolign.service.memory import Memory
     from resolign.tmx.writer import write_tmx
 
@@ -55,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     # the memory also keeps each paragraph's aligned sentences, so a translator looking up one
     # sentence of a long paragraph gets a whole-segment match, as CAT tools expect
     units = alignment_units([result], level="both", encoder_spec=args.encoder)
-    db = args.out / "memory.db"
+    db = args.db or parse_location(args.out / "memory.db")
     with Memory.open(db, encoder=args.encoder) as memory:
         added = memory.add_units(units)
         query = result.paragraphs["fr"][1].text
@@ -76,14 +85,14 @@ def run(args: argparse.Namespace) -> int:
     return _check(db, args.port, probe) if args.check else _serve(db, args.port)
 
 
-def _serve(db: Path, port: int) -> int:
+def _serve(db: Location, port: int) -> int:
     from resolign.cli.serve import serve
 
     print(f"open http://127.0.0.1:{port}/ (Ctrl-C to stop)", file=sys.stderr)
     return serve(db, port=port)
 
 
-def _check(db: Path, port: int, probe: str) -> int:
+def _check(db: Location, port: int, probe: str) -> int:
     """Serve in a thread, ask /healthz and /api/search over real HTTP, then shut down."""
     import socket
 

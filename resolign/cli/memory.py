@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.db_option import add_db_argument
 from resolign.cli.terminal import progress
 from resolign.errors import InputError
 from resolign.languages import LANGS, check_lang, check_pair, parse_pair
@@ -80,8 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, required=True, metavar="PATH",
-                        help="translation memory file (SQLite)")
+    add_db_argument(parser)
 
 
 def _encoder_argument(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from resolign.cli.db_option import add_db_argument
 from resolign.errors import InputError
+from resolign.service.backends import Location, parse_location
 
 HEAD_LIMIT = 128 * 1024
 
@@ -22,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve", help="serve the search page and JSON API over a memory",
         description="Serve the translation memory over HTTP (search page at /, API docs at "
                     "/docs). Write endpoints need RESOLIGN_API_KEY set; without it they are off.")
-    parser.add_argument("--db", required=True, type=Path, help="memory database file")
+    add_db_argument(parser)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -54,12 +56,13 @@ def check_origin(origin: str) -> str:
     return origin
 
 
-def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8000, encoder: str | None = None,
-          max_upload_mb: float = 50.0, cors_origins: Sequence[str] = (),
-          log_queries: bool = False) -> int:
-    """Serve the memory at `db` until interrupted."""
-    # Refuse a missing file up front: serving a fresh empty memory would hide a typo'd path.
-    if not db.is_file():
+def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 8000,
+          encoder: str | None = None, max_upload_mb: float = 50.0,
+          cors_origins: Sequence[str] = (), log_queries: bool = False) -> int:
+    """Serve the memory at `db` (a file or a PostgreSQL URL) until interrupted."""
+    # Refuse a missing memory up front: serving a fresh empty one would hide a typo'd path.
+    db = parse_location(db)
+    if db.path is not None and not db.path.is_file():
         raise InputError(f"memory database not found: {db}")
     if not 0 < port < 65536:
         raise InputError(f"--port must be 1-65535, not {port}")

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import InputError, NotFound, TmxError
-from resolign.service.backends import open_store
+from resolign.service.backends import Location, index_path, open_store, vector_source
 from resolign.service.search import (
     ConcordancePage,
     Lookup,
@@ -63,7 +63,7 @@ class Memory:
         self.index = index
 
     @classmethod
-    def open(cls, location: str | Path, *, encoder: str | None = DEFAULT_ENCODER,
+    def open(cls, location: str | Path | Location, *, encoder: str | None = DEFAULT_ENCODER,
              create: bool = True) -> Memory:
         """The memory at `location`; with an encoder, its semantic index is brought up to date
         (embedding any units it lacks) before this returns."""
@@ -71,7 +71,8 @@ class Memory:
         if not encoder or encoder == NO_ENCODER:
             return cls(store)
         try:
-            index = SemanticIndex(store, encoder, Path(f"{store.location}.faiss"))
+            index = SemanticIndex(store, encoder, index_path(store, encoder),
+                                  vectors=vector_source(store))
             index.sync()
         except BaseException:
             store.close()

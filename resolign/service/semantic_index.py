@@ -18,6 +18,15 @@ tmp + rename) and checked on open and before each search: a missing file, one fr
 memory or encoder, or one holding ids the memory lacks is rebuilt; one missing ids (a crash
 after commit, or another process's import) is caught up by embedding just those units.
 
+Shared vectors (`VectorSource`, a PostgreSQL memory's `vectors` table): a server that must add
+units first takes the vectors another server already stored, and only embeds (then stores)
+what is missing while it holds the encoder's claim; a writer claims before its commit shows, so
+the other servers wait for its vectors rather than embed the same units. Units whose vectors
+are not there yet are `pending`; `follow()` (a server's background thread) retries them and
+catches up with other servers' writes from the store's revision counter, every FOLLOW_SECONDS.
+With shared vectors the FAISS file is only a start-up shortcut, so it is saved when rebuilt,
+after SAVE_EVERY new vectors, and on close, not after every small catch-up.
+
 Concurrency: searches never wait for embedding. The query is embedded outside any lock; a
 search that finds the memory changed starts the catch-up only if no other thread is already
 syncing, and otherwise searches the index as it is (a few units stale). A sync embeds outside
@@ -30,6 +39,7 @@ reserves the sync turn before its commit shows, so searches leave that catch-up 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -50,6 +60,12 @@ HNSW_M = 32
 HNSW_EF_SEARCH = 128
 EMBED_BATCH = 256
 ADD_SLICE = 1024
+FOLLOW_SECONDS = 1.0
+"""How often a server's follower checks the store's revision (semantic lag is about this)."""
+SAVE_EVERY = 10_000
+"""With shared vectors: new vectors after which the FAISS file is saved again."""
+
+log = logging.getLogger(__name__)
 
 
 class UnitSource(Protocol):
@@ -64,11 +80,30 @@ class UnitSource(Protocol):
                  langs: Sequence[str]) -> dict[int, dict[str, str]]: ...
 
 
+class VectorSource(Protocol):
+    """Unit vectors shared by every process on a memory (the database several servers use)."""
+
+    def load(self, encoder: str, dim: int, unit_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Stored vectors of some units; units without one are absent."""
+        ...
+
+    def save(self, encoder: str, unit_ids: Sequence[int], vectors: np.ndarray) -> None: ...
+
+    def claim(self, encoder: str) -> object | None:
+        """The right to embed for `encoder` (a token for `release`), None if another process
+        has it. Never waits."""
+        ...
+
+    def release(self, token: object) -> None: ...
+
+
 class SemanticIndex:
     """FAISS index of unit embeddings, kept in step with the units of a `UnitSource`."""
 
-    def __init__(self, source: UnitSource, encoder_spec: str, index_path: Path):
+    def __init__(self, source: UnitSource, encoder_spec: str, index_path: Path,
+                 vectors: VectorSource | None = None):
         self.source = source
+        self.vectors = vectors
         self.encoder_spec = encoder_spec
         self.index_path = index_path
         self.meta_path = index_path.with_name(f"{index_path.name}.json")
@@ -85,6 +120,13 @@ class SemanticIndex:
         """One sync at a time; searches that find it taken do not wait for it."""
         self._encoder_lock = threading.Lock()
         self._warm = False
+        self.pending = 0
+        """Units the last sync found without a stored vector while another process embeds."""
+        self._known = 0
+        self._claim: object | None = None
+        self._unsaved = 0
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     # --- encoder ----------------------------------------------------------------------------
 
@@ -146,18 +188,30 @@ class SemanticIndex:
         return True
 
     def try_reserve(self) -> bool:
-        """Take the sync turn now if free (a writer about to commit; see `sync_reserved`)."""
-        return self._sync_lock.acquire(blocking=False)
+        """Take the sync turn now if free (a writer about to commit; see `sync_reserved`),
+        and with shared vectors the claim to embed, so other servers wait for our vectors."""
+        if not self._sync_lock.acquire(blocking=False):
+            return False
+        if self.vectors is not None:
+            self._claim = self.vectors.claim(self.encoder_spec)
+        return True
 
     def sync_reserved(self) -> None:
         """Sync with the turn taken by `try_reserve`, then give it back."""
         try:
             self._sync_held()
         finally:
+            self._drop_claim()
             self._sync_lock.release()
 
     def release_reserved(self) -> None:
+        self._drop_claim()
         self._sync_lock.release()
+
+    def _drop_claim(self) -> None:
+        token, self._claim = self._claim, None
+        if token is not None and self.vectors is not None:
+            self.vectors.release(token)
 
     def _sync_held(self) -> None:
         revision = self.source.revision
@@ -199,15 +253,54 @@ class SemanticIndex:
             if index is not self._index:
                 self._publish(index)  # the newer file from another process, as it is
             missing = np.setdiff1d(db_ids, self._ids(index), assume_unique=True)
+        pending = 0
+        added = 0
         for start in range(0, len(missing), 4096):
             part = missing[start:start + 4096]
-            vectors = self.embed_units(part)  # the slow part: no lock held
-            index = self._add(index, part, vectors)
+            got, vectors, waiting = self._vectors_for(part)  # the slow part: no lock held
+            pending += waiting
+            if len(got):
+                index = self._add(index, got, vectors)
+                added += len(got)
         if rebuilt:
             self._publish(index)
-        if len(missing) or rebuilt:
+        self._unsaved += added
+        if rebuilt or (added and (self.vectors is None or self._unsaved >= SAVE_EVERY)):
             self._save(index)
         self.rebuilt = rebuilt
+        self.pending = pending
+        self._known = len(db_ids)
+
+    def _vectors_for(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """(ids, vectors) for some units, and how many are left for another process to embed.
+
+        Without shared vectors: embedded here. With them: stored vectors first; what is missing
+        is embedded (and stored) only while holding the encoder's claim.
+        """
+        if self.vectors is None:
+            return ids, self.embed_units(ids), 0
+        dim = self.encoder.dim
+        found = self.vectors.load(self.encoder_spec, dim, ids)
+        rest = [int(i) for i in ids if int(i) not in found]
+        if rest:
+            token = self._claim if self._claim is not None else \
+                self.vectors.claim(self.encoder_spec)
+            if token is not None:
+                try:
+                    found.update(self.vectors.load(self.encoder_spec, dim, rest))
+                    rest = [i for i in rest if i not in found]
+                    if rest:
+                        embedded = self.embed_units(np.asarray(rest, dtype=np.int64))
+                        self.vectors.save(self.encoder_spec, rest, embedded)
+                        found.update(zip(rest, embedded, strict=True))
+                        rest = []
+                finally:
+                    if token is not self._claim:
+                        self.vectors.release(token)
+        got = np.asarray(sorted(found), dtype=np.int64)
+        vectors = (np.stack([found[int(i)] for i in got]).astype(np.float32) if len(got)
+                   else np.zeros((0, dim), np.float32))
+        return got, vectors, len(rest)
 
     def _within(self, index: faiss.Index, db_ids: np.ndarray) -> bool:
         return not len(np.setdiff1d(self._ids(index), db_ids, assume_unique=True))
@@ -299,6 +392,7 @@ class SemanticIndex:
         tmp = self.index_path.with_name(f"{self.index_path.name}.{suffix}")
         faiss.write_index(index, str(tmp))
         os.replace(tmp, self.index_path)
+        self._unsaved = 0
         self._loaded_mtime = self._file_mtime()
         meta_tmp = self.meta_path.with_name(f"{self.meta_path.name}.{suffix}")
         meta_tmp.write_text(json.dumps({**self._meta(), "kind": self._kind(index),
@@ -325,11 +419,38 @@ class SemanticIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0]
 
     def state(self) -> dict[str, object]:
-        """What the index is doing, for /healthz and the CLI."""
+        """What the index is doing, for /healthz and the CLI. `lag`: units the store held at
+        the last check (every FOLLOW_SECONDS on a server) that are not searchable by meaning
+        here yet."""
         if self.unavailable:
             return {"semantic": "unavailable", "reason": self.unavailable}
         return {"semantic": "ready", "kind": self.kind(), "vectors": self.size,
-                "encoder": self.encoder_spec}
+                "encoder": self.encoder_spec, "lag": max(0, self._known - self.size)}
+
+    # --- following other writers ------------------------------------------------------------
+
+    def follow(self, interval: float = FOLLOW_SECONDS) -> None:
+        """Catch up in the background: every `interval` seconds, if the store's revision moved
+        or units were waiting for another process's vectors, sync (without waiting for a sync
+        already running). A server calls this so that units written through another server
+        become searchable by meaning within seconds, searched or not."""
+        if self._follower is not None:
+            return
+        self._follower = threading.Thread(target=self._follow, args=(interval,),
+                                          name="semantic-index-follower", daemon=True)
+        self._follower.start()
+
+    def _follow(self, interval: float) -> None:
+        failing = False
+        while not self._stop.wait(interval):
+            try:
+                if self.pending or self.source.revision != self._synced_revision:
+                    self.sync(wait=False)
+                failing = False
+            except Exception as error:  # the database restarting: try again next tick
+                if not failing:
+                    log.warning("semantic index catch-up failed: %s", error)
+                failing = True
 
     @property
     def size(self) -> int:
@@ -337,4 +458,16 @@ class SemanticIndex:
         return 0 if index is None else int(index.ntotal)
 
     def close(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=60)
+            self._follower = None
+        index = self._index
+        if index is not None and self._unsaved and self._sync_lock.acquire(timeout=60):
+            try:
+                self._save(index)  # shared vectors: what was added since the last save
+            except OSError as error:
+                log.warning("could not save the semantic index: %s", error)
+            finally:
+                self._sync_lock.release()
         self._publish(None)

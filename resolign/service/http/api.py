@@ -23,6 +23,7 @@ from resolign import __version__
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import InputError, NotFound
 from resolign.languages import LANGS, parse_pair
+from resolign.service.backends import backend_of
 from resolign.service.http.shapes import (
     AlignShape,
     Health,
@@ -219,7 +220,9 @@ async def api_align(request: Request, memory: MemoryDep) -> AlignShape:
 
 @router.get("/healthz", tags=["service"])
 async def healthz(request: Request, memory: MemoryDep) -> Health:
-    """Liveness plus what a monitor wants to see: unit count and the search index state."""
+    """Liveness plus what a monitor wants to see: the backend (sqlite or postgresql), unit
+    count and the search index state (`lag`: units not yet searchable by meaning here)."""
     count = await run_in_threadpool(memory.count)
-    return Health(status="ok", version=__version__, units=count, index=memory.index_state(),
+    return Health(status="ok", version=__version__, backend=backend_of(memory.store),
+                  units=count, index=memory.index_state(),
                   writes="enabled" if request.app.state.api_key else "disabled")

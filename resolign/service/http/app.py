@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from resolign import __version__
 from resolign.errors import NotFound, ResolignError
+from resolign.service.backends import Location, parse_location
 from resolign.service.http import api, conventions, mymemory, pages, tmserver, tmx_files
 from resolign.service.http.shapes import ErrorReason
 from resolign.service.memory import Memory
@@ -36,7 +37,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(
-    location: str | Path,
+    location: str | Path | Location,
     *,
     api_key: str | None = _FROM_ENV,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
@@ -52,13 +53,16 @@ def create_app(
     a browser (none by default). `log_queries`: the access log keeps the text looked up
     (left out by default: drafts are confidential).
     """
-    if not Path(location).is_file():
+    location = parse_location(location)
+    if location.path is not None and not location.path.is_file():
         raise NotFound(f"memory database not found: {location}")
     if api_key is _FROM_ENV:
         api_key = os.environ.get(API_KEY_ENV)
     # Opening syncs the semantic index (embedding any units it lacks): done once, up front.
     memory = Memory.open(location, create=False,
                          **({"encoder": encoder} if encoder else {}))
+    if memory.index is not None:
+        memory.index.follow()  # other servers' and processes' writes, within seconds
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -203,6 +203,7 @@ class AlignShape(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+    backend: str
     units: int
     index: dict[str, Any]
     writes: str

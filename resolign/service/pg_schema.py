@@ -1,0 +1,357 @@
+"""The PostgreSQL memory's tables, created and migrated by resolign itself.
+
+Everything lives in the schema `resolign` of the database the URL names (the database must
+exist; resolign never creates or drops databases). `resolign.schema_version` lists every
+version reached, with when; creating or migrating runs in ONE transaction under an advisory
+lock, so two servers starting on one database at once create the tables once, and a failed
+migration leaves the memory as it was.
+
+Layout (version 2: the same rows as the SQLite store's schema 2, sqlite_schema.py):
+  meta(key, value)      store_id, revision (bumped by every committed change), units (live
+                        unit count, kept by the writers: no count(*) over a large table)
+  imports(id, name, at, header JSON, report JSON)
+  units(id, ukey, document, symbol, paragraph, resolution, resolution_title, score, created,
+        changed, provenance JSON, annotations JSON, import_id, deleted)
+        ukey = Unit.dedup_key(), unique among live units (a deleted unit may come back)
+  variants(id, unit_id, position, lang, base, text, markup, annotations JSON, nkey)
+        lang = full BCP 47 tag, base = its primary subtag, nkey = store.exact_key(text)
+  fulltext(variant_id, unit_id, base, tag, nwords, tsv)   one row per LIVE variant with text
+        (a deleted unit's rows go, an undo brings them back, as SQLite's FTS rows): tsv holds
+        store.index_terms(text, base), each prefixed by the language (`fr:conseil`), with word
+        positions; one GIN index serves every language and a look-up in one language never
+        reads another's postings. tag = lower-case full tag (a `fr-CA` query filters on it).
+  terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
+  langstats(base, rows, words)   per language, for bm25-like ranking as FTS5 ranks
+  tags(lang, base)      every language tag ever stored
+  history(id, at, who, action, before JSON, after JSON, undone_by) + history_units
+  vectors(encoder, unit_id, vector)   raw float32 unit embeddings: any server builds its FAISS
+                        index from them without embedding again
+
+JSON columns are `json` (not jsonb): key order is kept, and other tools' attributes come back
+in the order their file had them.
+
+Version 1 (the first PostgreSQL release: fr/en/ar `segments` with one tsvector each, unique
+ukey over every row) is brought forward by `migrate_v1` inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import psycopg
+
+from resolign.errors import InputError
+from resolign.languages import lang_rank
+from resolign.service.pg_text import lexemes, tsvector_literal
+from resolign.service.store import (
+    WORDFORMS_VERSION,
+    dumps,
+    exact_key,
+    index_terms,
+    is_fts_language,
+)
+from resolign.units import Unit
+
+SCHEMA = "resolign"
+SCHEMA_VERSION = 2
+_MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
+_MIGRATE_BATCH = 5000
+
+TABLES = [
+    "CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL)",
+    """CREATE TABLE imports(
+        id bigserial PRIMARY KEY,
+        name text NOT NULL,
+        at text NOT NULL,
+        header json NOT NULL DEFAULT '{}',
+        report json NOT NULL DEFAULT '{}')""",
+    """CREATE TABLE units(
+        id bigint PRIMARY KEY,
+        ukey text NOT NULL,
+        document text NOT NULL DEFAULT '',
+        symbol text NOT NULL DEFAULT '',
+        paragraph text NOT NULL DEFAULT '',
+        resolution text NOT NULL DEFAULT '',
+        resolution_title text NOT NULL DEFAULT '',
+        score double precision,
+        created text NOT NULL,
+        changed text,
+        provenance json NOT NULL DEFAULT '{}',
+        annotations json NOT NULL DEFAULT '{}',
+        import_id bigint REFERENCES imports(id),
+        deleted boolean NOT NULL DEFAULT false)""",
+    """CREATE TABLE variants(
+        id bigint PRIMARY KEY,
+        unit_id bigint NOT NULL REFERENCES units(id),
+        position integer NOT NULL,
+        lang text NOT NULL,
+        base text NOT NULL,
+        text text NOT NULL,
+        markup text NOT NULL DEFAULT '',
+        annotations json NOT NULL DEFAULT '{}',
+        nkey text NOT NULL,
+        UNIQUE (unit_id, position))""",
+    """CREATE TABLE fulltext(
+        variant_id bigint PRIMARY KEY REFERENCES variants(id),
+        unit_id bigint NOT NULL,
+        base text NOT NULL,
+        tag text NOT NULL,
+        nwords integer NOT NULL,
+        tsv tsvector NOT NULL)""",
+    "CREATE TABLE terms(term text PRIMARY KEY, docs integer NOT NULL)",
+    "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL)",
+    "CREATE TABLE tags(lang text PRIMARY KEY, base text NOT NULL)",
+    """CREATE TABLE history(
+        id bigserial PRIMARY KEY,
+        at text NOT NULL,
+        who text NOT NULL,
+        action text NOT NULL,
+        before json NOT NULL DEFAULT '[]',
+        after json NOT NULL DEFAULT '[]',
+        undone_by bigint)""",
+    """CREATE TABLE history_units(
+        change_id bigint NOT NULL REFERENCES history(id),
+        unit_id bigint NOT NULL,
+        PRIMARY KEY (unit_id, change_id))""",
+    """CREATE TABLE vectors(
+        encoder text NOT NULL,
+        unit_id bigint NOT NULL REFERENCES units(id),
+        vector bytea NOT NULL,
+        PRIMARY KEY (encoder, unit_id))""",
+]
+INDEXES = [
+    "CREATE UNIQUE INDEX units_live_key ON units(ukey) WHERE NOT deleted",
+    "CREATE INDEX units_document ON units(lower(document))",
+    "CREATE INDEX units_symbol ON units(lower(symbol))",
+    "CREATE INDEX units_resolution ON units(lower(resolution))",
+    "CREATE INDEX variants_nkey ON variants(base, nkey)",
+    "CREATE INDEX fulltext_unit ON fulltext(unit_id)",
+    "CREATE INDEX fulltext_tsv ON fulltext USING gin(tsv)",
+]
+
+
+def create_tables(conn: psycopg.Connection) -> None:
+    """A new memory's tables (inside the caller's transaction)."""
+    for statement in TABLES + INDEXES:
+        conn.execute(statement)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('store_id', replace("
+                 "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0'), "
+                 "('wordforms', %s)", (WORDFORMS_VERSION,))
+
+
+def migrate_v1(conn: psycopg.Connection) -> None:
+    """Version 1 → 2 inside the caller's transaction (all or nothing).
+
+    Every unit keeps its id, texts, origin, score, date and stored vectors; its segments become
+    variants of their bare language code (fr, en, ar order, as SQLite's migration); the
+    full-text rows, term counts and exact keys are rebuilt from the variants by today's rules,
+    and each unit's key is recomputed by today's rule (texts and codes).
+    """
+    conn.execute("ALTER TABLE units DROP CONSTRAINT units_ukey_key")
+    for column in ("resolution", "resolution_title"):
+        conn.execute(f"ALTER TABLE units ADD COLUMN {column} text NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE units ADD COLUMN changed text, "
+                 "ADD COLUMN provenance json NOT NULL DEFAULT '{}', "
+                 "ADD COLUMN annotations json NOT NULL DEFAULT '{}', "
+                 "ADD COLUMN import_id bigint, "
+                 "ADD COLUMN deleted boolean NOT NULL DEFAULT false")
+    conn.execute("DROP TABLE terms, langstats")
+    kept = {"meta", "units", "vectors"}
+    for statement in TABLES:
+        name = statement.split("(")[0].split()[-1]
+        if name not in kept:
+            conn.execute(statement)
+    conn.execute("ALTER TABLE units ADD FOREIGN KEY (import_id) REFERENCES imports(id)")
+    conn.execute("CREATE TEMPORARY TABLE new_keys(id bigint PRIMARY KEY, ukey text NOT NULL) "
+                 "ON COMMIT DROP")
+    variant_id = 0
+    for batch in _segments_by_unit(conn):
+        variant_rows, keys = [], []
+        for unit_id, by_lang in batch:
+            ordered = dict(sorted(by_lang.items(), key=lambda item: lang_rank(item[0])))
+            for position, (lang, text) in enumerate(ordered.items()):
+                variant_id += 1
+                variant_rows.append((variant_id, unit_id, position, lang, lang, text))
+            keys.append((unit_id, Unit(texts=ordered).dedup_key()))
+        write_variants(conn, variant_rows)
+        with conn.cursor().copy("COPY new_keys(id, ukey) FROM STDIN") as copy:
+            for row in keys:
+                copy.write_row(row)
+    conn.execute("UPDATE units SET ukey = k.ukey FROM new_keys AS k WHERE units.id = k.id")
+    conn.execute("DROP TABLE segments")
+    for statement in INDEXES:
+        if not statement.startswith(("CREATE INDEX units_document",
+                                     "CREATE INDEX units_symbol")):
+            conn.execute(statement)
+    conn.execute("INSERT INTO tags(lang, base) SELECT DISTINCT lang, base FROM variants")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('migrated_from', %s), ('wordforms', %s)",
+                 (dumps({"version": 1}), WORDFORMS_VERSION))
+
+
+def word_forms_of(conn: psycopg.Connection) -> str | None:
+    """The word-form rules the full-text rows and exact keys were made under (None: before
+    the rules had a version)."""
+    row = conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'wordforms'").fetchone()
+    return row[0] if row else None
+
+
+def reindex_word_forms(conn: psycopg.Connection) -> None:
+    """Rebuild every full-text row, term count and exact key under today's word-form rules,
+    inside the caller's transaction (all or nothing). Deleted units get an exact key but no
+    full-text row, as when they were deleted."""
+    conn.execute("DELETE FROM fulltext")
+    conn.execute("DELETE FROM terms")
+    conn.execute("DELETE FROM langstats")
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT v.id, v.unit_id, v.lang, v.base, v.text, u.deleted FROM variants AS v "
+            "JOIN units AS u ON u.id = v.unit_id WHERE v.id > %s ORDER BY v.id LIMIT %s",
+            (last, _MIGRATE_BATCH)).fetchall()
+        if not rows:
+            break
+        conn.execute("UPDATE variants AS v SET nkey = k.nkey FROM unnest(%s::bigint[], "
+                     "%s::text[]) AS k(id, nkey) WHERE v.id = k.id",
+                     ([row[0] for row in rows], [exact_key(row[4]) for row in rows]))
+        index_rows(conn, [row[:5] for row in rows if not row[5]])
+        last = rows[-1][0]
+    conn.execute("INSERT INTO meta(key, value) VALUES ('wordforms', %s) ON CONFLICT (key) "
+                 "DO UPDATE SET value = excluded.value", (WORDFORMS_VERSION,))
+
+
+def _segments_by_unit(conn: psycopg.Connection) -> Iterable[list[tuple[int, dict[str, str]]]]:
+    """Version 1's segments grouped by unit, in batches (a server-side cursor: a large memory
+    is never held in memory whole)."""
+    batch: list[tuple[int, dict[str, str]]] = []
+    current: tuple[int, dict[str, str]] | None = None
+    with conn.cursor(name="resolign_migrate_v1") as cursor:
+        cursor.itersize = _MIGRATE_BATCH
+        cursor.execute("SELECT unit_id, lang, text FROM segments ORDER BY unit_id, lang")
+        for unit_id, lang, text in cursor:
+            if current is None or current[0] != unit_id:
+                if current is not None:
+                    batch.append(current)
+                    if len(batch) >= _MIGRATE_BATCH:
+                        yield batch
+                        batch = []
+                current = (unit_id, {})
+            current[1][lang] = text
+    if current is not None:
+        batch.append(current)
+    if batch:
+        yield batch
+
+
+def write_variants(conn: psycopg.Connection,
+                   rows: list[tuple[int, int, int, str, str, str]],
+                   extra: Callable[[int], tuple[str, str]] | None = None) -> None:
+    """COPY variants (id, unit_id, position, lang, base, text) and their full-text rows.
+
+    `extra(i)` gives row i's (markup, annotations JSON); without it both are empty."""
+    with conn.cursor().copy("COPY variants(id, unit_id, position, lang, base, text, markup, "
+                            "annotations, nkey) FROM STDIN") as copy:
+        for i, (variant_id, unit_id, position, lang, base, text) in enumerate(rows):
+            markup, notes = extra(i) if extra is not None else ("", "{}")
+            copy.write_row((variant_id, unit_id, position, lang, base, text, markup, notes,
+                            exact_key(text)))
+    index_rows(conn, [(variant_id, unit_id, lang, base, text)
+                      for variant_id, unit_id, _, lang, base, text in rows])
+
+
+def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, str]]) -> None:
+    """Full-text rows for variants (variant id, unit id, tag, base, text), and the term and
+    language counts that rank them. Variants without text, or of a language whose primary
+    subtag is not letters, get none (as in SQLite)."""
+    counts: dict[str, int] = {}
+    stats: dict[str, list[int]] = {}
+    with conn.cursor().copy("COPY fulltext(variant_id, unit_id, base, tag, nwords, tsv) "
+                            "FROM STDIN") as copy:
+        for variant_id, unit_id, lang, base, text in rows:
+            if not is_fts_language(base) or not text.strip():
+                continue
+            terms = lexemes(base, index_terms(text, base))
+            copy.write_row((variant_id, unit_id, base, lang.lower(), len(terms),
+                            tsvector_literal(terms)))
+            for term in set(terms):
+                counts[term] = counts.get(term, 0) + 1
+            total = stats.setdefault(base, [0, 0])
+            total[0] += 1
+            total[1] += len(terms)
+    add_counts(conn, counts, stats)
+
+
+def add_counts(conn: psycopg.Connection, counts: dict[str, int],
+               stats: dict[str, list[int]]) -> None:
+    """Add (or with negative numbers take away) term and language counts."""
+    if counts:
+        conn.execute(
+            "INSERT INTO terms(term, docs) SELECT * FROM unnest(%s::text[], %s::integer[]) "
+            "ON CONFLICT (term) DO UPDATE SET docs = terms.docs + excluded.docs",
+            (list(counts), list(counts.values())))
+    for base, (rows, total) in stats.items():
+        conn.execute(
+            "INSERT INTO langstats(base, rows, words) VALUES (%s, %s, %s) ON CONFLICT (base) "
+            "DO UPDATE SET rows = langstats.rows + excluded.rows, "
+            "words = langstats.words + excluded.words", (base, rows, total))
+
+
+def installed_version(conn: psycopg.Connection) -> int | None:
+    """The schema version in the database, None when resolign never created its tables."""
+    row = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.schema_version",)).fetchone()
+    if not row or not row[0]:
+        return None
+    version = conn.execute(f"SELECT max(version) FROM {SCHEMA}.schema_version").fetchone()
+    return int(version[0]) if version and version[0] is not None else None
+
+
+def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
+    """Bring the database to SCHEMA_VERSION; `conn` is in autocommit mode.
+
+    An up-to-date database takes no lock and no transaction (opening never waits for another
+    server's import). A missing memory is an InputError unless `create`.
+    """
+    version = installed_version(conn)
+    if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
+        return
+    _refuse_newer(version, where)
+    if version is None and not create:
+        raise InputError(f"no translation memory at {where} (create one with import)")
+    # The lock is taken before the transaction starts, so that the transaction sees the
+    # catalog as another server's migration left it (not a cached view from before the wait).
+    conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+    try:
+        with conn.transaction():
+            version = installed_version(conn)  # another server may have migrated meanwhile
+            _refuse_newer(version, where)
+            if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
+                return
+            if version is None:
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+                conn.execute(f"""CREATE TABLE {SCHEMA}.schema_version(
+                    version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())""")
+            conn.execute(f"SET LOCAL search_path TO {SCHEMA}")
+            if version is None:
+                create_tables(conn)
+            elif version == SCHEMA_VERSION:  # rows made under older word-form rules
+                conn.execute("SELECT 1 FROM meta WHERE key = 'revision' FOR UPDATE")
+                reindex_word_forms(conn)
+                return
+            else:
+                # Writers wait while the tables change under them (readers of the old
+                # layout fail once it commits, as they would on any upgrade).
+                conn.execute("SELECT 1 FROM meta WHERE key = 'revision' FOR UPDATE")
+                for number in range(version + 1, SCHEMA_VERSION + 1):
+                    MIGRATIONS[number](conn)
+            conn.execute("INSERT INTO schema_version(version) VALUES (%s)", (SCHEMA_VERSION,))
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
+MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {2: migrate_v1}
+"""Version N's migration from version N - 1."""
+
+
+def _refuse_newer(version: int | None, where: str) -> None:
+    if version is not None and version > SCHEMA_VERSION:
+        raise InputError(f"{where} was written by a newer resolign (schema {version})")

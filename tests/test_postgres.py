@@ -1,0 +1,557 @@
+"""A memory in PostgreSQL: the locations --db accepts, the schema resolign creates, vectors shared
+through the database, and servers that share one memory.
+
+Real PostgreSQL (the suite's server: $RESOLIGN_TEST_PG or a throwaway cluster, see
+tests/pg_cluster.py), real devset units, the real encoder and real `resolign` processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psycopg
+import pytest
+
+from resolign.align.encoders import Encoder
+from resolign.cli import main
+from resolign.errors import InputError, StoreUnavailable
+from resolign.service.backends import parse_location, redact
+from resolign.service.memory import NO_ENCODER, Memory
+from resolign.service.pg_schema import SCHEMA_VERSION
+from resolign.tmx.reader import read_tmx
+from resolign.tmx.writer import write_tmx
+from resolign.units import Unit
+from tests import pg_cluster
+from tests.devset import devset_lines, devset_units
+from tests.memory_checks import fingerprint, free_port, stop, uncommitted_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "replica-test-key"
+
+
+@pytest.fixture
+def pg_memory(pg_server: str) -> str:
+    """The URL of a new, empty database (dropped after the test)."""
+    url = pg_cluster.create_database(pg_server)
+    yield url
+    pg_cluster.drop_database(pg_server, url)
+
+
+def sql(url: str, query: str, params: tuple | None = None) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+# --- what --db accepts ------------------------------------------------------------------------
+
+BOGUS = [
+    ("mysql://me@db/tm", "unsupported memory location (scheme 'mysql:')"),
+    ("sqlite:///tmp/tm.db", "unsupported memory location (scheme 'sqlite:')"),
+    ("http://example.org/tm", "unsupported memory location (scheme 'http:')"),
+    ("postgresql:tm", "unsupported memory location"),
+    ("postgresql://me@db", "name one database"),
+    ("postgresql://me@db:99999/tm", "bad port"),
+    ("postgresql://me@db/tm?sslmode=maybe-ish&bogus=1", "not a usable PostgreSQL URL"),
+    ("missing-folder/memory.db", "folder missing-folder does not exist"),
+]
+
+
+@pytest.mark.parametrize("value, reason", BOGUS)
+@pytest.mark.parametrize("argv", [
+    ["align", "FR", "EN", "--presegmented", "--db"],
+    ["align-dir", "DIR", "DIR", "--db"],
+    ["import", "TMX", "--db"],
+    ["export", "OUT.tmx", "--db"],
+    ["search", "paix", "--db"],
+    ["concordance", "paix", "--db"],
+    ["serve", "--db"],
+    ["demo", "--no-serve", "--db"],
+])
+def test_a_bogus_location_is_refused_in_one_line_and_creates_nothing(
+        argv: list[str], value: str, reason: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    monkeypatch.chdir(tmp_path)
+    inputs = {"FR": "fr.txt", "EN": "en.txt", "DIR": "docs", "TMX": "in.tmx"}
+    Path("fr.txt").write_text("Bonjour.\n", "utf-8")
+    Path("en.txt").write_text("Hello.\n", "utf-8")
+    Path("docs").mkdir()
+    Path("in.tmx").write_bytes(b"<tmx/>")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(SystemExit) as exit_:
+        main([inputs.get(a, a) for a in argv] + [value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and reason in err, err
+    assert "secret" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no postgresql: folder
+
+
+def test_a_password_is_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture):
+    url = "postgresql://me:secret@127.0.0.1:1/tm"
+    assert redact(url) == "postgresql://me:***@127.0.0.1:1/tm"
+    assert redact("postgresql://h/tm?password=secret&x=1") == "postgresql://h/tm?password=***&x=1"
+    assert str(parse_location(url)) == "postgresql://me:***@127.0.0.1:1/tm"
+    # Nothing listens on port 1: one line, exit 2, the reason from libpq, no password.
+    assert main(["search", "paix", "--db", url, "--no-semantic"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "could not connect to postgresql://me:***@" in err
+    assert "secret" not in err
+
+
+def test_resolign_db_names_the_memory_when_no_db_is_given(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture):
+    tmx = tmp_path / "in.tmx"
+    write_tmx(devset_units(0, 12), tmx)
+    monkeypatch.setenv("RESOLIGN_DB", pg_memory)
+    assert main(["import", str(tmx), "--encoder", "none"]) == 0
+    assert "imported 12 units" in capsys.readouterr().out
+    assert main(["search", devset_units(3, 4)[0].texts["fr"], "--no-semantic", "--json"]) == 0
+    assert '"kind": "exact"' in capsys.readouterr().out
+    monkeypatch.setenv("RESOLIGN_DB", "mysql://me@db/tm")
+    with pytest.raises(SystemExit):
+        main(["search", "paix"])
+    assert "unsupported memory location" in capsys.readouterr().err
+
+
+# --- the schema -------------------------------------------------------------------------------
+
+def test_a_new_memory_gets_its_tables_and_a_schema_version(pg_memory: str):
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        assert memory.count() == 0 and memory.store.backend == "postgresql"
+        store_id = memory.store.store_id
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [
+        (SCHEMA_VERSION,)]
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:  # opened again, not recreated
+        assert memory.store.store_id == store_id
+
+
+def test_a_database_without_a_memory_is_not_changed_when_only_reading(pg_memory: str):
+    with pytest.raises(InputError, match="no translation memory at postgresql://"):
+        Memory.open(pg_memory, create=False)
+    assert sql(pg_memory, "SELECT count(*) FROM pg_namespace WHERE nspname = 'resolign'") == [
+        (0,)]
+
+
+def test_a_memory_from_a_newer_version_is_refused(pg_memory: str):
+    Memory.open(pg_memory, encoder=NO_ENCODER).close()
+    sql(pg_memory, "INSERT INTO resolign.schema_version(version) VALUES (99)")
+    with pytest.raises(InputError, match="newer resolign"):
+        Memory.open(pg_memory, encoder=NO_ENCODER)
+
+
+FIRST_RELEASE = ROOT / "tests" / "data" / "memory" / "postgresql-schema-1.sql"
+
+
+def load_first_release(url: str) -> None:
+    """The memory the first PostgreSQL release wrote (schema 1), restored from its dump."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(FIRST_RELEASE.read_text("utf-8"))
+
+
+def test_a_first_release_memory_is_migrated_with_nothing_lost(pg_memory: str, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture):
+    load_first_release(pg_memory)
+    old_units = sql(pg_memory, "SELECT id, document, symbol, paragraph, score, created "
+                    "FROM resolign.units ORDER BY id")
+    old_texts = sql(pg_memory, "SELECT unit_id, lang, text FROM resolign.segments")
+    old_vectors = sql(pg_memory, "SELECT encoder, unit_id, vector FROM resolign.vectors "
+                      "ORDER BY unit_id")
+    assert len(old_units) == 24 and len(old_vectors) == 24
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        units = list(memory.iter_units())
+        assert [(u.id, u.document, u.symbol, u.paragraph, u.score, u.created.isoformat())
+                for u in units] == old_units
+        assert sorted((u.id, lang, text) for u in units for lang, text in u.texts.items()) == \
+            sorted(old_texts)
+        assert memory.count() == 24 and memory.tags() == {"fr", "en", "ar"}
+        unit_id, lang, text = old_texts[0]
+        [match] = memory.search(text, src=lang, tgt="en" if lang != "en" else "fr")
+        assert match.kind == "exact" and match.unit_id == unit_id
+        phrase = " ".join(text.split()[:3])
+        assert unit_id in {hit.unit_id for hit in memory.concordance(phrase, lang=lang).hits}
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version ORDER BY version") == [
+        (1,), (SCHEMA_VERSION,)]
+    assert sql(pg_memory, "SELECT encoder, unit_id, vector FROM resolign.vectors "
+               "ORDER BY unit_id") == old_vectors
+    assert sql(pg_memory, "SELECT to_regclass('resolign.segments')") == [(None,)]
+    out = tmp_path / "out.tmx"
+    assert main(["export", "--db", pg_memory, str(out)]) == 0
+    assert sorted((lang, text) for u in read_tmx(out) for lang, text in u.texts.items()) == \
+        sorted((lang, text) for _, lang, text in old_texts)
+
+
+def test_a_failed_migration_leaves_the_database_as_it_was(pg_memory: str):
+    load_first_release(pg_memory)
+    sql(pg_memory, "CREATE TABLE resolign.variants(x int)")  # in the way: the migration fails
+    before = sql(pg_memory, "SELECT unit_id, lang, text, nkey FROM resolign.segments "
+                 "ORDER BY unit_id, lang")
+    with pytest.raises(StoreUnavailable, match="already exists"):
+        Memory.open(pg_memory, encoder=NO_ENCODER)
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [(1,)]
+    assert sql(pg_memory, "SELECT unit_id, lang, text, nkey FROM resolign.segments "
+               "ORDER BY unit_id, lang") == before
+    assert sql(pg_memory, "SELECT count(*) FROM information_schema.columns WHERE "
+               "table_schema = 'resolign' AND table_name = 'units' "
+               "AND column_name = 'deleted'") == [(0,)]
+
+
+def test_rows_made_under_older_word_form_rules_are_rebuilt_on_open(pg_memory: str):
+    units = devset_units(0, 12)
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        memory.add_units(units)
+        memory.delete_unit(memory.add_units(devset_units(12, 13)).ids[0], who="test")
+        before = sql(pg_memory, "SELECT variant_id, tsv::text FROM resolign.fulltext "
+                     "ORDER BY variant_id")
+    sql(pg_memory, "UPDATE resolign.meta SET value = 'older' WHERE key = 'wordforms'")
+    sql(pg_memory, "UPDATE resolign.variants SET nkey = 'stale'")
+    sql(pg_memory, "DELETE FROM resolign.fulltext")
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        [hit] = memory.search(units[5].texts["fr"], src="fr", tgt="en", semantic=False,
+                              limit=1)
+        assert hit.kind == "exact" and hit.target == units[5].texts["en"]
+    assert sql(pg_memory, "SELECT variant_id, tsv::text FROM resolign.fulltext "
+               "ORDER BY variant_id") == before  # deleted unit: still no rows
+    assert sql(pg_memory, "SELECT count(*) FROM resolign.variants WHERE nkey = 'stale'") == [
+        (0,)]
+
+
+def test_a_missing_database_is_a_one_line_error(pg_server: str):
+    url = pg_cluster.with_database(pg_server, "resolign_no_such_database")
+    with pytest.raises(StoreUnavailable, match='database "resolign_no_such_database" does '):
+        Memory.open(url)
+
+
+def test_two_servers_creating_the_memory_at_once_create_it_once(pg_memory: str):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_and_close(_: int) -> str:
+        with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+            return memory.store.store_id
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ids = set(pool.map(open_and_close, range(4)))
+    assert len(ids) == 1
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version") == [
+        (SCHEMA_VERSION,)]
+
+
+def test_close_closes_every_connection(pg_memory: str):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ours() -> int:
+        return sql(pg_memory, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                   "current_database() AND application_name = 'resolign'")[0][0]
+
+    memory = Memory.open(pg_memory, encoder=NO_ENCODER)
+    memory.add_units(devset_units(0, 20))
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(lambda _: memory.count(), range(60))) == {20}
+    assert ours() >= 1
+    memory.close()
+    deadline = time.monotonic() + 10
+    while ours() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ours() == 0
+    with pytest.raises(psycopg.InterfaceError):
+        memory.count()
+
+
+def test_an_aligned_document_is_really_in_the_database(pg_server: str, pg_memory: str,
+                                                       tmp_path: Path):
+    lines = devset_lines()
+    for lang in ("fr", "en", "ar"):
+        (tmp_path / f"{lang}.txt").write_text("\n".join(lines[lang][300:312]) + "\n", "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "resolign.cli", "align", *(str(tmp_path / f"{lang}.txt")
+                                                         for lang in ("fr", "en", "ar")),
+         "--presegmented", "--db", pg_memory], env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "12 units added" in done.stderr and not list(Path.cwd().glob("postgresql:*"))
+    dump = subprocess.run([str(pg_cluster.postgres_bin() / "pg_dump"), "--data-only",
+                           "--schema=resolign", pg_memory], capture_output=True, text=True,
+                          check=True).stdout
+    for lang in ("fr", "en", "ar"):
+        for paragraph in lines[lang][300:312]:
+            assert paragraph in dump, paragraph
+    # and the vectors of its units, for every other server
+    assert sql(pg_memory, "SELECT count(*), min(length(vector)) FROM resolign.vectors") == [
+        (12, 512 * 4)]
+
+
+# --- vectors shared through the database ------------------------------------------------------
+
+class CountingEncoder:
+    """The real encoder, counting the texts it embeds for units (batches of more than one)."""
+
+    def __init__(self, real: Encoder) -> None:
+        self.real, self.unit_texts = real, 0
+
+    def wrap(self) -> Encoder:
+        return Encoder(name=self.real.name, dim=self.real.dim, embed=self._embed)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if len(texts) > 1:
+            self.unit_texts += len(texts)
+        return self.real.embed(texts)
+
+
+def open_counting(location: str, cache: Path, monkeypatch: pytest.MonkeyPatch):
+    """A second server's view of the memory: its own FAISS folder and a counting encoder."""
+    from resolign.align import encoders
+
+    monkeypatch.setenv("RESOLIGN_CACHE_DIR", str(cache))
+    counter: list[CountingEncoder] = []
+    real_load = encoders.load_encoder
+
+    def load(spec: str) -> Encoder:
+        counter.append(CountingEncoder(real_load(spec)))
+        return counter[-1].wrap()
+
+    monkeypatch.setattr(encoders, "load_encoder", load)
+    memory = Memory.open(location)
+    return memory, counter[0]
+
+
+def test_a_second_server_builds_its_index_from_stored_vectors(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    units = devset_units(400, 440)
+    with Memory.open(pg_memory) as first:
+        first.add_units(units)
+        assert first.index.size == 40
+    assert sql(pg_memory, "SELECT count(*) FROM resolign.vectors") == [(40,)]
+    second, counting = open_counting(pg_memory, tmp_path / "elsewhere", monkeypatch)
+    with second:
+        assert second.index.size == 40 and second.index.rebuilt
+        assert counting.unit_texts == 0  # not one unit embedded again
+        query = units[17].texts["en"]
+        top = second.search(query, src="fr", tgt="en", min_score=0)[0]
+        assert top.kind == "exact" or top.target == query
+        near = second.index.nearest(query, 1)[0]
+        assert second.get_unit(near[0]).texts["en"] == query
+
+
+def test_units_nobody_embedded_are_embedded_by_the_next_server_to_catch_up(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with Memory.open(pg_memory) as server:
+        server.add_units(devset_units(500, 510))
+        server.index.follow(0.2)
+        # An import without an encoder (or one killed between its commit and its vectors)
+        with Memory.open(pg_memory, encoder=NO_ENCODER) as importer:
+            importer.add_units(devset_units(510, 525))
+        deadline = time.monotonic() + 60
+        while server.index.size < 25 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.index.size == 25 and server.index.state()["lag"] == 0
+        assert sql(pg_memory, "SELECT count(*) FROM resolign.vectors") == [(25,)]
+        query = devset_units(520, 521)[0].texts["en"]
+        assert server.get_unit(server.index.nearest(query, 1)[0][0]).texts["en"] == query
+
+
+def test_a_server_waits_for_the_vectors_of_a_writer_that_is_embedding(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with Memory.open(pg_memory) as writer:
+        writer.add_units(devset_units(600, 605))
+        reader, counting = open_counting(pg_memory, tmp_path / "reader", monkeypatch)
+        with reader:
+            token = writer.store.vectors.claim(writer.encoder)  # the writer is embedding
+            try:
+                with Memory.open(pg_memory, encoder=NO_ENCODER) as other:
+                    other.add_units(devset_units(605, 615))
+                reader.index.sync()
+                assert reader.index.size == 5 and reader.index.pending == 10
+                assert counting.unit_texts == 0  # left to the writer, not embedded twice
+            finally:
+                writer.store.vectors.release(token)
+            writer.index.sync()  # the writer stores them ...
+            reader.index.sync()  # ... and the reader takes them
+            assert reader.index.size == 15 and reader.index.pending == 0
+            assert counting.unit_texts == 0
+
+
+# --- two servers, one memory ------------------------------------------------------------------
+
+class Replica:
+    """`resolign serve --db postgresql://...` in a subprocess, with its own cache folder."""
+
+    def __init__(self, url: str, folder: Path, name: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cache = folder / f"cache-{name}"
+        cache.mkdir()
+        shared = Path(os.environ["RESOLIGN_CACHE_DIR"])
+        for file in shared.glob("*"):  # the suite's embedding cache: encoder warm-up only
+            if file.is_file():
+                shutil.copy(file, cache / file.name)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RESOLIGN_API_KEY": KEY,
+               "RESOLIGN_CACHE_DIR": str(cache)}
+        self.log_path = folder / f"{name}.log"
+        self.log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "resolign.cli", "serve", "--db", url, "--port",
+             str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 240
+        while True:
+            assert self.proc.poll() is None, self.log_path.read_text()
+            assert time.monotonic() < deadline, "replica did not start"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.base + "/healthz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.2)
+
+    def get(self, path: str, **params: str) -> dict:
+        response = httpx.get(self.base + path, params=params, timeout=120)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            stop(self.proc)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def replica_memory(pg_server: str) -> str:
+    """A PostgreSQL memory of 30 devset units for the two replica tests (in file order: the
+    second one kills replica 1)."""
+    url = pg_cluster.create_database(pg_server)
+    with Memory.open(url) as memory:
+        memory.add_units(devset_units(0, 30))
+    yield url
+    pg_cluster.drop_database(pg_server, url)
+
+
+@pytest.fixture(scope="module")
+def replicas(replica_memory: str, tmp_path_factory: pytest.TempPathFactory):
+    """Two servers on one PostgreSQL memory."""
+    folder = tmp_path_factory.mktemp("replicas")
+    started: list[Replica] = []
+    try:
+        started.append(Replica(replica_memory, folder, "one"))
+        started.append(Replica(replica_memory, folder, "two"))
+        yield started
+    finally:
+        for replica in started:
+            replica.close()
+
+
+def test_two_replicas_share_one_memory(replicas: list[Replica], tmp_path: Path):
+    one, two = replicas
+    health = two.get("/healthz")
+    assert health["backend"] == "postgresql" and health["units"] == 30
+    assert health["index"]["vectors"] == 30 and health["index"]["lag"] == 0
+    # exact look-ups through replica 2
+    for unit in devset_units(0, 30)[::7]:
+        top = two.get("/api/search", q=unit.texts["fr"], src="fr", tgt="ar",
+                      semantic="false")["matches"][0]
+        assert (top["kind"], top["target"]) == ("exact", unit.texts["ar"])
+    # a TMX POSTed to replica 1 ...
+    new = devset_units(700, 720)
+    tmx = tmp_path / "new.tmx"
+    write_tmx(new, tmx)
+    posted = httpx.post(one.base + "/api/import", headers={"X-API-Key": KEY},
+                        files={"file": ("new.tmx", tmx.read_bytes())}, timeout=300)
+    assert posted.status_code == 200 and posted.json()["added"] == 20
+    # ... is found through replica 2 at once (exact) ...
+    probe = new[11]
+    top = two.get("/api/search", q=probe.texts["fr"], src="fr", tgt="en",
+                  semantic="false")["matches"][0]
+    assert (top["kind"], top["target"]) == ("exact", probe.texts["en"])
+    assert two.get("/api/concordance", q=probe.texts["fr"], lang="fr")["hits"]
+    assert two.get("/healthz")["units"] == 50
+    # ... and by meaning (English among French segments) within 30 seconds
+    deadline = time.monotonic() + 30
+    while True:
+        matches = two.get("/api/search", q=probe.texts["en"], src="fr", tgt="en")["matches"]
+        found = [m for m in matches if m["kind"] == "semantic"
+                 and m["source"] == probe.texts["fr"]]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert found, two.get("/healthz")
+    assert two.get("/healthz")["index"] == {**two.get("/healthz")["index"], "vectors": 50,
+                                            "lag": 0}
+
+
+def test_an_import_killed_halfway_adds_all_or_nothing_and_replica_2_answers_throughout(
+        replicas: list[Replica], replica_memory: str, tmp_path: Path):
+    pg_memory = replica_memory
+    one, two = replicas
+    before = fingerprint(pg_memory)
+    lines = devset_lines()
+    big = tmp_path / "big.tmx"
+    write_tmx((Unit(texts={lang: f"{lines[lang][i]} [{v}]" for lang in ("fr", "en", "ar")},
+                    document="big", paragraph=str(i)) for v in range(4) for i in range(4000)),
+              big)
+    probe = devset_units(5, 6)[0]
+    answers: list[int] = []
+    stop_polling = threading.Event()
+
+    def poll() -> None:  # replica 2, all along: health, exact search, concordance
+        with httpx.Client(base_url=two.base, timeout=60) as client:
+            while not stop_polling.is_set():
+                for path, params in (("/healthz", {}),
+                                     ("/api/search", {"q": probe.texts["fr"], "semantic":
+                                                      "false"}),
+                                     ("/api/concordance", {"q": "Nations Unies"})):
+                    try:
+                        answers.append(client.get(path, params=params).status_code)
+                    except httpx.HTTPError:
+                        answers.append(0)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    written_before = uncommitted_bytes(pg_memory)
+    posting = threading.Thread(target=_post_quietly, args=(one.base, big), daemon=True)
+    posting.start()
+    try:
+        deadline = time.monotonic() + 300
+        while uncommitted_bytes(pg_memory) < written_before + 4_000_000:
+            assert one.proc.poll() is None, one.log_path.read_text()
+            assert time.monotonic() < deadline, "the import never got halfway"
+            time.sleep(0.05)
+        one.proc.send_signal(signal.SIGKILL)
+        assert one.proc.wait(timeout=30) == -signal.SIGKILL
+        time.sleep(2)  # replica 2 keeps answering after the kill too
+    finally:
+        stop_polling.set()
+        poller.join(60)
+        posting.join(60)
+    assert answers and set(answers) == {200}, answers
+    # none of the import's units: the memory is exactly as before, and still writable
+    deadline = time.monotonic() + 30
+    while sql(pg_memory, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+              "current_database() AND state LIKE 'idle in transaction%'")[0][0]:
+        assert time.monotonic() < deadline, "the killed import's transaction stayed open"
+        time.sleep(0.1)
+    assert fingerprint(pg_memory) == before
+    assert two.get("/healthz")["units"] == before[0]
+    posted = httpx.post(two.base + "/api/import", headers={"X-API-Key": KEY}, timeout=300,
+                        files={"file": ("small.tmx", _tmx_bytes(devset_units(800, 805)))})
+    assert posted.status_code == 200 and posted.json()["added"] == 5
+
+
+def _post_quietly(base: str, tmx: Path) -> None:
+    with contextlib.suppress(httpx.HTTPError), tmx.open("rb") as data:
+        httpx.post(base + "/api/import", headers={"X-API-Key": KEY},
+                   files={"file": ("big.tmx", data)}, timeout=600)
+
+
+def _tmx_bytes(units: list[Unit]) -> bytes:
+    from io import BytesIO
+
+    buffer = BytesIO()
+    write_tmx(units, buffer)
+    return buffer.getvalue()
