@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -166,10 +166,11 @@ async def undo_change(memory: MemoryDep, change_id: ChangeId, who: Who = None) -
 
 
 @router.get("/api/units/{unit_id}/history")
-async def unit_history(memory: MemoryDep, unit_id: UnitId) -> History:
+async def unit_history(memory: MemoryDep, unit_id: UnitId, response: Response) -> History:
     """Every change that touched the unit or made the units it came from, oldest first (also
     for a deleted or replaced unit: its history says where its text went and which change to
     undo)."""
+    response.headers["Cache-Control"] = "no-store"  # changes any time; behind the key
     changes = await run_in_threadpool(lineage, memory, unit_id)
     live = await run_in_threadpool(memory.get_unit, unit_id) is not None
     if not changes and not live:
