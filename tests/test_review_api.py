@@ -215,3 +215,28 @@ def test_the_review_api_is_documented(client):
         assert "review" in paths[path]["post"]["tags"]
         assert {"401", "403", "404"} <= set(paths[path]["post"]["responses"])
     assert "review" in paths["/api/units/{unit_id}/history"]["get"]["tags"]
+
+
+def test_every_result_and_unit_carries_its_alignment_score_and_low_ones_are_flagged(client,
+                                                                                    units):
+    from resolign.service.http.shapes import REVIEW_BELOW
+
+    scores = {i + 1: unit.score for i, unit in enumerate(units)}
+    assert {score < REVIEW_BELOW for score in scores.values()} == {True, False}
+    seen = []
+    for unit in units[:8]:
+        query = unit.texts["fr"].rstrip(".") + " en outre"  # an exact match and fuzzy ones
+        for match in client.get("/api/search", params={"q": query, "semantic": False,
+                                                       "min_score": 0}).json()["matches"]:
+            seen.append((match["id"], match["alignment"], match["review"]))
+    hits = client.get("/api/concordance", params={"q": "de la", "lang": "fr",
+                                                  "limit": 100}).json()["hits"]
+    seen += [(hit["id"], hit["alignment"], hit["review"]) for hit in hits]
+    for unit_id in scores:
+        data = client.get(f"/api/units/{unit_id}").json()
+        seen.append((unit_id, data["score"], data["review"]))
+        flagged = 'class="alignment review"' in client.get(f"/units/{unit_id}").text
+        assert flagged == (scores[unit_id] < REVIEW_BELOW)
+    assert len(seen) > 2 * len(scores)
+    for unit_id, alignment, review in seen:
+        assert alignment == scores[unit_id] and review == (alignment < REVIEW_BELOW)
