@@ -28,7 +28,7 @@ from resolign.service.search import (
 )
 from resolign.service.semantic_index import SemanticIndex
 from resolign.service.store import AddReport, BeforeCommit, Change, ImportRecord, Store, StoredUnit
-from resolign.units import Annotations, Unit
+from resolign.units import Annotations, Unit, Variant
 
 T = TypeVar("T")
 
@@ -187,7 +187,7 @@ class Memory:
         for lang, text in texts.items():
             if not text.strip():
                 raise InputError(f"the {lang} text cannot be empty (delete the unit instead)")
-            unit.texts[lang] = text
+            set_variant_text(unit, lang, text)
         return self._replace([unit_id], [unit], who, "edit")[0]
 
     def split_unit(self, unit_id: int, parts: Sequence[Mapping[str, str]], *,
@@ -332,3 +332,18 @@ def _counted(units: Iterable[Unit], progress: Callable[[int], None]) -> Iterator
     for unit in units:
         progress(1)
         yield unit
+
+
+def set_variant_text(unit: Unit, lang: str, text: str) -> None:
+    """`fr` corrects the French text shown (as `unit.texts`); a full tag (`fr-CA`) corrects
+    the variant of exactly that tag, or adds one: a correction never lands on a sister
+    variant. Inline codes of a corrected variant are dropped (they no longer fit its text)."""
+    if "-" not in lang:
+        unit.texts[lang] = text
+        return
+    for variant in unit.variants:
+        if variant.lang.lower() == lang.lower():
+            if variant.text != text:
+                variant.text, variant.markup = text, ""
+            return
+    unit.variants.append(Variant(lang, text))

@@ -488,6 +488,24 @@ class PostgresStore:
                          "FROM history_units WHERE unit_id = %s", (unit_id,))
         return list(self._changes(None, rows[0][0]).values())
 
+    def document_rows(self, unit_id: int, *, limit: int = 5000) -> list[tuple[int, str]]:
+        """(id, paragraph) of the live units stored with `unit_id`'s document name, in id
+        order (the document index; at most `limit`). A unit with no document name (a TMX
+        import, where the file's order is the id order): the live units of the same import
+        and no document within `limit` ids either side (a primary-key range, never a scan)."""
+        row = self._one("SELECT document, import_id FROM units WHERE id = %s", (unit_id,))
+        if not row:
+            return []
+        document, import_id = row[0]
+        if document:
+            rows = self._one("SELECT id, paragraph FROM units WHERE lower(document) = "
+                             "lower(%s) AND NOT deleted ORDER BY id LIMIT %s", (document, limit))
+        else:
+            rows = self._one("SELECT id, paragraph FROM units WHERE id BETWEEN %s AND %s AND "
+                             "document = '' AND import_id IS NOT DISTINCT FROM %s AND NOT "
+                             "deleted ORDER BY id", (unit_id - limit, unit_id + limit, import_id))
+        return [(int(i), p) for i, p in rows]
+
     def change(self, change_id: int) -> Change | None:
         return self._changes(None, [change_id]).get(change_id)
 

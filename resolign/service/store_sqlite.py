@@ -381,6 +381,26 @@ class SqliteStore:
                 (unit_id,))]
             return [c for c in (self._change(db, i) for i in ids) if c is not None]
 
+    def document_rows(self, unit_id: int, *, limit: int = 5000) -> list[tuple[int, str]]:
+        """(id, paragraph) of the live units stored with `unit_id`'s document name, in id
+        order (the document index; at most `limit`). A unit with no document name (a TMX
+        import, where the file's order is the id order): the live units of the same import
+        and no document within `limit` ids either side (a primary-key range, never a scan)."""
+        with self._readers.reading() as db:
+            row = db.execute("SELECT document, import_id FROM units WHERE id = ?",
+                             (unit_id,)).fetchone()
+            if row is None:
+                return []
+            document, import_id = row
+            if document:
+                sql = ("SELECT id, paragraph FROM units WHERE document = ? COLLATE NOCASE "
+                       "AND deleted = 0 ORDER BY id LIMIT ?")
+                return [(int(i), p) for i, p in db.execute(sql, (document, limit))]
+            sql = ("SELECT id, paragraph FROM units WHERE id BETWEEN ? AND ? AND document = '' "
+                   "AND import_id IS ? AND deleted = 0 ORDER BY id")
+            return [(int(i), p) for i, p in db.execute(
+                sql, (unit_id - limit, unit_id + limit, import_id))]
+
     def change(self, change_id: int) -> Change | None:
         with self._readers.reading() as db:
             return self._change(db, change_id)

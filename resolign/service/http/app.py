@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from resolign import __version__
 from resolign.errors import NotFound, ResolignError
 from resolign.service.backends import Location, parse_location
-from resolign.service.http import api, conventions, mymemory, pages, tmserver, tmx_files
+from resolign.service.http import api, conventions, mymemory, pages, review, tmserver, tmx_files
 from resolign.service.http.shapes import ErrorReason
 from resolign.service.memory import Memory
 
@@ -86,6 +86,7 @@ def create_app(
     _install_api_docs(app)
     _install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(review.router)
     for base in conventions.CAT_BASES:  # amaGama's two homes: tmserver and its public /api/v1
         app.include_router(tmserver.router, prefix=base)
     app.include_router(mymemory.router)

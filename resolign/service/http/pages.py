@@ -151,12 +151,47 @@ async def unit_page(request: Request, unit_id: UnitId) -> HTMLResponse:
     memory: Memory = request.app.state.memory
     unit = await run_in_threadpool(memory.get_unit, unit_id)
     if unit is None:
-        return page("unit.html", 404, title="Unit not found", cells="",
-                    details=f"<p>No unit with id {int(unit_id)}.</p>",
+        changed = bool(await run_in_threadpool(memory.history, unit_id))
+        details = (f"<p>Unit {int(unit_id)} was deleted or replaced by a review: its history "
+                   "below says where its text went.</p>" if changed
+                   else f"<p>No unit with id {int(unit_id)}.</p>")
+        return page("unit.html", 404, title="Unit not found", cells="", details=details,
+                    review=review_html(unit_id, None) if changed else "",
                     version=escape(__version__))
     shape = unit_shape(unit, unit.id)
     return page("unit.html", title=f"Unit {int(unit_id)}", details=_unit_details(shape),
-                cells=_cells(shape.unit, {}, {}), version=escape(__version__))
+                cells=_cells(shape.unit, {}, {}), review=review_html(unit.id, shape.unit),
+                version=escape(__version__))
+
+
+def review_html(unit_id: int, texts: dict[str, str] | None) -> str:
+    """The review tools (review.js shows them once a write key is typed in; the key stays in
+    the tab's sessionStorage): one text box per language to correct or, with blank lines,
+    split; merge with the previous or next unit; delete; the history with undo. `texts`
+    None: the unit is no longer live (only its history and undo)."""
+    boxes = ""
+    if texts is not None:
+        fields = []
+        for lang, text in texts.items():
+            direction = "rtl" if lang in RIGHT_TO_LEFT else "ltr"
+            fields.append(f'<label class="edit-lang"><span class="tag">{escape(lang)}</span>'
+                          f'<textarea name="{escape(lang, quote=True)}" lang="{escape(lang)}" '
+                          f'dir="{direction}" rows="4" data-was="{escape(text, quote=True)}">'
+                          f"{escape(text)}</textarea></label>")
+        boxes = (f'<form id="review-edit">{"".join(fields)}'
+                 '<p class="actions"><button type="submit" id="save">Save correction</button>'
+                 '<button type="button" id="split" title="split every language at its blank '
+                 'lines: the same number of parts in each">Split at blank lines</button>'
+                 '<button type="button" id="merge-previous" disabled>Merge with previous'
+                 '</button><button type="button" id="merge-next" disabled>Merge with next'
+                 '</button><button type="button" id="delete">Delete</button></p></form>')
+    return (f'<section id="review" data-id="{int(unit_id)}"><h2>Review</h2>'
+            '<form id="review-key"><label>Write key <input type="password" id="key" '
+            'autocomplete="off" required></label> <label>Your name <input id="who" '
+            'maxlength="100" placeholder="api"></label> <button type="submit">Review'
+            '</button></form><p id="review-status" role="status"></p>'
+            f'<div id="review-tools" hidden>{boxes}<h3>History</h3>'
+            '<ol id="history"></ol></div></section>')
 
 
 def _unit_details(shape: UnitShape) -> str:
