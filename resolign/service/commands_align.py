@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> None:
+    parser.add_argument(
+        "--langs",
+        metavar="fr,ar",
+        help="the inputs' languages in order (fr, en, ar); default: the first is French and "
+        "the others' are detected",
+    )
     parser.add_argument(
         "--presegmented",
         action="store_true",
@@ -109,8 +114,9 @@ def run_align(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
 
     with _progress() as update:
-        result = align_files(args.fr_file, args.en_file, args.ar_file, encoder_spec=args.encoder,
-                             presegmented=args.presegmented, progress=update)
+        result = align_files(args.fr_file, args.en_file, args.ar_file, langs=args.langs,
+                             encoder_spec=args.encoder, presegmented=args.presegmented,
+                             progress=update)
     if args.beads is None and args.tmx is None and args.db is None:
         args.beads = Path("-")
     if args.beads is not None:
@@ -124,7 +130,8 @@ def run_align_dir(args: argparse.Namespace) -> int:
     from resolign.align.collection import align_folders
 
     with _progress() as update:
-        results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, encoder_spec=args.encoder,
+        results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, langs=args.langs,
+                                encoder_spec=args.encoder,
                                 presegmented=args.presegmented, progress=update,
                                 report=lambda line: print(line, file=sys.stderr))
     if args.out is not None:
@@ -183,12 +190,4 @@ def _write_units(results: list[AlignmentResult], args: argparse.Namespace) -> No
 
 
 def summary(result: AlignmentResult) -> str:
-    parts = []
-    for lang, beads in result.pairwise.items():
-        kinds = Counter(b.kind for b in beads)
-        listed = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda x: -x[1]))
-        parts.append(f"fr-{lang}: {len(beads)} beads ({listed})")
-    counts = ", ".join(f"{len(p)} {lang}" for lang, p in result.paragraphs.items())
-    name = result.document or "document"
-    symbol = f" [{result.symbol}]" if result.symbol else ""
-    return f"{name}{symbol}: {counts} paragraphs; " + "; ".join(parts)
+    return result.summary()
