@@ -8,6 +8,9 @@
   documents themselves (no gold alignment used), see `estimate_length_model`.
 * Character n-gram TF-IDF vectors (char_wb 2-4, fitted per document pair on both sides, L2
   normalised) turned into a `Side`, so they go through resolign's own DP (`align_pair`).
+* resolign's paragraph DP before sentence-first alignment: `align_pair` on paragraphs with
+  1-1, 1-2, 2-1, 2-2, 1-3, 3-1, 1-0, 0-1 beads, paragraph-overlap vectors joined from the same
+  sentence encodings (`paragraph_side`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,29 @@ import numpy as np
 
 from resolign.align.aligner import MAX_SPAN, Side
 from resolign.align.beads import Bead
-from resolign.align.pipeline import overlap_texts
+from resolign.align.sentence_sides import SentenceSide
+
+
+def overlap_texts(texts: list[str], max_span: int = MAX_SPAN) -> dict[int, list[str]]:
+    """Span size n -> the texts of paragraphs i..i+n-1 joined, for every i."""
+    return {
+        n: [" ".join(texts[i : i + n]) for i in range(len(texts) - n + 1)]
+        for n in range(1, max_span + 1)
+    }
+
+
+def paragraph_side(side: SentenceSide, max_span: int = MAX_SPAN) -> Side:
+    """Paragraph overlaps 1..max_span of a sentence side as the DP's `Side` (vectors joined
+    from the sentence encodings, lengths in characters)."""
+    count = side.paragraph_count
+    vectors = {}
+    for n in range(1, max_span + 1):
+        starts = np.arange(max(count - n + 1, 0))
+        vectors[n] = side.paragraph_runs(starts, starts + n)
+    lengths = np.array([len(" ".join(side.sentences[side.paragraph_start[p]:
+                                                    side.paragraph_start[p + 1]]))
+                        for p in range(count)], dtype=float)
+    return Side(vectors=vectors, lengths=lengths)
 
 GC_PRIORS: dict[tuple[int, int], float] = {
     (1, 1): 0.89,

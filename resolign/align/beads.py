@@ -33,8 +33,9 @@ def components(links: list[tuple[int, int]], n_src: int,
                n_tgt: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Beads from links between source and target items: linked items share a bead, and so
     does any item lying between two items of a bead on its side (beads are contiguous runs);
-    an item no link reaches is a bead of its own. In order, one-sided beads of a gap source
-    first (`canonical_order` is applied by the callers that need it)."""
+    an item no link reaches is a bead of its own. In order; between two two-sided beads the
+    source-only beads come first, then the target-only ones: joining on French places a
+    target-only bead by its neighbours, so gold and predicted beads must agree on one order."""
     parent = list(range(n_src + n_tgt))
 
     def find(x: int) -> int:
@@ -67,21 +68,3 @@ def components(links: list[tuple[int, int]], n_src: int,
     out += [((k,), ()) for k in range(i, n_src)] + [((), (k,)) for k in range(j, n_tgt)]
     return out
 
-
-def canonical_order(beads: list[Bead]) -> list[Bead]:
-    """Between two two-sided beads, the source-only beads first, then the target-only ones.
-
-    Either order covers the same paragraphs, but joining on French places a target-only bead by
-    its neighbours, so gold and predicted beads must agree on one order.
-    """
-    out: list[Bead] = []
-    gap: list[Bead] = []
-    for bead in [*beads, None]:
-        if bead is not None and not (bead.src and bead.tgt):
-            gap.append(bead)
-            continue
-        out += [b for b in gap if b.src] + [b for b in gap if not b.src]
-        gap = []
-        if bead is not None:
-            out.append(bead)
-    return out

@@ -216,14 +216,13 @@ def _segment(base: list[list[int]], rng: random.Random, rates: LongRates,
 def pair_gold(doc: EvalDocument, src: str, tgt: str) -> list[GoldBead]:
     """Gold src–tgt beads of a long document: paragraphs sharing a corpus line are one bead
     (with any paragraph lying between them on a side), a paragraph sharing none is a bead of
-    its own (1-0 or 0-1); one-sided beads between two beads in `canonical_order`."""
-    from resolign.align.beads import Bead, canonical_order, components
+    its own (1-0 or 0-1), in the order `beads.components` gives."""
+    from resolign.align.beads import components
 
     a, b = doc.sources[src], doc.sources[tgt]
     owner_b = {line: j for j, lines in enumerate(b) for line in lines if line >= 0}
     links = [(i, owner_b[x]) for i, lines in enumerate(a) for x in lines if x in owner_b]
-    beads = components(links, len(a), len(b))
-    return [(bead.src, bead.tgt) for bead in canonical_order([Bead(s, t, 1.0) for s, t in beads])]
+    return components(links, len(a), len(b))
 
 
 def make_long_document(
@@ -348,3 +347,20 @@ def join_gold(doc: EvalDocument, pivot: str = "fr") -> list[dict]:
 def project(beads: list[dict], lang: str, pivot: str = "fr") -> list[GoldBead]:
     """fr–`lang` beads read off joined FR–EN–AR beads (as the judging does with --beads output)."""
     return [(tuple(b[pivot]), tuple(b[lang])) for b in beads if b.get(pivot) and b.get(lang)]
+
+
+def three_way_scores(predicted: list[dict], gold: list[dict],
+                     langs: tuple[str, ...] = ("fr", "en", "ar")) -> Scores:
+    """Strict P/R/F1 of FR–EN–AR beads (`--beads` rows) against the gold joined on French:
+    a bead counts when every language's side is exactly right; beads with an empty side are
+    not scored."""
+    def full(beads: list[dict]) -> set[tuple[tuple[int, ...], ...]]:
+        return {tuple(tuple(b[lang]) for lang in langs) for b in beads
+                if all(b.get(lang) for lang in langs)}
+
+    pred, ref = full(predicted), full(gold)
+    hits = len(pred & ref)
+    precision = hits / len(pred) if pred else 0.0
+    recall = hits / len(ref) if ref else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision, recall, f1)

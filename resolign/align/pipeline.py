@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resolign import LANGS
+from resolign.align.aligner import AlignParams
 from resolign.align.beads import Bead, check_complete
 from resolign.align.embedding_cache import EmbeddingCache
 from resolign.align.encoders import DEFAULT_ENCODER, load_encoder
@@ -19,7 +20,7 @@ from resolign.align.ingest import read_text
 from resolign.align.language import check_language, file_languages
 from resolign.align.paragraphs import Paragraph, presegmented_paragraphs, rebuild_paragraphs
 from resolign.align.sections import resolution_cuts
-from resolign.align.sentence_first import PairAlignment, PairParams, align_sides
+from resolign.align.sentence_first import PairAlignment, align_sides
 from resolign.align.sentence_sides import SentenceSide, sentence_side
 from resolign.align.trilingual import MultiBead, join_on_pivot, pair_orphans
 from resolign.errors import InputError
@@ -39,7 +40,7 @@ def align_in_pieces(
     sides: dict[str, SentenceSide],
     cuts: list[dict[str, int]],
     pivot: str = PIVOT,
-    params: PairParams | None = None,
+    params: AlignParams | None = None,
 ) -> dict[str, PairAlignment]:
     """Align every language to the pivot piece by piece between hard cuts (resolution
     starts), then renumber paragraphs and sentences to whole-document indices."""
@@ -132,7 +133,7 @@ def align_paragraphs(
     paragraphs: dict[str, list[Paragraph]],
     *,
     encoder_spec: str = DEFAULT_ENCODER,
-    params: PairParams | None = None,
+    params: AlignParams | None = None,
     progress: Progress | None = None,
     document: str = "",
 ) -> AlignmentResult:
@@ -178,7 +179,7 @@ def align_files(
     langs: Sequence[str] | str | None = None,
     encoder_spec: str = DEFAULT_ENCODER,
     presegmented: bool = False,
-    params: PairParams | None = None,
+    params: AlignParams | None = None,
     progress: Progress | None = None,
 ) -> AlignmentResult:
     """Two or three documents on disk to beads: ingest, rebuild paragraphs, align, join.

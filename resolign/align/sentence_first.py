@@ -9,11 +9,11 @@ of the next sentence).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from resolign.align.aligner import AlignParams, align_pair
 from resolign.align.beads import Bead
-from resolign.align.paragraph_beads import BeadParams, paragraph_beads
+from resolign.align.paragraph_beads import paragraph_beads
 from resolign.align.sentence_sides import SentenceSide
 
 SENTENCE_BEADS: tuple[tuple[int, int], ...] = (
@@ -28,12 +28,6 @@ def sentence_params() -> AlignParams:
 
 
 @dataclass
-class PairParams:
-    sentences: AlignParams = field(default_factory=sentence_params)
-    beads: BeadParams = field(default_factory=BeadParams)
-
-
-@dataclass
 class PairAlignment:
     """Sentence beads (indices into each side's sentences) and the paragraph beads they give."""
 
@@ -42,13 +36,13 @@ class PairAlignment:
 
 
 def align_sides(src: SentenceSide, tgt: SentenceSide,
-                params: PairParams | None = None) -> PairAlignment:
-    params = params or PairParams()
+                params: AlignParams | None = None) -> PairAlignment:
+    """Sentence beads of `src` against `tgt`, and the paragraph beads they give."""
+    params = params or sentence_params()
     if not src.sentences or not tgt.sentences:
         sentences = [Bead((i,), (), 0.0) for i in range(len(src.sentences))] + [
             Bead((), (j,), 0.0) for j in range(len(tgt.sentences))]
     else:
-        src_span, tgt_span = params.sentences.max_span
-        sentences = align_pair(src.aligner_side(src_span), tgt.aligner_side(tgt_span),
-                               params.sentences)
-    return PairAlignment(sentences, paragraph_beads(sentences, src, tgt, params.beads))
+        src_span, tgt_span = params.max_span
+        sentences = align_pair(src.aligner_side(src_span), tgt.aligner_side(tgt_span), params)
+    return PairAlignment(sentences, paragraph_beads(sentences, src, tgt))
