@@ -63,7 +63,10 @@ class _Selection:
         prepared = prepare(unit, position, self.pair)
         for message in prepared.warnings:
             self.warn(message)
-        if len(prepared.segments) >= 2:
+        one_sided = unit.provenance.get("one_sided") and not self.pair
+        if len(prepared.segments) >= 2 or (one_sided and prepared.segments):
+            # an aligner's one-language unit (a paragraph nothing translates) is kept as a
+            # one-tuv TU, which TMX 1.4b allows, so no paragraph of an input goes missing
             self.report.written += 1
             return prepared
         self.report.skipped += 1
