@@ -66,8 +66,10 @@ def galechurch_pypi(src: list[str], tgt: list[str], c: float, s2: float) -> list
                  tuple(range(b.target_start, b.target_end)), 0.0) for b in block.beads]
 
 
-def vecalign(src: OverlapVectors, tgt: OverlapVectors, max_size: int = 8) -> list[Bead]:
-    """sentalign's `sentalign()` (Vecalign's DP and its default parameters) on paragraphs."""
+def vecalign(src: OverlapVectors, tgt: OverlapVectors, max_size: int = 5) -> list[Bead]:
+    """sentalign's `sentalign()` (Vecalign's DP, default parameters but beads of at most 5
+    paragraphs in all: its default 8 took 612 s on one 300-paragraph document here) on
+    paragraphs."""
     from sentalign import sentalign
 
     known = {**src.text_index(max_size - 1), **tgt.text_index(max_size - 1)}

@@ -27,6 +27,7 @@ class SentenceSide:
     pieces: np.ndarray
     encoder: Encoder
     prefix: np.ndarray = field(init=False, repr=False)
+    _sides: dict[int, Side] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prefix = prefix_sums(self.pieces)
@@ -37,6 +38,8 @@ class SentenceSide:
 
     def slice(self, first: int, last: int) -> SentenceSide:
         """Paragraphs first..last-1 as a side of their own (indices renumbered from 0)."""
+        if (first, last) == (0, self.paragraph_count):
+            return self
         s0, s1 = int(self.paragraph_start[first]), int(self.paragraph_start[last])
         return SentenceSide(self.lang, self.sentences[s0:s1], self.paragraph_of[s0:s1] - first,
                             self.paragraph_start[first : last + 1] - s0, self.pieces[s0:s1],
@@ -54,7 +57,13 @@ class SentenceSide:
                          bounds[np.asarray(ends, dtype=np.int64)])
 
     def aligner_side(self, max_span: int) -> Side:
-        """Sentence overlaps 1..max_span as the DP's `Side` (lengths in characters)."""
+        """Sentence overlaps 1..max_span as the DP's `Side` (lengths in characters); kept, as
+        the pivot's serves every pair."""
+        if max_span not in self._sides:
+            self._sides[max_span] = self._aligner_side(max_span)
+        return self._sides[max_span]
+
+    def _aligner_side(self, max_span: int) -> Side:
         count = len(self.sentences)
         vectors = {}
         for n in range(1, max_span + 1):
