@@ -31,6 +31,13 @@ BEAD_TYPES: tuple[tuple[int, int], ...] = (
     (0, 1),
 )
 MAX_SPAN = 3
+MERGE_PENALTY: dict[tuple[int, int], float] = {
+    (1, 2): 0.015,
+    (2, 1): 0.015,
+    (2, 2): 0.035,
+    (1, 3): 0.035,
+    (3, 1): 0.035,
+}
 
 
 @dataclass
@@ -42,13 +49,7 @@ class AlignParams:
     margin_k: int = 4
     skip_cost: float = 0.0
     merge_penalty: dict[tuple[int, int], float] = field(
-        default_factory=lambda: {
-            (1, 2): 0.015,
-            (2, 1): 0.015,
-            (2, 2): 0.035,
-            (1, 3): 0.035,
-            (3, 1): 0.035,
-        }
+        default_factory=lambda: dict(MERGE_PENALTY)
     )
     size_exponent: float = (
         0.0  # bead weight ((a+b)/2)**exponent: 0 keeps merges from absorbing drops

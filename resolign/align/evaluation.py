@@ -364,3 +364,30 @@ def three_way_scores(predicted: list[dict], gold: list[dict],
     recall = hits / len(ref) if ref else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Scores(precision, recall, f1)
+
+
+def truncate(doc: EvalDocument, size: int, pivot: str = "fr") -> EvalDocument:
+    """The document's first `size` pivot paragraphs (a little more: up to where every pair's
+    gold beads all end), with every language's paragraphs, sources and gold cut to match."""
+    ends = [sum(len(s) for s, _ in beads[: k + 1])
+            for beads in doc.gold.values() for k in range(len(beads))]
+    common = [e for e in sorted(set(ends)) if all(
+        e in {sum(len(s) for s, _ in beads[: k + 1]) for k in range(len(beads))}
+        for beads in doc.gold.values())]
+    cut = next((e for e in common if e >= size), len(doc.paragraphs[pivot]))
+    out = EvalDocument(symbol=f"{doc.symbol}[:{cut}]",
+                       paragraphs={pivot: doc.paragraphs[pivot][:cut]})
+    if doc.sources:
+        out.sources[pivot] = doc.sources[pivot][:cut]
+    for lang, beads in doc.gold.items():
+        kept: list[GoldBead] = []
+        for src, tgt in beads:
+            if src and src[0] >= cut:
+                break
+            kept.append((src, tgt))
+        count = max((j + 1 for _, tgt in kept for j in tgt), default=0)
+        out.gold[lang] = kept
+        out.paragraphs[lang] = doc.paragraphs[lang][:count]
+        if doc.sources:
+            out.sources[lang] = doc.sources[lang][:count]
+    return out
