@@ -52,9 +52,9 @@ def devset_units(start: int, stop: int):
 
 def build_memory(db: Path, units: int) -> None:
     """A memory of the first `units` devset rows, with its semantic index (default encoder)."""
-    from resolign.service.store import MemoryStore
+    from resolign.service.memory import Memory
 
-    with MemoryStore(db) as store:
+    with Memory.open(db) as store:
         store.add_units(devset_units(0, units))
 
 
@@ -82,7 +82,7 @@ class Server:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RESOLIGN_API_KEY": key}
         self.log = db.with_suffix(".log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "resolign.service.cli", "serve", "--db", str(db), "--port",
+            [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db), "--port",
              self.url.rsplit(":", 1)[1]], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + start_timeout
         while True:

@@ -71,8 +71,6 @@ def _insert_word(text: str, rng: random.Random, donor: str) -> str:
 def make_units(bases: list[dict[str, str]], count: int, seed: int = 1):
     """`count` distinct units and, for each, how its vector derives from the bases:
     ("base", i) | ("edit", i) | ("pair", i, j)."""
-    from resolign.service.store import unit_key
-
     rng = random.Random(seed)
     seen: set[str] = set()
     units: list[Unit] = []
@@ -111,7 +109,7 @@ def make_units(bases: list[dict[str, str]], count: int, seed: int = 1):
                         text = " ".join(words)
                     texts[lang] = text
                 how = ("edit", i)
-        key = unit_key(texts)
+        key = Unit(texts=texts).dedup_key()
         if key in seen:
             continue
         seen.add(key)
@@ -168,16 +166,15 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
+    from resolign.service.memory import Memory
     from resolign.service.normalise import words
-    from resolign.service.search import concordance, search
     from resolign.service.semantic_index import SemanticIndex
-    from resolign.service.store import MemoryStore
 
     units, recipe = make_units(bases, size)
     vectors = derive_vectors(base_vecs, recipe)
     path = workdir / f"tm-{size}.db"
     start = time.perf_counter()
-    store = MemoryStore(path, encoder_spec="none")
+    store = Memory.open(path, encoder="none")
     report = store.add_units(units)
     build_db = time.perf_counter() - start
     ids = store.ids()
@@ -189,8 +186,8 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
             return np.stack([by_id[int(i)] for i in unit_ids]).astype(np.float32)
 
     start = time.perf_counter()
-    index = DerivedIndex(store, spec)
-    store.semantic = index
+    index = DerivedIndex(store.store, spec, Path(f"{path}.faiss"))
+    store.index = index
     index.sync()
     build_index = time.perf_counter() - start
     sizes = {
@@ -212,12 +209,12 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     sem_q = [_drop_word(units[p].texts["en"], rng) for p in picks]
 
     rows = {}
-    res, t = timed(lambda q: search(store, q, src="fr", tgt="en", semantic=False), exact_q)
+    res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False), exact_q)
     rows["exact"] = (*percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
-    fuzzy_res, t = timed(lambda q: search(store, q, src="fr", tgt="en", semantic=False,
+    fuzzy_res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
                                           min_score=50), fuzzy_q)
     rows["fuzzy"] = (*percentiles(t), None)
-    res, t = timed(lambda q: concordance(store, q, lang="fr", limit=20), conc_q)
+    res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20), conc_q)
     rows["concordance"] = (*percentiles(t), sum(bool(r) for r in res) / len(res))
     _, t = timed(lambda q: index.nearest(q, 10), sem_q)
     rows["semantic"] = (*percentiles(t), None)

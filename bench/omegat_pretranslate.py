@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             paths.append(str(path))
         tmx = folder / "resolign.tmx"
         start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "resolign.service.cli", "align",
+        run = subprocess.run([sys.executable, "-m", "resolign.cli", "align",
                               "--presegmented", *paths, "--tmx", str(tmx)],
                              capture_output=True, text=True, timeout=3600)
         if run.returncode != 0:

@@ -6,6 +6,3 @@ try:
     __version__ = version("resolign")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
-
-LANGS = ("fr", "en", "ar")
-"""French is the pivot; English and Arabic are aligned to it."""

@@ -1,4 +1,4 @@
-"""Helpers shared by the reliability tests: real devset units, a memory fingerprint, ports."""
+"""Helpers shared by the reliability tests: a memory fingerprint, free ports, stopping servers."""
 
 from __future__ import annotations
 
@@ -8,34 +8,20 @@ import socket
 import subprocess
 from pathlib import Path
 
-from resolign.service.store import NO_ENCODER, MemoryStore
-from resolign.units import Unit
-from tests.conftest import DEVSET
-
-
-def devset_lines() -> dict[str, list[str]]:
-    return {lang: (DEVSET / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()
-            for lang in ("fr", "en", "ar", "ids")}
-
-
-def devset_units(start: int, stop: int) -> list[Unit]:
-    """Devset lines start..stop as units (document = the line's document id)."""
-    lines = devset_lines()
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(i)) for i in range(start, stop)]
+from resolign.service.memory import NO_ENCODER, Memory
 
 
 def fingerprint(db: Path) -> tuple[int, str]:
     """Unit count and a hash of every stored unit (ids, texts, origin, score, date); the file
     must also pass SQLite's integrity check."""
     digest = hashlib.sha256()
-    with MemoryStore(db, encoder_spec=NO_ENCODER, create=False) as store:
+    with Memory.open(db, encoder=NO_ENCODER, create=False) as store:
         count = store.count()
         for unit in store.iter_units(batch=257):
             digest.update(json.dumps([unit.id, sorted(unit.texts.items()), unit.document,
                                       unit.symbol, unit.paragraph, unit.score,
                                       unit.created.isoformat()], ensure_ascii=False).encode())
-        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     return count, digest.hexdigest()
 
 

@@ -21,7 +21,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "resolign" / "examples" / "un
 
 
 def resolign(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "resolign.service.cli", *args],
+    return subprocess.run([sys.executable, "-m", "resolign.cli", *args],
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -174,7 +174,7 @@ def test_sentence_transformers_model_from_a_local_path():
 def test_an_unavailable_model_is_a_clear_error_not_a_hang(tmp_path):
     env = {**os.environ, "HF_HOME": str(tmp_path / "hf")}
     run = subprocess.run(
-        [sys.executable, "-m", "resolign.service.cli", "align", str(EXAMPLE / "fr.txt"),
+        [sys.executable, "-m", "resolign.cli", "align", str(EXAMPLE / "fr.txt"),
          str(EXAMPLE / "en.txt"), "--encoder", "st:sentence-transformers/LaBSE"],
         capture_output=True, text=True, timeout=120, env=env)
     _one_line_error(run, "LaBSE", "could not be loaded")

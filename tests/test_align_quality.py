@@ -32,7 +32,7 @@ TEST_SEED = 2
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "resolign.service.cli", *args],
+    return subprocess.run([sys.executable, "-m", "resolign.cli", *args],
                           capture_output=True, text=True, timeout=1800)
 
 

@@ -33,7 +33,7 @@ def aligned(tmp_path_factory):
         path.write_text("\n".join(paragraphs[lang]) + "\n", encoding="utf-8")
         paths.append(str(path))
     tmx, db = folder / "out.tmx", folder / "memory.db"
-    run = subprocess.run([sys.executable, "-m", "resolign.service.cli", "align", "--presegmented",
+    run = subprocess.run([sys.executable, "-m", "resolign.cli", "align", "--presegmented",
                           *paths, "--tmx", str(tmx), "--db", str(db)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr

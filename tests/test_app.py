@@ -1,6 +1,6 @@
 """The HTTP app over a real memory of UN devset units: every endpoint, its refusals, the page.
 
-The memory is built once per session (real MemoryStore with the embedded encoder, so semantic
+The memory is built once per session (real Memory with the embedded encoder, so semantic
 search is live) and copied per test, so writes in one test never leak into another.
 """
 
@@ -15,38 +15,22 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from resolign.cli import main as cli_main
 from resolign.errors import InputError
-from resolign.service.app import create_app
-from resolign.service.cli import main as cli_main
-from resolign.service.store import MemoryStore
+from resolign.service.http.app import create_app
+from resolign.service.memory import Memory
 from resolign.tmx.reader import read_tmx
 from resolign.units import Unit
+from tests.devset import devset_lines, devset_units
 
 KEY = "s3cret-test-key"
 N_UNITS = 60
 XSS = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 
 
-def symbol_of(doc_id: str) -> str:
-    """`2015/a/ac_182/l_139` → `A/AC.182/L.139` (the UN symbol behind a devset document id)."""
-    return "/".join(part.upper().replace("_", ".") for part in doc_id.split("/")[1:])
-
-
-def devset_units(devset: Path, start: int, stop: int) -> list[Unit]:
-    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text(encoding="utf-8").splitlines()
-             for lang in ("fr", "en", "ar", "ids")}
-    units = []
-    for i in range(start, stop):
-        doc, *refs = lines["ids"][i].split()
-        para = next(r.split(":")[1] for r in refs if r.startswith("fr:"))
-        units.append(Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                          document=doc, symbol=symbol_of(doc), paragraph=para))
-    return units
-
-
 @pytest.fixture(scope="session")
 def units(devset_dir: Path) -> list[Unit]:
-    return devset_units(devset_dir, 0, N_UNITS)
+    return devset_units(0, N_UNITS)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +38,7 @@ def memory_template(tmp_path_factory: pytest.TempPathFactory, units: list[Unit])
     path = tmp_path_factory.mktemp("memory") / "un.db"
     xss = Unit(texts={"fr": f"Texte piégé {XSS}", "en": f"Trapped text {XSS}",
                       "ar": f"نص مفخخ {XSS}"}, document="xss", symbol="X/1", paragraph="1")
-    with MemoryStore(path) as store:
+    with Memory.open(path) as store:
         assert store.add_units([*units, xss]).added == N_UNITS + 1
     return path
 
@@ -90,7 +74,8 @@ def test_search_exact_french_sentence_gives_the_unit_in_three_languages(client, 
     assert best["source"] == unit.texts["fr"] and best["target"] == unit.texts["en"]
     assert best["unit"] == unit.texts
     assert best["origin"] == {"document": unit.document, "symbol": unit.symbol,
-                              "paragraph": unit.paragraph}
+                              "paragraph": unit.paragraph, "resolution": "",
+                              "resolution_title": ""}
     # the query's words are highlighted in the source, one span per run of words
     marked = [unit.texts["fr"][s:e] for s, e in best["highlight"]]
     assert marked[0] == "Aucune réforme de"
@@ -216,14 +201,14 @@ def test_export_pair_and_bad_options(client):
 # --- import and auth ---------------------------------------------------------------------------
 
 
-def tmx_of(devset: Path, start: int, stop: int) -> bytes:
+def tmx_of(start: int, stop: int) -> bytes:
     from resolign.tmx.writer import iter_tmx_bytes
 
-    return b"".join(iter_tmx_bytes(devset_units(devset, start, stop), segtype="sentence"))
+    return b"".join(iter_tmx_bytes(devset_units(start, stop), segtype="sentence"))
 
 
 def test_import_adds_units_then_counts_duplicates(client, devset_dir):
-    tmx = tmx_of(devset_dir, 500, 520)
+    tmx = tmx_of(500, 520)
     files = {"file": ("new.tmx", tmx, "application/x-tmx+xml")}
     r = client.post("/api/import", files=files, headers={"X-API-Key": KEY})
     assert r.status_code == 200, r.text
@@ -231,7 +216,7 @@ def test_import_adds_units_then_counts_duplicates(client, devset_dir):
     again = client.post("/api/import", files=files, headers={"X-API-Key": KEY}).json()
     assert again["added"] == 0 and again["duplicates"] == 20
     assert client.get("/healthz").json()["units"] == N_UNITS + 21
-    fr = (devset_dir / "UNv1.0.devset.fr").read_text(encoding="utf-8").splitlines()[510]
+    fr = devset_lines()["fr"][510]
     found = client.get("/api/search", params={"q": fr, "semantic": "false"}).json()
     assert found["matches"][0]["kind"] == "exact"
 
@@ -242,7 +227,7 @@ def test_import_adds_units_then_counts_duplicates(client, devset_dir):
     ({"X-API-Key": KEY + "x"}, 401, "wrong API key"),
 ])
 def test_write_endpoints_refuse_without_the_right_key(client, devset_dir, headers, status, words):
-    files = {"file": ("t.tmx", tmx_of(devset_dir, 600, 602), "application/xml")}
+    files = {"file": ("t.tmx", tmx_of(600, 602), "application/xml")}
     for path in ("/api/import", "/api/align"):
         r = client.post(path, files=files, headers=headers)
         assert r.status_code == status and words in detail(r)
@@ -251,7 +236,7 @@ def test_write_endpoints_refuse_without_the_right_key(client, devset_dir, header
 
 def test_write_endpoints_disabled_when_no_key_is_configured(db, monkeypatch, devset_dir):
     monkeypatch.delenv("RESOLIGN_API_KEY", raising=False)
-    files = {"file": ("t.tmx", tmx_of(devset_dir, 600, 602), "application/xml")}
+    files = {"file": ("t.tmx", tmx_of(600, 602), "application/xml")}
     for app in (create_app(db), create_app(db, api_key=""), create_app(db, api_key=None)):
         with TestClient(app) as c:
             r = c.post("/api/import", files=files, headers={"X-API-Key": ""})
@@ -262,7 +247,7 @@ def test_write_endpoints_disabled_when_no_key_is_configured(db, monkeypatch, dev
 
 def test_api_key_comes_from_the_environment(db, monkeypatch, devset_dir):
     monkeypatch.setenv("RESOLIGN_API_KEY", "from-env")
-    files = {"file": ("t.tmx", tmx_of(devset_dir, 600, 602), "application/xml")}
+    files = {"file": ("t.tmx", tmx_of(600, 602), "application/xml")}
     with TestClient(create_app(db)) as c:
         assert c.post("/api/import", files=files, headers={"X-API-Key": KEY}).status_code == 401
         r = c.post("/api/import", files=files, headers={"X-API-Key": "from-env"})
@@ -359,21 +344,20 @@ def test_unauthenticated_upload_is_refused_before_reading(db):
 # --- align -------------------------------------------------------------------------------------
 
 
-def lines_file(devset: Path, lang: str, start: int, stop: int) -> bytes:
-    lines = (devset / f"UNv1.0.devset.{lang}").read_text(encoding="utf-8").splitlines()
-    return ("\n".join(lines[start:stop]) + "\n").encode("utf-8")
+def lines_file(lang: str, start: int, stop: int) -> bytes:
+    return ("\n".join(devset_lines()[lang][start:stop]) + "\n").encode("utf-8")
 
 
 def test_align_uploaded_documents_into_the_memory(client, devset_dir):
-    files = {lang: (f"../../etc/{lang}.txt", lines_file(devset_dir, lang, 300, 308),
+    files = {lang: (f"../../etc/{lang}.txt", lines_file(lang, 300, 308),
                     "text/plain") for lang in ("fr", "en", "ar")}
     r = client.post("/api/align", files=files, headers={"X-API-Key": KEY},
                     data={"presegmented": "true", "symbol": "A/70/1"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["added"] == 8 and body["document"] == "fr.txt"  # base name only
-    fr = lines_file(devset_dir, "fr", 304, 305).decode().strip()
-    ar = lines_file(devset_dir, "ar", 304, 305).decode().strip()
+    fr = lines_file("fr", 304, 305).decode().strip()
+    ar = lines_file("ar", 304, 305).decode().strip()
     best = client.get("/api/search", params={"q": fr, "tgt": "ar", "semantic": "false"}).json()
     match = best["matches"][0]
     assert match["kind"] == "exact" and match["target"] == ar
@@ -387,8 +371,8 @@ def test_align_refuses_missing_or_wrong_documents(client, devset_dir):
     assert r.status_code == 400 and "'en' or 'ar'" in detail(r)
     r = client.post("/api/align", files={"en": ("a.txt", b"Hello.", "text/plain")}, headers=key)
     assert r.status_code == 400 and "'fr'" in detail(r)
-    swapped = {"fr": ("fr.txt", lines_file(devset_dir, "ar", 300, 312), "text/plain"),
-               "en": ("en.txt", lines_file(devset_dir, "en", 300, 312), "text/plain")}
+    swapped = {"fr": ("fr.txt", lines_file("ar", 300, 312), "text/plain"),
+               "en": ("en.txt", lines_file("en", 300, 312), "text/plain")}
     r = client.post("/api/align", files=swapped, headers=key)
     assert r.status_code == 400
     detail(r)
@@ -451,7 +435,7 @@ def test_missing_database_is_an_error_not_a_new_memory(tmp_path, capsys):
 
 
 def test_serve_defaults_to_localhost():
-    from resolign.service.cli import build_parser
+    from resolign.cli import build_parser
 
     args = build_parser().parse_args(["serve", "--db", "x.db"])
     assert (args.host, args.port) == ("127.0.0.1", 8000)

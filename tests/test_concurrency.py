@@ -19,22 +19,14 @@ import numpy as np
 import pytest
 
 from resolign.align.encoders import Encoder
-from resolign.service.search import concordance, search
-from resolign.service.store import NO_ENCODER, MemoryStore
+from resolign.service.memory import NO_ENCODER, Memory
 from resolign.units import Unit
+from tests.devset import devset_units
 
 BASE = 100
 """Units committed before the import."""
 WAIT = 300
 """Seconds a held thread waits before giving up, so a regression fails instead of hanging."""
-
-
-def read_devset(devset: Path, start: int, stop: int) -> list[Unit]:
-    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()[start:stop]
-             for lang in ("fr", "en", "ar", "ids")}
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(start + i))
-            for i in range(stop - start)]
 
 
 def held_back(units: list[Unit], reached: threading.Event, go: threading.Event) -> Iterator[Unit]:
@@ -47,7 +39,7 @@ def held_back(units: list[Unit], reached: threading.Event, go: threading.Event) 
 
 
 class Writer(threading.Thread):
-    def __init__(self, store: MemoryStore, units: Iterator[Unit] | list[Unit]) -> None:
+    def __init__(self, store: Memory, units: Iterator[Unit] | list[Unit]) -> None:
         super().__init__(daemon=True)
         self.store, self.units = store, units
         self.report = None
@@ -60,8 +52,8 @@ class Writer(threading.Thread):
             self.error = error
 
 
-def exact_targets(store: MemoryStore, text: str) -> list[str]:
-    return [m.target for m in search(store, text, src="fr", tgt="en", semantic=False,
+def exact_targets(store: Memory, text: str) -> list[str]:
+    return [m.target for m in store.search(text, src="fr", tgt="en", semantic=False,
                                      min_score=100)]
 
 
@@ -69,9 +61,9 @@ def exact_targets(store: MemoryStore, text: str) -> list[str]:
 
 def test_reads_during_a_large_open_import_see_the_committed_state(tmp_path: Path,
                                                                   devset_dir: Path):
-    old = read_devset(devset_dir, 0, BASE)
-    new = read_devset(devset_dir, BASE, 4000)  # thousands of units in one transaction
-    store = MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER)
+    old = devset_units(0, BASE)
+    new = devset_units(BASE, 4000)  # thousands of units in one transaction
+    store = Memory.open(tmp_path / "m.db", encoder=NO_ENCODER)
     try:
         assert store.add_units(old).added == BASE
         before_ids = store.ids()
@@ -89,7 +81,7 @@ def test_reads_during_a_large_open_import_see_the_committed_state(tmp_path: Path
                 "ids": store.ids(),
                 "old": exact_targets(store, probe_old.texts["fr"]),
                 "new": exact_targets(store, probe_new.texts["fr"]),
-                "hits": {h.unit_id for h in concordance(store, word, lang="fr", limit=500)},
+                "hits": {h.unit_id for h in store.concordance(word, lang="fr", limit=500)},
                 "unit": store.get_unit(BASE + 500),
                 "first": store.get_unit(1),
                 "revision": store.revision,
@@ -119,7 +111,7 @@ def test_reads_during_a_large_open_import_see_the_committed_state(tmp_path: Path
             count = pool.submit(store.count).result(timeout=WAIT)
             found = pool.submit(exact_targets, store, probe_new.texts["fr"]).result(timeout=WAIT)
             unit = pool.submit(store.get_unit, BASE + 500).result(timeout=WAIT)
-            hits = pool.submit(concordance, store, word, lang="fr", limit=500).result(WAIT)
+            hits = pool.submit(store.concordance, word, lang="fr", limit=500).result(WAIT)
         assert count == BASE + added
         assert probe_new.texts["en"] in found
         assert unit is not None and unit.texts["fr"] in {u.texts["fr"] for u in new}
@@ -130,11 +122,11 @@ def test_reads_during_a_large_open_import_see_the_committed_state(tmp_path: Path
 
 
 def test_a_failed_import_was_never_visible_to_readers(tmp_path: Path, devset_dir: Path):
-    store = MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER)
+    store = Memory.open(tmp_path / "m.db", encoder=NO_ENCODER)
     try:
-        store.add_units(read_devset(devset_dir, 0, 20))
+        store.add_units(devset_units(0, 20))
         reached, go = threading.Event(), threading.Event()
-        new = read_devset(devset_dir, 20, 600)
+        new = devset_units(20, 600)
 
         def broken() -> Iterator[Unit]:
             yield from held_back(new, reached, go)
@@ -182,21 +174,21 @@ class HeldEncoder:
 @pytest.fixture(scope="module")
 def indexed(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("indexed") / "memory.db"
-    with MemoryStore(path) as store:
-        store.add_units(read_devset(devset_dir, 0, 30))
+    with Memory.open(path) as store:
+        store.add_units(devset_units(0, 30))
     return path
 
 
-def open_copy(source: Path, target: Path) -> MemoryStore:
+def open_copy(source: Path, target: Path) -> Memory:
     for file in source.parent.glob(source.name + "*"):
         (target / file.name).write_bytes(file.read_bytes())
-    return MemoryStore(target / source.name)
+    return Memory.open(target / source.name)
 
 
-def held(store: MemoryStore) -> HeldEncoder:
-    assert store.semantic is not None
-    holder = HeldEncoder(store.semantic.encoder)
-    store.semantic._encoder = holder.wrap()
+def held(store: Memory) -> HeldEncoder:
+    assert store.index is not None
+    holder = HeldEncoder(store.index.encoder)
+    store.index._encoder = holder.wrap()
     return holder
 
 
@@ -206,22 +198,22 @@ def test_search_uses_the_index_as_it_is_while_another_thread_catches_up(
     holder = held(store)
     try:
         # Another handle (as another process would) adds units: the index is now behind.
-        new = read_devset(devset_dir, 30, 40)
-        with MemoryStore(store.path, encoder_spec=NO_ENCODER) as other:
+        new = devset_units(30, 40)
+        with Memory.open(store.location, encoder=NO_ENCODER) as other:
             assert other.add_units(new).added == 10
-        syncer = threading.Thread(target=store.semantic.sync, name="syncer", daemon=True)
+        syncer = threading.Thread(target=store.index.sync, name="syncer", daemon=True)
         holder.held_thread = syncer
         syncer.start()
         assert holder.embedding.wait(WAIT)
         # The catch-up is embedding the 10 units; searches go ahead on the 30 indexed ones.
-        old_query = read_devset(devset_dir, 12, 13)[0].texts["en"]
-        top = store.semantic.nearest(old_query, 3)
-        assert syncer.is_alive() and store.semantic.size == 30
+        old_query = devset_units(12, 13)[0].texts["en"]
+        top = store.index.nearest(old_query, 3)
+        assert syncer.is_alive() and store.index.size == 30
         assert store.get_unit(top[0][0]).texts["en"] == old_query
         new_query = new[4].texts["en"]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            near = pool.submit(store.semantic.nearest, new_query, 40).result(timeout=WAIT)
-            matches = pool.submit(search, store, new_query, src="fr", tgt="en",
+            near = pool.submit(store.index.nearest, new_query, 40).result(timeout=WAIT)
+            matches = pool.submit(store.search, new_query, src="fr", tgt="en",
                                   min_score=0).result(timeout=WAIT)
         assert syncer.is_alive()
         assert {i for i, _ in near} <= set(range(1, 31))  # only what was indexed before
@@ -229,8 +221,8 @@ def test_search_uses_the_index_as_it_is_while_another_thread_catches_up(
         assert holder.unit_batches == ["syncer"]  # the searches did not start a catch-up
         holder.go.set()
         syncer.join(WAIT)
-        assert not syncer.is_alive() and store.semantic.size == 40
-        top = store.semantic.nearest(new_query, 1)[0]
+        assert not syncer.is_alive() and store.index.size == 40
+        top = store.index.nearest(new_query, 1)[0]
         assert store.get_unit(top[0]).texts["en"] == new_query
     finally:
         holder.go.set()
@@ -242,7 +234,7 @@ def test_the_writer_pays_the_catch_up_and_searches_do_not_wait_for_it(
     store = open_copy(indexed, tmp_path)
     holder = held(store)
     try:
-        new = read_devset(devset_dir, 30, 45)
+        new = devset_units(30, 45)
         writer = Writer(store, new)
         holder.held_thread = writer
         writer.start()
@@ -250,9 +242,9 @@ def test_the_writer_pays_the_catch_up_and_searches_do_not_wait_for_it(
         # Committed, and the writer (inside add_units) is embedding the new units.
         new_query = new[7].texts["en"]
         with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = [pool.submit(search, store, new_query, src="en", tgt="fr", min_score=0)
+            futures = [pool.submit(store.search, new_query, src="en", tgt="fr", min_score=0)
                        for _ in range(3)]
-            near = pool.submit(store.semantic.nearest, new_query, 45).result(timeout=WAIT)
+            near = pool.submit(store.index.nearest, new_query, 45).result(timeout=WAIT)
             results = [f.result(timeout=WAIT) for f in futures]
         assert writer.is_alive() and writer.report is None
         # The units are in the store (an exact match), not yet in the index.
@@ -263,9 +255,9 @@ def test_the_writer_pays_the_catch_up_and_searches_do_not_wait_for_it(
         holder.go.set()
         writer.join(WAIT)
         assert writer.error is None and writer.report.added == 15
-        assert store.semantic.size == store.count() == 45
+        assert store.index.size == store.count() == 45
         assert set(holder.unit_batches) == {writer.name}  # nobody else embedded units
-        top = store.semantic.nearest(new_query, 1)[0]
+        top = store.index.nearest(new_query, 1)[0]
         assert store.get_unit(top[0]).texts["en"] == new_query
     finally:
         holder.go.set()

@@ -10,7 +10,7 @@ from resolign.tmx.check import check_tmx
 
 
 def test_demo_builds_everything_and_the_served_memory_answers(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "resolign.service.cli", "demo", "--out",
+    run = subprocess.run([sys.executable, "-m", "resolign.cli", "demo", "--out",
                           str(tmp_path), "--check", "--port", "0"],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
@@ -20,7 +20,7 @@ def test_demo_builds_everything_and_the_served_memory_answers(tmp_path):
     assert check_tmx(tmp_path / "example.tmx") == []
     assert (tmp_path / "memory.db").is_file()
     # a second run adds nothing new: the memory deduplicates
-    again = subprocess.run([sys.executable, "-m", "resolign.service.cli", "demo", "--out",
+    again = subprocess.run([sys.executable, "-m", "resolign.cli", "demo", "--out",
                             str(tmp_path), "--no-serve"], capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0, again.stderr

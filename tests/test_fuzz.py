@@ -24,24 +24,18 @@ from schemathesis.checks import (
 )
 
 from resolign.errors import TmxError
-from resolign.service.app import create_app
-from resolign.service.store import NO_ENCODER, MemoryStore
+from resolign.service.http.app import create_app
+from resolign.service.memory import NO_ENCODER, Memory
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
+from tests.devset import devset_units
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
 DATA = ROOT / "tests" / "data" / "tmx"
 KEY = "fuzz-key"
 TRIED: Counter[str] = Counter()
-
-
-def devset_units(start: int, stop: int) -> list[Unit]:
-    lines = {lang: (DEVSET / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()
-             for lang in ("fr", "en", "ar", "ids")}
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(i)) for i in range(start, stop)]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,10 +52,10 @@ _MEMORY = Path("/tmp") / f"resolign-fuzz-{time.time_ns()}"
 def _app():
     _MEMORY.mkdir(parents=True, exist_ok=True)
     db = _MEMORY / "memory.db"
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(db, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 20))
     # Semantic search off: the fuzzer explores parameters, not the encoder (tested elsewhere).
-    return create_app(db, api_key=KEY, encoder_spec=NO_ENCODER)
+    return create_app(db, api_key=KEY, encoder=NO_ENCODER)
 
 
 APP = _app()
@@ -94,11 +88,11 @@ def _cleanup_memory():
 def test_api_fuzz_no_server_error_and_conforming(case):
     TRIED[f"api {case.method} {case.path}"] += 1
     headers = {"X-API-Key": KEY} if case.method == "POST" else None
-    before = APP.state.store.count()
+    before = APP.state.memory.count()
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     if response.status_code >= 400:
         assert response.json()["detail"]  # every refusal says why, in JSON
-        assert APP.state.store.count() == before  # and wrote nothing
+        assert APP.state.memory.count() == before  # and wrote nothing
 
 
 @schema.include(path="/api/align").parametrize()
@@ -106,12 +100,12 @@ def test_api_fuzz_no_server_error_and_conforming(case):
 def test_api_fuzz_align_refuses_cleanly(case):
     """Random forms to the aligner: a clean 4xx (or 503 when the encoder is off), never 500."""
     TRIED["api POST /api/align"] += 1
-    before = APP.state.store.count()
+    before = APP.state.memory.count()
     response = case.call(headers={"X-API-Key": KEY})
     assert response.status_code < 500 or response.status_code == 503, response.text[:300]
     assert response.json()["detail"] if response.status_code >= 400 else True
     if response.status_code >= 400:
-        assert APP.state.store.count() == before
+        assert APP.state.memory.count() == before
 
 
 # --- the TMX reader -----------------------------------------------------------------------------
@@ -138,7 +132,9 @@ def _read(data: bytes, kind: str) -> None:
         TRIED[f"{kind}: TmxError"] += 1
     else:
         TRIED[f"{kind}: units"] += 1
-        assert all(isinstance(u, Unit) and u.texts for u in units)
+        # a unit has text or inline codes (a code-only TU is kept, not dropped)
+        assert all(isinstance(u, Unit) and any(v.has_content() for v in u.variants)
+                   for u in units)
     assert time.monotonic() - started < 5, "the reader took too long on a small input"
 
 

@@ -7,26 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from resolign.service.cli import main
-from resolign.service.store import NO_ENCODER, MemoryStore
+from resolign.cli import main
+from resolign.service.memory import NO_ENCODER, Memory
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
-from resolign.units import Unit
-
-
-def devset_units(devset: Path, count: int) -> list[Unit]:
-    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()[:count]
-             for lang in ("fr", "en", "ar", "ids")}
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(i + 1),
-                 score=round(0.4 + (i % 6) / 10, 2))
-            for i in range(count)]
+from tests.devset import devset_units
 
 
 @pytest.fixture(scope="module")
 def tmx_file(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tmx") / "devset.tmx"
-    units = devset_units(devset_dir, 40)
+    units = devset_units(0, 40)
     write_tmx(units + units[:3], path, segtype="sentence")
     return path
 
@@ -41,7 +32,7 @@ def memory(tmx_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_import_counts_units_and_duplicates(memory: Path, tmx_file: Path,
                                             capsys: pytest.CaptureFixture):
-    with MemoryStore(memory, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(memory, encoder=NO_ENCODER) as store:
         assert store.count() == 40
     assert Path(f"{memory}.faiss").is_file()
     assert main(["import", str(tmx_file), "--db", str(memory), "--encoder", "use-m3"]) == 0
@@ -51,7 +42,7 @@ def test_import_counts_units_and_duplicates(memory: Path, tmx_file: Path,
 
 def test_search_prints_score_kind_and_all_three_languages(memory: Path, devset_dir: Path,
                                                           capsys: pytest.CaptureFixture):
-    unit = devset_units(devset_dir, 40)[2]
+    unit = devset_units(0, 40)[2]
     assert main(["search", unit.texts["fr"], "--db", str(memory), "--src", "fr",
                  "--tgt", "en", "--limit", "3"]) == 0
     out = capsys.readouterr().out
@@ -63,7 +54,7 @@ def test_search_prints_score_kind_and_all_three_languages(memory: Path, devset_d
 
 def test_search_json_is_the_same_data(memory: Path, devset_dir: Path,
                                       capsys: pytest.CaptureFixture):
-    unit = devset_units(devset_dir, 40)[2]
+    unit = devset_units(0, 40)[2]
     query = unit.texts["en"].replace("redefine", "change")
     assert main(["search", query, "--db", str(memory), "--src", "en", "--tgt", "ar",
                  "--json", "--no-semantic"]) == 0
@@ -111,7 +102,7 @@ def test_export_pair_min_score_and_language_codes(memory: Path, tmp_path: Path,
     xml = out.read_text("utf-8")
     assert 'xml:lang="fr-FR"' in xml and 'xml:lang="en-GB"' in xml and "ar-SA" not in xml
     back = read_tmx(out)
-    with MemoryStore(memory, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(memory, encoder=NO_ENCODER) as store:
         expected = [u for u in store.iter_units() if u.score is not None and u.score >= 0.7]
     assert len(back) == len(expected) > 0
     for unit, stored in zip(back, expected, strict=True):
@@ -123,8 +114,8 @@ def test_export_then_import_round_trips(memory: Path, tmp_path: Path):
     assert main(["export", "--db", str(memory), str(out)]) == 0
     copy = tmp_path / "copy.db"
     assert main(["import", str(out), "--db", str(copy), "--encoder", "none"]) == 0
-    with MemoryStore(memory, encoder_spec=NO_ENCODER) as a, \
-            MemoryStore(copy, encoder_spec=NO_ENCODER) as b:
+    with Memory.open(memory, encoder=NO_ENCODER) as a, \
+            Memory.open(copy, encoder=NO_ENCODER) as b:
         assert [(u.texts, u.document, u.paragraph, u.score) for u in a.iter_units()] == \
             [(u.texts, u.document, u.paragraph, u.score) for u in b.iter_units()]
 
@@ -134,12 +125,12 @@ def test_a_broken_tmx_imports_nothing(memory: Path, tmx_file: Path, tmp_path: Pa
     db = tmp_path / "m.db"
     assert main(["import", str(tmx_file), "--db", str(db), "--encoder", "none"]) == 0
     more = tmp_path / "more.tmx"
-    write_tmx(devset_units(devset_dir, 80)[40:], more)
+    write_tmx(devset_units(0, 80)[40:], more)
     data = more.read_bytes()
     broken = tmp_path / "broken.tmx"
     broken.write_bytes(data[: int(len(data) * 0.8)])  # cut off: the end is malformed
     assert main(["import", str(broken), "--db", str(db), "--encoder", "none"]) == 2
     assert "error" in capsys.readouterr().err
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(db, encoder=NO_ENCODER) as store:
         assert store.count() == 40
     assert main(["import", str(tmp_path / "absent.tmx"), "--db", str(db)]) == 2

@@ -21,11 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resolign.service.store import NO_ENCODER, MemoryStore
+from resolign.service.memory import NO_ENCODER, Memory
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
-from tests.memory_checks import devset_lines, devset_units, fingerprint, free_port, stop
+from tests.devset import devset_lines, devset_units
+from tests.memory_checks import fingerprint, free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
@@ -88,13 +89,13 @@ def big_tmx(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sigkill_inside_a_cli_tmx_import_leaves_the_memory_as_before(big_tmx: Path,
                                                                      tmp_path: Path):
     db = tmp_path / "memory.db"
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(db, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 50))
     before = fingerprint(db)
     wal = tmp_path / "memory.db-wal"
     wal_before = wal.stat().st_size if wal.exists() else 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "resolign.service.cli", "import", str(big_tmx), "--db", str(db),
+        [sys.executable, "-m", "resolign.cli", "import", str(big_tmx), "--db", str(db),
          "--encoder", NO_ENCODER], env=child_env(), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
     # Clearly inside the one write transaction: megabytes of uncommitted pages in the WAL.
@@ -104,7 +105,7 @@ def test_sigkill_inside_a_cli_tmx_import_leaves_the_memory_as_before(big_tmx: Pa
     # And the memory still takes an import afterwards.
     small = tmp_path / "small.tmx"
     write_tmx(devset_units(50, 150), small)
-    done = subprocess.run([sys.executable, "-m", "resolign.service.cli", "import", str(small),
+    done = subprocess.run([sys.executable, "-m", "resolign.cli", "import", str(small),
                            "--db", str(db), "--encoder", NO_ENCODER], env=child_env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -135,9 +136,9 @@ _PAUSING_ALIGN = textwrap.dedent("""
         from resolign.tmx import writer
         writer.tu_element = pause_after(10, writer.tu_element)
     else:
-        from resolign.service.store import MemoryStore
-        MemoryStore._insert = pause_after(10, MemoryStore._insert)
-    from resolign.service.cli import main
+        from resolign.service.store_sqlite import SqliteStore
+        SqliteStore._insert = pause_after(10, SqliteStore._insert)
+    from resolign.cli import main
     sys.exit(main(argv))
 """)
 
@@ -150,12 +151,12 @@ def align_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for lang in ("fr", "en"):
         (root / f"{lang}.txt").write_text("\n".join(lines[lang][100:130]) + "\n", "utf-8")
     db = root / "memory.db"
-    with MemoryStore(db) as store:  # the default encoder: the FAISS index exists beside it
+    with Memory.open(db) as store:  # the default encoder: the FAISS index exists beside it
         store.add_units(devset_units(0, 8))
     cache = root / "cache"
     reference = root / "reference.tmx"
     done = subprocess.run(
-        [sys.executable, "-m", "resolign.service.cli", "align", str(root / "fr.txt"),
+        [sys.executable, "-m", "resolign.cli", "align", str(root / "fr.txt"),
          str(root / "en.txt"), "--presegmented", "--tmx", str(reference)],
         env=child_env(cache), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -200,7 +201,7 @@ def serve(db: Path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = db.with_suffix(".log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "resolign.service.cli", "serve", "--db",
+    proc = subprocess.Popen([sys.executable, "-m", "resolign.cli", "serve", "--db",
                              str(db), "--port", str(port)], env=child_env(), stdout=log,
                             stderr=subprocess.STDOUT)
     try:
@@ -223,15 +224,15 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 30-unit memory with its index, and the index files as they were at 20 units."""
     root = tmp_path_factory.mktemp("indexed")
     db = root / "memory.db"
-    with MemoryStore(db) as store:
+    with Memory.open(db) as store:
         store.add_units(devset_units(200, 220))
     old = root / "old"
     old.mkdir()
     for suffix in (".faiss", ".faiss.json"):
         shutil.copy(f"{db}{suffix}", old / f"memory.db{suffix}")
-    with MemoryStore(db) as store:
+    with Memory.open(db) as store:
         store.add_units(devset_units(220, 230))
-        assert store.semantic.size == 30
+        assert store.index.size == 30
     return {"db": db, "old": old}
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resolign.service.store import NO_ENCODER, MemoryStore
+from resolign.service.memory import NO_ENCODER, Memory
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit
-from tests.memory_checks import devset_units, fingerprint, free_port
+from tests.devset import devset_units
+from tests.memory_checks import fingerprint, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
@@ -44,7 +45,7 @@ API_KEY_ENV = "RESOLIGN_API_KEY"
 def cli(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(API_KEY_ENV, None)
-    return subprocess.run([sys.executable, "-m", "resolign.service.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "resolign.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -72,7 +73,7 @@ class Server:
             env[API_KEY_ENV] = key
         self.log = db.with_suffix(".log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "resolign.service.cli", "serve", "--db", str(db),
+            [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db),
              "--port", str(self.port), *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 90
@@ -182,7 +183,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def memory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("memory") / "memory.db"
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(db, encoder=NO_ENCODER) as store:
         assert store.add_units(devset_units(0, N_UNITS)).added == N_UNITS
     return db
 
@@ -259,7 +260,7 @@ def test_cli_import_reads_utf16_without_bom_when_the_xml_says_so(files: dict[str
     db = tmp_path / "m.db"
     proc = cli("import", files["utf16_no_bom.tmx"], "--db", db, "--encoder", NO_ENCODER)
     assert proc.returncode == 0, proc.stderr
-    with MemoryStore(db, encoder_spec=NO_ENCODER, create=False) as store:
+    with Memory.open(db, encoder=NO_ENCODER, create=False) as store:
         assert [u.texts["fr"] for u in store.iter_units()] == ["Assemblée générale"]
 
 
@@ -293,7 +294,7 @@ def test_cli_control_characters_in_queries_and_documents(files: dict[str, Path],
     """Controls, bidi overrides and NULs are data: searched safely, stripped from TMX with a
     warning, never a crash or an invalid file."""
     db = tmp_path / "m.db"
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(db, encoder=NO_ENCODER) as store:
         store.add_units(devset_units(0, 5))
     before = fingerprint(db)
     # (argv cannot carry NUL; lone surrogates cannot be encoded into argv either)
@@ -580,6 +581,6 @@ def test_upload_filenames_are_never_paths(server: Server, files: dict[str, Path]
     assert not target.exists()
     count, _ = fingerprint(server.db)
     assert count == before[0] + 5
-    with MemoryStore(server.db, encoder_spec=NO_ENCODER, create=False) as store:
+    with Memory.open(server.db, encoder=NO_ENCODER, create=False) as store:
         added = [u for u in store.iter_units() if u.texts.get("fr", "").startswith("Unité de")]
         assert len(added) == 5

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -13,48 +12,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolign.errors import InputError
+from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
-from resolign.service.search import concordance, fuzzy_score, search
-from resolign.service.store import MemoryStore
+from resolign.service.search import fuzzy_score
 from resolign.units import Unit
+from tests.devset import whole_documents
 
 UNIT_TARGET = 300
 
 
-def un_symbol(devset_id: str) -> str:
-    """`2015/a/ac_182/l_139` → `A/AC.182/L.139` (the devset writes symbols path-style)."""
-    return devset_id.split("/", 1)[1].upper().replace("_", ".")
-
-
-def devset_units(devset: Path, target: int = UNIT_TARGET) -> list[Unit]:
-    """Whole documents from the devset, in symbol order, until `target` units."""
-    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()
-             for lang in ("fr", "en", "ar", "ids")}
-    by_doc: dict[str, list[int]] = defaultdict(list)
-    for index, line in enumerate(lines["ids"]):
-        by_doc[line.split()[0]].append(index)
-    units: list[Unit] = []
-    for doc in sorted(by_doc):
-        if len(units) >= target:
-            break
-        for index in by_doc[doc]:
-            fr_par = next(f for f in lines["ids"][index].split()[1:] if f.startswith("fr:"))
-            units.append(Unit(
-                texts={lang: lines[lang][index] for lang in ("fr", "en", "ar")},
-                document=doc, symbol=un_symbol(doc), paragraph=fr_par.split(":")[1],
-                score=1.0,
-            ))
-    return units
-
-
 @pytest.fixture(scope="module")
 def units(devset_dir: Path) -> list[Unit]:
-    return devset_units(devset_dir)
+    return whole_documents(UNIT_TARGET)
 
 
 @pytest.fixture(scope="module")
-def store(units: list[Unit], tmp_path_factory: pytest.TempPathFactory) -> MemoryStore:
-    memory = MemoryStore(tmp_path_factory.mktemp("tm") / "memory.db")
+def store(units: list[Unit], tmp_path_factory: pytest.TempPathFactory) -> Memory:
+    memory = Memory.open(tmp_path_factory.mktemp("tm") / "memory.db")
     report = memory.add_units(units)
     assert report.added == len(units)
     yield memory
@@ -67,11 +41,11 @@ def _by_english(units: list[Unit], english_start: str) -> Unit:
 
 # --- exact and fuzzy ------------------------------------------------------------------------
 
-def test_every_french_unit_is_its_own_exact_top_match(store: MemoryStore, units: list[Unit]):
+def test_every_french_unit_is_its_own_exact_top_match(store: Memory, units: list[Unit]):
     for position, unit in enumerate(units):
         # Semantic matches score at most 99, so they cannot outrank an exact one; embedding
         # every query would only slow the test down: check that on every tenth unit.
-        matches = search(store, unit.texts["fr"], src="fr", tgt="en", limit=5,
+        matches = store.search(unit.texts["fr"], src="fr", tgt="en", limit=5,
                          semantic=position % 10 == 0)
         assert matches, unit.texts["fr"]
         assert (matches[0].score, matches[0].kind) == (100.0, "exact")
@@ -90,7 +64,7 @@ def _replace_one_word(text: str) -> str | None:
     return None
 
 
-def test_one_word_changed_is_a_fuzzy_match_of_at_least_80(store: MemoryStore, units: list[Unit]):
+def test_one_word_changed_is_a_fuzzy_match_of_at_least_80(store: Memory, units: list[Unit]):
     tried = 0
     for unit in units:
         if len(words(unit.texts["fr"])) < 5:
@@ -99,7 +73,7 @@ def test_one_word_changed_is_a_fuzzy_match_of_at_least_80(store: MemoryStore, un
         if query is None:
             continue
         tried += 1
-        matches = search(store, query, src="fr", tgt="ar", limit=5, semantic=False)
+        matches = store.search(query, src="fr", tgt="ar", limit=5, semantic=False)
         best = [m for m in matches if m.score == matches[0].score]
         assert any(m.target == unit.texts["ar"] for m in best), query
         assert best[0].kind == "fuzzy" and best[0].score >= 80
@@ -115,33 +89,34 @@ def test_fuzzy_score_is_token_edit_distance():
     assert fuzzy_score("a b", ["a", "b"], "a b c d") == (50.0, "fuzzy")
 
 
-def test_results_are_shown_as_stored_and_carry_origin(store: MemoryStore, units: list[Unit]):
+def test_results_are_shown_as_stored_and_carry_origin(store: Memory, units: list[Unit]):
     unit = next(u for u in units if "\u064e" in u.texts["ar"] or "\u0651" in u.texts["ar"])
-    match = search(store, normalise(unit.texts["ar"]), src="ar", tgt="fr")[0]
+    match = store.search(normalise(unit.texts["ar"]), src="ar", tgt="fr")[0]
     assert match.source == unit.texts["ar"]  # harakat kept in what is shown
     assert match.unit == unit.texts
     assert match.origin == {"document": unit.document, "symbol": unit.symbol,
-                            "paragraph": unit.paragraph}
+                            "paragraph": unit.paragraph, "resolution": "",
+                            "resolution_title": ""}
 
 
-def test_filters_by_document_and_symbol(store: MemoryStore, units: list[Unit]):
+def test_filters_by_document_and_symbol(store: Memory, units: list[Unit]):
     unit = next(u for u in units if "Nations Unies" in u.texts["fr"])
     query = "Organisation des Nations Unies"
-    everywhere = search(store, query, limit=50, min_score=0, semantic=False)
+    everywhere = store.search(query, limit=50, min_score=0, semantic=False)
     assert len({m.origin["symbol"] for m in everywhere}) > 1
-    only = search(store, query, limit=50, min_score=0, symbol=unit.symbol.lower(),
+    only = store.search(query, limit=50, min_score=0, symbol=unit.symbol.lower(),
                   semantic=False)
     assert only and {m.origin["symbol"] for m in only} == {unit.symbol}
-    by_doc = search(store, query, limit=50, min_score=0, document=unit.document)
+    by_doc = store.search(query, limit=50, min_score=0, document=unit.document)
     assert by_doc and {m.origin["document"] for m in by_doc} == {unit.document}
-    assert search(store, query, symbol="NO/SUCH/SYMBOL") == []
+    assert store.search(query, symbol="NO/SUCH/SYMBOL") == []
 
 
-def test_min_score_and_limit(store: MemoryStore, units: list[Unit]):
+def test_min_score_and_limit(store: Memory, units: list[Unit]):
     query = units[10].texts["fr"]
-    for match in search(store, query, min_score=90, limit=3):
+    for match in store.search(query, min_score=90, limit=3):
         assert match.score >= 90
-    assert len(search(store, "Nations Unies", min_score=0, limit=3, semantic=False)) == 3
+    assert len(store.search("Nations Unies", min_score=0, limit=3, semantic=False)) == 3
 
 
 # --- Arabic normalisation -------------------------------------------------------------------
@@ -165,7 +140,7 @@ def _vary_arabic(text: str) -> str:
 
 
 def test_arabic_query_with_harakat_and_hamza_variants_finds_the_stored_arabic(
-    store: MemoryStore, units: list[Unit]
+    store: Memory, units: list[Unit]
 ):
     with_hamza = [u for u in units if re.search("[أإآى]", u.texts["ar"])
                   and len(words(u.texts["ar"])) >= 5][:40]
@@ -173,7 +148,7 @@ def test_arabic_query_with_harakat_and_hamza_variants_finds_the_stored_arabic(
     for unit in with_hamza:
         query = _vary_arabic(unit.texts["ar"])
         assert query != unit.texts["ar"]
-        matches = search(store, query, src="ar", tgt="fr", semantic=False)
+        matches = store.search(query, src="ar", tgt="fr", semantic=False)
         assert matches and matches[0].score == 99.0 and matches[0].kind == "fuzzy"
         assert any(m.source == unit.texts["ar"] and m.target == unit.texts["fr"]
                    for m in matches if m.score == 99.0)
@@ -207,10 +182,10 @@ PARAPHRASES = {
 
 @pytest.mark.parametrize("english_start", list(PARAPHRASES))
 def test_english_paraphrase_finds_the_french_unit(
-    store: MemoryStore, units: list[Unit], english_start: str
+    store: Memory, units: list[Unit], english_start: str
 ):
     unit = _by_english(units, english_start)
-    matches = search(store, PARAPHRASES[english_start], src="fr", tgt="ar", limit=3)
+    matches = store.search(PARAPHRASES[english_start], src="fr", tgt="ar", limit=3)
     assert matches, PARAPHRASES[english_start]
     top = matches[0]
     assert top.kind == "semantic" and top.source == unit.texts["fr"]
@@ -218,16 +193,16 @@ def test_english_paraphrase_finds_the_french_unit(
     assert 60 <= top.score < 100
 
 
-def test_noise_is_not_returned_as_a_semantic_match(store: MemoryStore):
+def test_noise_is_not_returned_as_a_semantic_match(store: Memory):
     for query in ("Preheat the oven and whisk two eggs with a cup of sugar.",
                   "My cat sleeps on the warm windowsill every afternoon.",
                   "Le match de football a été reporté à cause de la pluie."):
-        assert [m for m in search(store, query) if m.kind == "semantic"] == []
+        assert [m for m in store.search(query) if m.kind == "semantic"] == []
 
 
-def test_semantic_off_gives_only_text_matches(store: MemoryStore, units: list[Unit]):
+def test_semantic_off_gives_only_text_matches(store: Memory, units: list[Unit]):
     paraphrase = PARAPHRASES["MOPAN members have agreed to"]
-    assert all(m.kind != "semantic" for m in search(store, paraphrase, semantic=False))
+    assert all(m.kind != "semantic" for m in store.search(paraphrase, semantic=False))
 
 
 def _summary(matches) -> list[tuple]:
@@ -241,13 +216,13 @@ def test_searches_during_an_import_answer_from_the_memory_as_committed(
     from concurrent.futures import ThreadPoolExecutor
 
     committed, incoming = units[:100], units[100:160]
-    with MemoryStore(tmp_path / "m.db") as memory:
+    with Memory.open(tmp_path / "m.db") as memory:
         assert memory.add_units(committed).added == 100
         new = max(incoming[:-1], key=lambda u: len(u.texts["en"]))
         queries = [u.texts["en"] for u in committed[::20]] + [new.texts["fr"]]
 
         def look(query: str) -> list[tuple]:
-            return _summary(search(memory, query, src="fr", tgt="en", min_score=0))
+            return _summary(memory.search(query, src="fr", tgt="en", min_score=0))
 
         before = {q: look(q) for q in queries}
         assert not [m for m in before[new.texts["fr"]] if m[1] == "exact"]
@@ -269,23 +244,23 @@ def test_searches_during_an_import_answer_from_the_memory_as_committed(
                 go.set()
             assert writer.result(timeout=300).added == 60
         assert during == before  # semantic matches included: the index was not touched
-        exact = search(memory, new.texts["fr"], src="fr", tgt="en")[0]
+        exact = memory.search(new.texts["fr"], src="fr", tgt="en")[0]
         assert exact.kind == "exact" and exact.target == new.texts["en"]
-        assert search(memory, new.texts["en"], src="fr", tgt="ar")[0].source == new.texts["fr"]
-        top = memory.semantic.nearest(new.texts["en"], 1)[0][0]  # the writer indexed it
+        assert memory.search(new.texts["en"], src="fr", tgt="ar")[0].source == new.texts["fr"]
+        top = memory.index.nearest(new.texts["en"], 1)[0][0]  # the writer indexed it
         assert memory.get_unit(top).texts["fr"] == new.texts["fr"]
 
 
 # --- concordance ----------------------------------------------------------------------------
 
 def test_concordance_highlights_the_phrase_in_the_original_text(
-    store: MemoryStore, units: list[Unit]
+    store: Memory, units: list[Unit]
 ):
     phrase = ["conseil", "de", "securite"]
     expected = {i for i, u in enumerate(units)
                 if " conseil de securite " in f" {' '.join(words(u.texts['fr']))} "}
     assert len(expected) >= 3
-    hits = concordance(store, "CONSEIL DE SÉCURITÉ", lang="fr", limit=200)
+    hits = store.concordance("CONSEIL DE SÉCURITÉ", lang="fr", limit=200)
     assert len(hits) == len(expected)
     for hit in hits:
         assert hit.lang == "fr" and hit.highlighted
@@ -295,8 +270,8 @@ def test_concordance_highlights_the_phrase_in_the_original_text(
         assert hit.unit["fr"] == hit.text and "en" in hit.unit
 
 
-def test_concordance_in_arabic_maps_spans_through_harakat(store: MemoryStore):
-    hits = concordance(store, "الأُمَمُ المُتَّحِدَةُ", lang="ar", limit=100)
+def test_concordance_in_arabic_maps_spans_through_harakat(store: Memory):
+    hits = store.concordance("الأُمَمُ المُتَّحِدَةُ", lang="ar", limit=100)
     assert len(hits) >= 5
     for hit in hits:
         for start, end in hit.highlighted:
@@ -305,11 +280,11 @@ def test_concordance_in_arabic_maps_spans_through_harakat(store: MemoryStore):
                 not unicodedata.combining(hit.text[end])
 
 
-def test_concordance_across_languages_and_filters(store: MemoryStore, units: list[Unit]):
-    langs = {hit.lang for hit in concordance(store, "2014", limit=200)}
+def test_concordance_across_languages_and_filters(store: Memory, units: list[Unit]):
+    langs = {hit.lang for hit in store.concordance("2014", limit=200)}
     assert langs == {"fr", "en", "ar"}  # digits are words in every language
     unit = next(u for u in units if "Nations Unies" in u.texts["fr"])
-    hits = concordance(store, "Nations Unies", symbol=unit.symbol, limit=100)
+    hits = store.concordance("Nations Unies", symbol=unit.symbol, limit=100)
     assert hits and {h.origin["symbol"] for h in hits} == {unit.symbol}
 
 
@@ -321,24 +296,24 @@ def test_concordance_across_languages_and_filters(store: MemoryStore, units: lis
     {"query": "paix", "src": "fr", "tgt": "fr"}, {"query": "paix", "limit": 0},
     {"query": "paix", "min_score": 101},
 ])
-def test_bad_search_input_is_an_input_error(store: MemoryStore, kwargs: dict):
+def test_bad_search_input_is_an_input_error(store: Memory, kwargs: dict):
     with pytest.raises(InputError):
-        search(store, **kwargs)
+        store.search(**kwargs)
 
 
 @pytest.mark.parametrize("kwargs", [
     {"query": ""}, {"query": "..."}, {"query": "paix", "lang": "es"}, {"query": "y" * 10_001},
 ])
-def test_bad_concordance_input_is_an_input_error(store: MemoryStore, kwargs: dict):
+def test_bad_concordance_input_is_an_input_error(store: Memory, kwargs: dict):
     with pytest.raises(InputError):
-        concordance(store, **kwargs)
+        store.concordance(**kwargs)
 
 
-def test_fts_syntax_in_queries_is_just_text(store: MemoryStore):
+def test_fts_syntax_in_queries_is_just_text(store: Memory):
     for query in ('"unbalanced', "NOT AND OR", "paix*", "col:umn ^ NEAR(a b)", "(((", "-x"):
-        search(store, query, semantic=False)
+        store.search(query, semantic=False)
         with contextlib.suppress(InputError):  # a query with no words at all
-            concordance(store, query)
+            store.concordance(query)
 
 
 # --- normalisation properties ---------------------------------------------------------------

@@ -17,22 +17,15 @@ import pytest
 
 from resolign.errors import InputError
 from resolign.service import semantic_index
-from resolign.service.search import search
-from resolign.service.store import NO_ENCODER, MemoryStore, StoredUnit
+from resolign.service.memory import NO_ENCODER, Memory
+from resolign.service.store import StoredUnit
 from resolign.units import Unit
+from tests.devset import devset_units
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def read_devset(devset: Path, start: int, stop: int) -> list[Unit]:
-    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text("utf-8").splitlines()[start:stop]
-             for lang in ("fr", "en", "ar", "ids")}
-    return [Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                 document=lines["ids"][i].split()[0], paragraph=str(i), score=0.5 + i % 5 / 10)
-            for i in range(stop - start)]
-
-
-def snapshot(store: MemoryStore) -> list[tuple]:
+def snapshot(store: Memory) -> list[tuple]:
     return [(u.id, sorted(u.texts.items()), u.document, u.symbol, u.paragraph, u.score,
              u.created.isoformat()) for u in store.iter_units(batch=97)]
 
@@ -41,8 +34,8 @@ def snapshot(store: MemoryStore) -> list[tuple]:
 def semantic_memory(devset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small memory with its FAISS index, built once; tests work on copies."""
     path = tmp_path_factory.mktemp("semantic") / "memory.db"
-    with MemoryStore(path) as store:
-        store.add_units(read_devset(devset_dir, 0, 40))
+    with Memory.open(path) as store:
+        store.add_units(devset_units(0, 40))
     return path
 
 
@@ -55,43 +48,43 @@ def copy_memory(source: Path, target_dir: Path) -> Path:
 # --- file and schema ------------------------------------------------------------------------
 
 def test_new_memory_is_wal_and_versioned(tmp_path: Path):
-    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
         assert store.count() == 0
     db = sqlite3.connect(tmp_path / "m.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
 
 
 def test_missing_memory_is_an_error_when_not_creating(tmp_path: Path):
     with pytest.raises(InputError, match="no translation memory"):
-        MemoryStore(tmp_path / "absent.db", create=False)
+        Memory.open(tmp_path / "absent.db", create=False)
     assert not (tmp_path / "absent.db").exists()
 
 
 def test_a_file_that_is_not_a_memory_is_refused(tmp_path: Path):
     (tmp_path / "notes.db").write_text("these are not the droids\n" * 100)
     with pytest.raises(InputError, match="not a resolign memory"):
-        MemoryStore(tmp_path / "notes.db", encoder_spec=NO_ENCODER)
+        Memory.open(tmp_path / "notes.db", encoder=NO_ENCODER)
 
 
 def test_a_memory_from_a_newer_version_is_refused(tmp_path: Path):
-    MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER).close()
+    Memory.open(tmp_path / "m.db", encoder=NO_ENCODER).close()
     db = sqlite3.connect(tmp_path / "m.db")
     db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     db.commit()
     db.close()
     with pytest.raises(InputError, match="newer"):
-        MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER)
+        Memory.open(tmp_path / "m.db", encoder=NO_ENCODER)
 
 
 # --- round trip and deduplication -----------------------------------------------------------
 
 def test_units_come_back_as_added(tmp_path: Path, devset_dir: Path):
-    units = read_devset(devset_dir, 0, 25)
+    units = devset_units(0, 25)
     units[3].created = datetime(2014, 5, 6, 7, 8, 9, tzinfo=UTC)
     units[4].texts = {"fr-FR": units[4].texts["fr"], "EN": units[4].texts["en"]}
     units[5].texts["es"] = "Sexagésimo noveno período de sesiones"
-    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
         assert store.add_units(units).added == 25
         assert store.count() == 25
         stored = list(store.iter_units(batch=7))
@@ -109,46 +102,47 @@ def test_units_come_back_as_added(tmp_path: Path, devset_dir: Path):
 
 
 def test_identical_units_are_stored_once(tmp_path: Path, devset_dir: Path):
-    units = read_devset(devset_dir, 0, 30)
-    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
-        assert store.add_units(units + units[:5]).__dict__ == {
-            "added": 30, "duplicates": 5, "skipped": 0}
+    units = devset_units(0, 30)
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
+        first = store.add_units(units + units[:5])
+        assert (first.added, first.duplicates, first.skipped) == (30, 5, 0)
         again = [Unit(texts={k: f"  {v} " for k, v in u.texts.items()}, document="other")
                  for u in units[:10]]
-        assert store.add_units(again).__dict__ == {"added": 0, "duplicates": 10, "skipped": 0}
+        second = store.add_units(again)
+        assert (second.added, second.duplicates, second.skipped) == (0, 10, 0)
         changed = Unit(texts={**units[0].texts, "en": units[0].texts["en"] + " (revised)"})
         empty = Unit(texts={"fr": "  ", "en": ""})
-        assert store.add_units([changed, empty]).__dict__ == {
-            "added": 1, "duplicates": 0, "skipped": 1}
+        third = store.add_units([changed, empty])
+        assert (third.added, third.duplicates, third.skipped) == (1, 0, 1)
         assert store.count() == 31
 
 
 def test_an_error_mid_add_leaves_the_memory_as_before(tmp_path: Path, devset_dir: Path):
-    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
-        store.add_units(read_devset(devset_dir, 0, 20))
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
+        store.add_units(devset_units(0, 20))
         before = snapshot(store)
 
         def failing():
-            yield from read_devset(devset_dir, 20, 220)
+            yield from devset_units(20, 220)
             raise ValueError("broken input")
 
         with pytest.raises(ValueError):
             store.add_units(failing())
         assert snapshot(store) == before
-        assert store.add_units(read_devset(devset_dir, 20, 25)).added == 5
+        assert store.add_units(devset_units(20, 25)).added == 5
 
 
 _CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from resolign.service.store import MemoryStore
+    from resolign.service.memory import Memory
     from resolign.units import Unit
 
     db, devset, ready = sys.argv[1:4]
     langs = ("fr", "en", "ar")
     lines = {l: Path(devset, f"UNv1.0.devset.{l}").read_text("utf-8").splitlines() for l in langs}
-    store = MemoryStore(db, encoder_spec="none")
-    store._db.execute("PRAGMA cache_size=20")  # small cache: pages spill into the WAL mid-write
+    store = Memory.open(db, encoder="none")
+    store.store._db.execute("PRAGMA cache_size=20")  # small cache: pages spill into the WAL
 
     def units():
         for round_ in range(2):
@@ -165,8 +159,8 @@ _CHILD = textwrap.dedent("""
 def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
                                                                 devset_dir: Path):
     db = tmp_path / "m.db"
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
-        store.add_units(read_devset(devset_dir, 0, 100))
+    with Memory.open(db, encoder=NO_ENCODER) as store:
+        store.add_units(devset_units(0, 100))
         before = snapshot(store)
     wal_before = (tmp_path / "m.db-wal").stat().st_size if (tmp_path / "m.db-wal").exists() else 0
     ready = tmp_path / "ready"
@@ -185,12 +179,12 @@ def test_sigkill_mid_import_leaves_the_memory_exactly_as_before(tmp_path: Path,
     finally:
         if child.poll() is None:
             child.kill()
-    with MemoryStore(db, encoder_spec=NO_ENCODER) as store:
+    with Memory.open(db, encoder=NO_ENCODER) as store:
         assert store.count() == 100
         assert snapshot(store) == before
-        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert search(store, "Soixante-neuvième session [1]", semantic=False, min_score=95) == []
-        assert store.add_units(read_devset(devset_dir, 100, 110)).added == 10
+        assert store.store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.search("Soixante-neuvième session [1]", semantic=False, min_score=95) == []
+        assert store.add_units(devset_units(100, 110)).added == 10
 
 
 # --- connections: reads beside a write -----------------------------------------------------
@@ -209,7 +203,7 @@ def _open_files(path: Path) -> list[str]:
     return found
 
 
-def _held_import(store: MemoryStore, units: list[Unit]):
+def _held_import(store: Memory, units: list[Unit]):
     """Start `add_units` in a thread that stops before the last unit, transaction open."""
     import threading
 
@@ -232,33 +226,33 @@ def _held_import(store: MemoryStore, units: list[Unit]):
 
 
 def test_a_read_after_a_write_in_the_same_thread_sees_it(tmp_path: Path, devset_dir: Path):
-    units = read_devset(devset_dir, 0, 30)
-    with MemoryStore(tmp_path / "m.db", encoder_spec=NO_ENCODER) as store:
+    units = devset_units(0, 30)
+    with Memory.open(tmp_path / "m.db", encoder=NO_ENCODER) as store:
         assert store.add_units(units[:10]).added == 10
         assert store.count() == 10 and store.revision == 1  # a pooled read connection now
         assert store.add_units(units[10:]).added == 20
         assert store.count() == 30 and store.revision == 2 and len(store.ids()) == 30
         assert store.get_unit(30).texts["fr"] == units[29].texts["fr"]
-        assert search(store, units[29].texts["fr"], semantic=False)[0].kind == "exact"
+        assert store.search(units[29].texts["fr"], semantic=False)[0].kind == "exact"
 
 
 def test_opening_the_memory_during_an_import_does_not_wait_for_it(tmp_path: Path,
                                                                   devset_dir: Path):
     path = tmp_path / "m.db"
-    with MemoryStore(path, encoder_spec=NO_ENCODER) as store:
-        store.add_units(read_devset(devset_dir, 0, 20))
-        thread, go, outcome = _held_import(store, read_devset(devset_dir, 20, 1020))
+    with Memory.open(path, encoder=NO_ENCODER) as store:
+        store.add_units(devset_units(0, 20))
+        thread, go, outcome = _held_import(store, devset_units(20, 1020))
         try:
             # As `resolign search` beside a server that is importing: opens, reads what is
             # committed, while the import still holds its transaction.
-            with MemoryStore(path, encoder_spec=NO_ENCODER, create=False) as other:
+            with Memory.open(path, encoder=NO_ENCODER, create=False) as other:
                 assert other.count() == 20 and other.revision == 1
                 assert thread.is_alive() and "report" not in outcome
         finally:
             go.set()
             thread.join(300)
         assert outcome["report"].added == 1000
-        with MemoryStore(path, encoder_spec=NO_ENCODER, create=False) as other:
+        with Memory.open(path, encoder=NO_ENCODER, create=False) as other:
             assert other.count() == 1020
 
 
@@ -266,9 +260,9 @@ def test_close_closes_every_connection(tmp_path: Path, devset_dir: Path):
     from concurrent.futures import ThreadPoolExecutor
 
     path = tmp_path / "m.db"
-    store = MemoryStore(path, encoder_spec=NO_ENCODER)
-    store.add_units(read_devset(devset_dir, 0, 50))
-    thread, go, outcome = _held_import(store, read_devset(devset_dir, 50, 300))
+    store = Memory.open(path, encoder=NO_ENCODER)
+    store.add_units(devset_units(0, 50))
+    thread, go, outcome = _held_import(store, devset_units(50, 300))
     with ThreadPoolExecutor(max_workers=6) as pool:  # several read connections at once
         counts = list(pool.map(lambda _: store.count(), range(60)))
     assert set(counts) == {50}
@@ -282,7 +276,7 @@ def test_close_closes_every_connection(tmp_path: Path, devset_dir: Path):
     assert not Path(f"{path}-wal").exists()
     with pytest.raises(sqlite3.ProgrammingError):
         store.count()
-    with MemoryStore(path, encoder_spec=NO_ENCODER) as again:
+    with Memory.open(path, encoder=NO_ENCODER) as again:
         assert again.count() == 300
 
 
@@ -291,24 +285,24 @@ def test_close_closes_every_connection(tmp_path: Path, devset_dir: Path):
 def test_index_follows_adds_incrementally(tmp_path: Path, semantic_memory: Path,
                                           devset_dir: Path):
     path = copy_memory(semantic_memory, tmp_path)
-    with MemoryStore(path) as store:
-        assert not store.semantic.rebuilt and store.semantic.size == 40
-        store.add_units(read_devset(devset_dir, 40, 50))
-        assert store.semantic.size == store.count() == 50
-        assert not store.semantic.rebuilt
-        assert store.semantic.kind() == "flat"
-        query = read_devset(devset_dir, 45, 46)[0].texts["en"]
-        top = store.semantic.nearest(query, 1)[0]
+    with Memory.open(path) as store:
+        assert not store.index.rebuilt and store.index.size == 40
+        store.add_units(devset_units(40, 50))
+        assert store.index.size == store.count() == 50
+        assert not store.index.rebuilt
+        assert store.index.kind() == "flat"
+        query = devset_units(45, 46)[0].texts["en"]
+        top = store.index.nearest(query, 1)[0]
         assert store.get_unit(top[0]).texts["en"] == query and top[1] > 0.9
-    with MemoryStore(path) as store:  # what was saved is current
-        assert not store.semantic.rebuilt and store.semantic.size == 50
+    with Memory.open(path) as store:  # what was saved is current
+        assert not store.index.rebuilt and store.index.size == 50
 
 
 def test_deleted_index_is_rebuilt_on_open(tmp_path: Path, semantic_memory: Path):
     path = copy_memory(semantic_memory, tmp_path)
     Path(f"{path}.faiss").unlink()
-    with MemoryStore(path) as store:
-        assert store.semantic.rebuilt and store.semantic.size == 40
+    with Memory.open(path) as store:
+        assert store.index.rebuilt and store.index.size == 40
     assert Path(f"{path}.faiss").is_file()
 
 
@@ -316,14 +310,14 @@ def test_stale_index_is_brought_up_to_date_on_open(tmp_path: Path, semantic_memo
                                                    devset_dir: Path):
     path = copy_memory(semantic_memory, tmp_path)
     old = Path(f"{path}.faiss").read_bytes()
-    new_units = read_devset(devset_dir, 60, 70)
-    with MemoryStore(path) as store:
+    new_units = devset_units(60, 70)
+    with Memory.open(path) as store:
         store.add_units(new_units)
     Path(f"{path}.faiss").write_bytes(old)  # as if the process died between commit and save
-    with MemoryStore(path) as store:
-        assert store.semantic.size == store.count() == 50
+    with Memory.open(path) as store:
+        assert store.index.size == store.count() == 50
         query = new_units[4].texts["fr"]
-        top = store.semantic.nearest(query, 1)[0]
+        top = store.index.nearest(query, 1)[0]
         assert store.get_unit(top[0]).texts["fr"] == query
 
 
@@ -335,41 +329,41 @@ def test_foreign_or_broken_index_is_rebuilt(tmp_path: Path, semantic_memory: Pat
         Path(f"{path}.faiss").write_bytes(b"\0not faiss" * 50)
     elif damage == "other_memory":
         other = tmp_path / "other.db"
-        with MemoryStore(other) as store:
-            store.add_units(read_devset(devset_dir, 200, 203))
+        with Memory.open(other) as store:
+            store.add_units(devset_units(200, 203))
         shutil.copy(f"{other}.faiss", f"{path}.faiss")
         shutil.copy(f"{other}.faiss.json", f"{path}.faiss.json")
     else:
         Path(f"{path}.faiss.json").unlink()
-    with MemoryStore(path) as store:
-        assert store.semantic.rebuilt and store.semantic.size == 40
-        text = read_devset(devset_dir, 7, 8)[0].texts["ar"]
-        assert store.get_unit(store.semantic.nearest(text, 1)[0][0]).texts["ar"] == text
+    with Memory.open(path) as store:
+        assert store.index.rebuilt and store.index.size == 40
+        text = devset_units(7, 8)[0].texts["ar"]
+        assert store.get_unit(store.index.nearest(text, 1)[0][0]).texts["ar"] == text
 
 
 def test_another_process_import_is_seen_before_the_next_search(tmp_path: Path,
                                                                semantic_memory: Path,
                                                                devset_dir: Path):
     path = copy_memory(semantic_memory, tmp_path)
-    with MemoryStore(path) as reader, MemoryStore(path) as writer:
-        added = read_devset(devset_dir, 80, 85)
+    with Memory.open(path) as reader, Memory.open(path) as writer:
+        added = devset_units(80, 85)
         writer.add_units(added)
         query = added[2].texts["en"]
-        matches = search(reader, query, src="en", tgt="fr")
-        assert matches[0].kind == "exact" and reader.semantic.size == 45
+        matches = reader.search(query, src="en", tgt="fr")
+        assert matches[0].kind == "exact" and reader.index.size == 45
 
 
 def test_large_memory_switches_to_hnsw(tmp_path: Path, devset_dir: Path,
                                        monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(semantic_index, "FLAT_LIMIT", 20)
-    with MemoryStore(tmp_path / "m.db") as store:
-        store.add_units(read_devset(devset_dir, 0, 15))
-        assert store.semantic.kind() == "flat"
-        units = read_devset(devset_dir, 15, 30)
+    with Memory.open(tmp_path / "m.db") as store:
+        store.add_units(devset_units(0, 15))
+        assert store.index.kind() == "flat"
+        units = devset_units(15, 30)
         store.add_units(units)
-        assert store.semantic.kind() == "hnsw" and store.semantic.size == 30
+        assert store.index.kind() == "hnsw" and store.index.size == 30
         for unit in units[::5]:
-            top = store.semantic.nearest(unit.texts["en"], 1)[0]
+            top = store.index.nearest(unit.texts["en"], 1)[0]
             assert store.get_unit(top[0]).texts["en"] == unit.texts["en"]
-    with MemoryStore(tmp_path / "m.db") as store:
-        assert store.semantic.kind() == "hnsw" and not store.semantic.rebuilt
+    with Memory.open(tmp_path / "m.db") as store:
+        assert store.index.kind() == "hnsw" and not store.index.rebuilt

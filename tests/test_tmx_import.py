@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from resolign.tmx import read_tmx
+from resolign.tmx.reader import Refusal, read_tmx_report
 
 SAMPLE = Path(__file__).parent / "data" / "tmx" / "other_tool_bilingual.tmx"
 
@@ -30,10 +31,11 @@ def test_other_tool_sample_imports() -> None:
     assert second.texts == {"en": "See footnote and annex I.", "fr": "Voir la note et l'annexe I."}
     assert (second.document, second.score) == ("", None)
 
-    # escaped markup stays text, tabs kept, <ut> dropped; Arabic and RLMs byte-exact
+    # escaped markup stays text, tabs kept, <ut> dropped; Arabic and RLMs byte-exact; the
+    # <ph>&lt;br/&gt;</ph> before the final dot stands for a line break and reads as one
     assert third.texts == {
         "en": "Tab\tand & ampersand <kept>",
-        "ar": "يؤكد المؤتمر على \u200fمركزية\u200f قضية فلسطين.",
+        "ar": "يؤكد المؤتمر على \u200fمركزية\u200f قضية فلسطين\n.",
     }
     assert third.paragraph == "7"
     # no creationdate on the tu: the header's date is the default
@@ -46,7 +48,7 @@ def test_other_tool_sample_imports() -> None:
 def test_arabic_bytes_unchanged_from_file() -> None:
     raw = SAMPLE.read_bytes()
     arabic = read_tmx(SAMPLE)[2].texts["ar"]
-    assert arabic[:-1].encode("utf-8") in raw  # the final "." follows a dropped <ph>
+    assert arabic[:-2].encode("utf-8") in raw  # "\n." stands for the <ph> line break and "."
 
 
 def test_multilingual_tu_with_tuv_dates_and_duplicates() -> None:
@@ -70,3 +72,25 @@ def test_utf16_and_bom_files_import() -> None:
     expected = {"fr": "Bonjour", "ar": "مرحبا"}
     assert read_tmx(text.replace("UTF-8", "UTF-16").encode("utf-16"))[0].texts == expected
     assert read_tmx(text.encode("utf-8-sig"))[0].texts == expected
+
+
+def test_report_counts_what_was_kept_and_says_what_was_refused() -> None:
+    """broken_units.tmx: one tuv alone, a tuv without language, an empty seg, codes only."""
+    data = (SAMPLE.parent / "broken_units.tmx").read_bytes().replace(
+        b"</body>", b'<tu><tuv xml:lang="fr"><seg> </seg></tuv></tu>\n</body>'
+    )
+    units, report = read_tmx_report(data)
+    assert [u.annotations.attributes.get("tuid") for u in units] == [
+        "one-tuv", "no-lang", "empty-seg", "no-source", "codes-only-is-fine"
+    ]
+    assert (report.tus, report.units, report.refused, report.tuvs_left_out) == (6, 5, 1, 1)
+    assert (report.one_sided, report.code_only, report.empty_segments) == (3, 2, 1)
+    assert report.details == [
+        Refusal(11, "<tuv> without xml:lang left out"),
+        Refusal(25, "<tu> refused: no text or inline code in any <tuv>"),
+    ]
+    assert report.summary() == (
+        "6 TUs read, 5 units, 3 one-sided, 2 code-only segment(s), 1 empty segment(s), "
+        "1 TU(s) refused, 1 tuv(s) left out"
+    )
+    assert report.header.attributes["creationtool"] == "hand"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,7 +17,7 @@ from translate.storage.tmx import tmxfile
 from resolign.errors import TmxError
 from resolign.tmx import WriteReport, check_tmx, iter_tmx_bytes, read_tmx, write_tmx
 from resolign.tmx.writer import MAX_DETAILED_WARNINGS
-from resolign.units import Unit
+from resolign.units import Annotation, Annotations, Unit, Variant
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 WHEN = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -189,3 +191,63 @@ def test_streaming_is_lazy_and_memory_flat() -> None:
     assert produced_at_first_chunk < 500
     assert total > 2_000_000
     assert peak < 512 * 1024, (peak, total)
+
+
+def test_exported_file_takes_the_umask_or_keeps_the_old_mode(tmp_path: Path) -> None:
+    """mkstemp made every export 0600; a TMX is meant to be read by other people and tools."""
+    path = tmp_path / "out.tmx"
+    old = os.umask(0o022)
+    try:
+        write_tmx([unit(fr="a", en="b")], path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.umask(0o077)
+        path.chmod(0o664)
+        write_tmx([unit(fr="a", en="b")], path)  # replacing keeps the file's mode
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664
+        write_tmx([unit(fr="a", en="b")], tmp_path / "new.tmx")
+        assert stat.S_IMODE((tmp_path / "new.tmx").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.tmx", "out.tmx"]
+
+
+def test_variants_codes_and_annotations_are_written_back() -> None:
+    source = Unit(
+        variants=[
+            Variant("en-US", "Click \nhere", 'Click <ph x="1">&lt;br/&gt;</ph>here',
+                    Annotations({"changeid": "ys"}, [Annotation("note", "n", {"xml:lang": "en"})])),
+            Variant("en-GB", "Click here"),
+            Variant("fr-CA", "  "),
+        ],
+        annotations=Annotations(
+            {"tuid": "t-7", "usagecount": "2", "srclang": "en-GB"},
+            [Annotation("prop", "v", {"type": "Txt::Group"})],
+        ),
+        provenance={"origin": "tmx"},
+        resolution="1/47-POL",
+        created=WHEN,
+    )
+    header = Annotations({"creationtool": "Other"}, [Annotation("note", "header note")])
+    root, report, data = export([source], headers=[header, header])
+    tu = root.find("body/tu")
+    assert (tu.get("tuid"), tu.get("usagecount"), tu.get("srclang")) == ("t-7", "2", "en-GB")
+    assert [(p.get("type"), p.text) for p in tu.findall("prop")] == [
+        ("x-resolution", "1/47-POL"), ("x-provenance-origin", "tmx"), ("Txt::Group", "v")
+    ]
+    assert langs(root) == [["en-US", "en-GB"]]
+    assert root.find("header/note").text == "header note"
+    assert len(root.findall("header/note")) == 1
+    assert report.warnings == ["1 empty segment(s) left out of the TUs written (no text, no code)"]
+    assert b'Click <ph x="1">&lt;br/&gt;</ph>here' in data
+    [back] = read_tmx(data)
+    assert back.variants == source.variants[:2]
+    assert (back.provenance, back.resolution) == (source.provenance, source.resolution)
+    assert back.annotations == source.annotations
+
+
+def test_markup_that_does_not_parse_falls_back_to_the_text() -> None:
+    broken = Unit(variants=[Variant("fr", "a b", "a <ph>b"), Variant("en", "c")], created=WHEN)
+    root, report, _ = export([broken])
+    assert [seg.text for seg in root.iter("seg")] == ["a b", "c"]
+    assert len(report.warnings) == 1
+    assert report.warnings[0].startswith("unit 1: fr segment markup is not well-formed XML")

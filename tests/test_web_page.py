@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resolign.service.store import MemoryStore
+from resolign.service.memory import Memory
 from resolign.units import Unit
+from tests.devset import devset_units
 from tests.memory_checks import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,22 +35,9 @@ SHOTS = Path(os.environ.get("RESOLIGN_SCREENSHOTS", "")) if os.environ.get(
     "RESOLIGN_SCREENSHOTS") else None
 
 
-def devset_units(devset: Path, count: int) -> list[Unit]:
-    lines = {lang: (devset / f"UNv1.0.devset.{lang}").read_text(encoding="utf-8").splitlines()
-             for lang in ("fr", "en", "ar", "ids")}
-    units = []
-    for i in range(count):
-        doc, *refs = lines["ids"][i].split()
-        para = next(r.split(":")[1] for r in refs if r.startswith("fr:"))
-        symbol = "/".join(p.upper().replace("_", ".") for p in doc.split("/")[1:])
-        units.append(Unit(texts={lang: lines[lang][i] for lang in ("fr", "en", "ar")},
-                          document=doc, symbol=symbol, paragraph=para))
-    return units
-
-
 @pytest.fixture(scope="module")
 def units(devset_dir: Path) -> list[Unit]:
-    return devset_units(devset_dir, 40)
+    return devset_units(0, 40)
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +46,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, units: list[Unit]):
     db = tmp_path_factory.mktemp("served") / "memory.db"
     trap = Unit(texts={"fr": f"Piège {XSS}", "en": f"Trap {XSS}", "ar": f"فخ {XSS}"},
                 document="xss", symbol="X/1", paragraph="1")
-    with MemoryStore(db) as store:
+    with Memory.open(db) as store:
         store.add_units([*units, trap])
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RESOLIGN_API_KEY": KEY}
     log = (db.parent / "server.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "resolign.service.cli", "serve", "--db", str(db),
+        [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db),
          "--host", "127.0.0.1", "--port", str(port), "--max-upload-mb", "1"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -243,11 +231,12 @@ def test_served_app_aborts_a_streamed_upload_past_the_limit(server):
 
 
 def test_served_app_takes_long_arabic_queries_and_refuses_too_long_ones(server):
-    """Percent-encoded Arabic triples in size: the server must still answer in JSON."""
-    word = "الأمم المتحدة "  # 26 bytes of UTF-8
+    """The limit is 10,000 characters in every script (percent-encoded Arabic is six times its
+    length in the request line): the server must still answer in JSON."""
+    word = "الأمم المتحدة "  # 14 characters, 26 bytes of UTF-8
     ok = httpx.get(server + "/api/search", timeout=30,
-                   params={"q": word * 300, "src": "ar", "semantic": "false"})  # 7.8 kB
+                   params={"q": word * 700, "src": "ar", "semantic": "false"})  # 9,800 chars
     assert ok.status_code == 200 and ok.json() == {"matches": []}
-    too_long = httpx.get(server + "/api/search", params={"q": word * 400, "src": "ar"},
-                         timeout=30)
+    too_long = httpx.get(server + "/api/search", params={"q": word * 720, "src": "ar"},
+                         timeout=30)  # 10,080 characters
     assert too_long.status_code == 413 and "too long" in too_long.json()["detail"]

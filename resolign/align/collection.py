@@ -8,17 +8,16 @@ from pathlib import Path
 from resolign.align.encoders import DEFAULT_ENCODER, load_encoder
 from resolign.align.ingest import TEXT_SUFFIXES, read_text
 from resolign.align.language import check_language, file_languages
-from resolign.align.paragraphs import presegmented_paragraphs, rebuild_paragraphs
 from resolign.align.pipeline import (
     AlignmentResult,
     Progress,
     align_paragraphs,
+    document_paragraphs,
     pivot_of,
 )
 from resolign.align.resolutions import Resolution, document_symbol, match_documents
 from resolign.errors import InputError
-
-NAMES = {"fr": "French", "en": "English", "ar": "Arabic"}
+from resolign.languages import ENGLISH_NAMES
 
 
 def _files(folder: Path) -> list[Path]:
@@ -39,9 +38,7 @@ def _documents(files: list[Path], texts: list[str], lang: str,
     out = []
     for path, text in zip(files, texts, strict=True):
         check_language(text, lang, str(path))
-        paragraphs = presegmented_paragraphs(text) if presegmented else rebuild_paragraphs(text)
-        if not paragraphs:
-            raise InputError(f"{path} has no paragraphs")
+        paragraphs = document_paragraphs(text, path, lang, presegmented=presegmented)
         symbol = document_symbol(paragraphs)
         out.append((path, Resolution(symbol=symbol, title=path.stem, paragraphs=paragraphs)))
     return out
@@ -79,7 +76,7 @@ def align_folders(
         for lang, matches in partners.items():
             j = matches[k]
             if j is None:
-                report(f"{path.name}: no {NAMES[lang]} counterpart found")
+                report(f"{path.name}: no {ENGLISH_NAMES[lang]} counterpart found")
             else:
                 paragraphs[lang] = docs[lang][j][1].paragraphs
         if len(paragraphs) < 2:
@@ -90,5 +87,5 @@ def align_folders(
             )
         )
     if not results:
-        raise InputError(f"no {NAMES[pivot]} document could be paired with a translation")
+        raise InputError(f"no {ENGLISH_NAMES[pivot]} document could be paired with a translation")
     return results

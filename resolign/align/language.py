@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from resolign.errors import InputError
+from resolign.languages import ENGLISH_NAMES, LANGS
 
-_NAMES = {"fr": "French", "en": "English", "ar": "Arabic"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FRENCH = frozenset(
     [
@@ -101,15 +101,13 @@ def check_language(text: str, expected: str, source: str) -> None:
     found = detect_language(text)
     if found is not None and found != expected:
         raise InputError(
-            f"{source} looks like {_NAMES[found]}, but it was given as the "
-            f"{_NAMES.get(expected, expected)} document"
+            f"{source} looks like {ENGLISH_NAMES[found]}, but it was given as the "
+            f"{ENGLISH_NAMES.get(expected, expected)} document"
         )
 
 
 def parse_langs(langs: str | list[str] | tuple[str, ...], count: int) -> list[str]:
     """`--langs fr,ar` as a list, refused unless it names `count` different known languages."""
-    from resolign import LANGS
-
     codes = [c.strip().lower() for c in (langs.split(",") if isinstance(langs, str) else langs)]
     codes = [c for c in codes if c]
     unknown = [c for c in codes if c not in LANGS]
@@ -141,9 +139,9 @@ def file_languages(sources: list[str], texts: list[str],
         found = detect_language(text)
         if found in codes:
             owner = sources[codes.index(found)]
-            wanted = " or ".join(_NAMES[c] for c in ("en", "ar") if c not in codes)
+            wanted = " or ".join(ENGLISH_NAMES[c] for c in ("en", "ar") if c not in codes)
             raise InputError(
-                f"{source} looks like {_NAMES[found]}, as does {owner}: expected {wanted} "
+                f"{source} looks like {ENGLISH_NAMES[found]}, as does {owner}: expected {wanted} "
                 f"(state the languages with --langs, e.g. --langs fr,en,ar)")
         codes.append(found or next(c for c in ("en", "ar") if c not in codes))
     return codes

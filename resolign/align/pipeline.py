@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resolign import LANGS
 from resolign.align.aligner import AlignParams
 from resolign.align.beads import Bead, check_complete
 from resolign.align.embedding_cache import EmbeddingCache
@@ -24,8 +23,7 @@ from resolign.align.sentence_first import PairAlignment, align_sides
 from resolign.align.sentence_sides import SentenceSide, sentence_side
 from resolign.align.trilingual import MultiBead, join_on_pivot, pair_orphans
 from resolign.errors import InputError
-
-PIVOT = "fr"
+from resolign.languages import LANGS, PIVOT
 
 Progress = Callable[[int], None]
 
@@ -116,16 +114,24 @@ def paragraph_label(paragraphs: list[Paragraph], indices: list[int]) -> str:
     return labels[0] if labels[0] == labels[1] else f"{labels[0]}-{labels[1]}"
 
 
-def read_paragraphs(path: Path, lang: str | None, *, presegmented: bool = False,
-                    ) -> list[Paragraph]:
-    """Ingest one document and rebuild its paragraphs; refuse empty or wrong-language input
-    (`lang` None: no language check)."""
+def read_paragraphs(path: Path, lang: str, *, presegmented: bool = False) -> list[Paragraph]:
+    """Ingest one document and rebuild its paragraphs; refuse empty or wrong-language input."""
     text = read_text(Path(path))
-    if lang is not None:
-        check_language(text, lang, str(path))
+    check_language(text, lang, str(path))
+    return document_paragraphs(text, path, lang, presegmented=presegmented)
+
+
+def document_paragraphs(text: str, path: Path | str, lang: str, *,
+                        presegmented: bool = False) -> list[Paragraph]:
+    """A document's text (language already checked) to paragraphs: OCR misreadings repaired,
+    each paragraph labelled with its resolution; no paragraph at all is refused."""
+    from resolign.align.ocr import repair_paragraphs
+    from resolign.align.resolutions import label_resolutions
+
     paragraphs = presegmented_paragraphs(text) if presegmented else rebuild_paragraphs(text)
     if not paragraphs:
         raise InputError(f"{path} has no paragraphs")
+    label_resolutions(repair_paragraphs(paragraphs, lang))
     return paragraphs
 
 
@@ -190,12 +196,10 @@ def align_files(
     given = [Path(p) for p in paths if p is not None]
     texts = [read_text(path) for path in given]
     found = file_languages([str(p) for p in given], texts, langs)
-    paragraphs = {}
-    for path, text, lang in zip(given, texts, found, strict=True):
-        paras = presegmented_paragraphs(text) if presegmented else rebuild_paragraphs(text)
-        if not paras:
-            raise InputError(f"{path} has no paragraphs")
-        paragraphs[lang] = paras
+    paragraphs = {
+        lang: document_paragraphs(text, path, lang, presegmented=presegmented)
+        for path, text, lang in zip(given, texts, found, strict=True)
+    }
     pivot = pivot_of(found)
     return align_paragraphs(
         paragraphs,

@@ -29,7 +29,10 @@ _OIC_KEYWORD = re.compile(
     re.IGNORECASE,
 )
 # UN: A/RES/73/135, A/79/L.9/Rev.1, S/RES/2334 (2016), E/CN.6/2019/L.3, S/PRST/2013/16.
-_UN = re.compile(r"(?<![\w/])(?:A|S|E|ST|UNEP|TD|HRC)(?:/[A-Za-z0-9][A-Za-z0-9.\-]*)+")
+# OIC documents: OIC/CFM-47/2020/POL/RES/FINAL (OCI/... in French).
+_UN = re.compile(
+    r"(?<![\w/])(?:A|S|E|ST|UNEP|TD|HRC|OIC|OCI)(?:/[A-Za-z0-9][A-Za-z0-9.\-]*)+"
+)
 _TITLE_LEAD = re.compile(r"^(?:SUR|ON|CONCERNING|RELATIVE À|بشأن|حول)\s+", re.I)
 
 
@@ -40,10 +43,8 @@ class Resolution:
     paragraphs: list[Paragraph]
 
 
-def find_symbol(text: str) -> str | None:
-    """The first resolution symbol in `text`, normalised ("1/47-POL", "1/47-س", "1/47",
-    "A/RES/73/135"), or None."""
-    plain = clean_markup(text).translate(_DIGITS)
+def _symbols(plain: str) -> list[tuple[int, str]]:
+    """(position, normalised symbol) of every symbol in markup-free, ASCII-digit text."""
     found: list[tuple[int, str]] = []
     for match in _OIC_SUFFIXED.finditer(plain):
         suffix = (match.group(3) or match.group(4)).upper()
@@ -56,12 +57,46 @@ def find_symbol(text: str) -> str | None:
         symbol = match.group(0).rstrip(".-")
         if any(c.isdigit() for c in symbol) and "/" in symbol:
             found.append((match.start(), symbol))
-    return min(found)[1] if found else None
+    return sorted(found)
+
+
+def find_symbol(text: str) -> str | None:
+    """The first resolution symbol in `text`, normalised ("1/47-POL", "1/47-س", "1/47",
+    "A/RES/73/135", "OIC/CFM-47/2020/POL/RES/FINAL"), or None."""
+    found = _symbols(clean_markup(text).translate(_DIGITS))
+    return found[0][1] if found else None
+
+
+def header_symbol(text: str) -> str | None:
+    """The symbol of a header line that names the document itself, or None when `text` only
+    cites one. A header line is a resolution heading ("RÉSOLUTION N°1/47-POL") or a short
+    masthead line that opens or ends with its symbol ("A/79/L.9/Rev.1", "United Nations
+    A/RES/73/135", "OIC/CFM-47/2020/POL/RES/FINAL"); a title or sentence that mentions a
+    symbol in passing ("... DE LA RÉSOLUTION NO 53/45-POL : DEFIS ...") is not."""
+    plain = clean_markup(text).translate(_DIGITS)
+    found = _symbols(plain)
+    if not found:
+        return None
+    if is_symbol_heading(text):
+        return found[0][1]
+    if len(plain) > 120 or _TERMINAL_SENTENCE.search(plain):
+        return None
+    position, symbol = found[0]
+    before = len(plain[:position].split())
+    after = len(plain[position:].split()) - 1
+    return symbol if before <= 2 or after == 0 else None
+
+
+_TERMINAL_SENTENCE = re.compile(r"[.,;!?]\s*$")  # "Voir S/PV.7813." cites
 
 
 def document_symbol(paragraphs: list[Paragraph], head: int = 8) -> str:
-    """The document's own symbol: the first one in its opening paragraphs ("" when none)."""
-    return next((s for p in paragraphs[:head] if (s := find_symbol(p.match_text))), "")
+    """The document's own symbol, from a header line among its opening paragraphs (see
+    `header_symbol`); "" when they only cite symbols (a press release, a meeting report)."""
+    for paragraph in paragraphs[:head]:
+        if paragraph.kind != "footnote" and (symbol := header_symbol(paragraph.text)):
+            return symbol
+    return ""
 
 
 def symbol_key(symbol: str) -> str:
@@ -97,6 +132,17 @@ def split_resolutions(paragraphs: list[Paragraph]) -> list[Resolution]:
             first = next((p for p in unit.paragraphs if p.kind == "heading"), None)
             unit.title = first.match_text if first else ""
     return [unit for unit in units if unit.paragraphs]
+
+
+def label_resolutions(paragraphs: list[Paragraph]) -> list[Resolution]:
+    """Split into resolutions and write each one's symbol and title on its paragraphs (those
+    before the first resolution, or in a document without resolution headings, get "")."""
+    resolutions = split_resolutions(paragraphs)
+    for resolution in resolutions:
+        title = resolution.title if resolution.symbol else ""
+        for paragraph in resolution.paragraphs:
+            paragraph.resolution, paragraph.resolution_title = resolution.symbol, title
+    return resolutions
 
 
 def match_documents(

@@ -3,38 +3,21 @@ paragraph beads came from (no second alignment, no second encoding).
 
 Every language's sentence beads against the pivot are joined on the pivot's sentences, as the
 paragraph beads are; a sentence bead never crosses a paragraph bead, because paragraph beads
-are unions of sentence links.
+are unions of sentence links. Sentences are read from each paragraph's `match_text` (no
+markup, OCR misreadings repaired), as the paragraph units are.
 """
 
 from __future__ import annotations
 
 from resolign.align.pipeline import AlignmentResult, paragraph_label
-from resolign.align.sentences import split_sentences
 from resolign.align.trilingual import join_on_pivot
 from resolign.units import Unit
-
-
-def display_sentences(result: AlignmentResult, lang: str) -> list[str]:
-    """Each aligned sentence as written (markup kept) where the paragraph's original text
-    splits into the same number of sentences as its matching text, else as matched."""
-    matched = result.sentences[lang]
-    owner = result.sentence_paragraph[lang]
-    shown: list[str] = []
-    k = 0
-    for p, paragraph in enumerate(result.paragraphs[lang]):
-        count = 0
-        while k + count < len(owner) and owner[k + count] == p:
-            count += 1
-        original = split_sentences(paragraph.text, lang)
-        shown += original if len(original) == count else matched[k : k + count]
-        k += count
-    return shown
 
 
 def sentence_units(result: AlignmentResult) -> list[Unit]:
     """Units of aligned sentences (one per sentence bead with at least two languages)."""
     pivot = result.pivot
-    texts = {lang: display_sentences(result, lang) for lang in result.sentences}
+    texts = result.sentences  # split from each paragraph's match_text, as aligned
     joined = join_on_pivot(result.sentence_pairwise, len(result.sentences[pivot]), pivot)
     units: list[Unit] = []
     for bead in joined:
@@ -42,6 +25,7 @@ def sentence_units(result: AlignmentResult) -> list[Unit]:
         if pivot not in present or len(present) < 2:
             continue
         paragraphs = sorted({result.sentence_paragraph[pivot][i] for i in present[pivot]})
+        first = result.paragraphs[pivot][paragraphs[0]]
         units.append(
             Unit(
                 texts={lang: " ".join(texts[lang][i] for i in ix) for lang, ix in present.items()},
@@ -49,6 +33,8 @@ def sentence_units(result: AlignmentResult) -> list[Unit]:
                 symbol=result.symbol,
                 paragraph=paragraph_label(result.paragraphs[pivot], paragraphs),
                 score=bead.score,
+                resolution=first.resolution,
+                resolution_title=first.resolution_title,
             )
         )
     return units

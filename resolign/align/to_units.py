@@ -65,19 +65,28 @@ def _inside(beads: list[Bead], pivot_indices: list[int]) -> list[Bead]:
 
 def _unit(result: AlignmentResult, indices: dict[str, list[int]], score: float | None,
           provenance: dict[str, str] | None = None) -> Unit:
-    texts = {lang: " ".join(result.paragraphs[lang][i].text for i in ix)
-             for lang, ix in indices.items()}
+    members = {lang: [result.paragraphs[lang][i] for i in ix] for lang, ix in indices.items()}
+    # the document's words (no markup, OCR repaired); the extraction kept when repaired
+    texts = {lang: " ".join(p.match_text for p in paras) for lang, paras in members.items()}
+    kept = dict(provenance or {})
+    kept.update({
+        f"original:{lang}": " ".join(p.text for p in paras)
+        for lang, paras in members.items()
+        if any(p.repairs for p in paras)
+    })
     label_lang = result.pivot if result.pivot in indices else next(iter(indices))
-    first = result.paragraphs[label_lang][indices[label_lang][0]]
+    labelled = next(
+        (p for lang in (label_lang, *members) for p in members[lang] if p.resolution), None
+    )
     return Unit(
         texts=texts,
         document=result.document,
         symbol=result.symbol,
         paragraph=paragraph_label(result.paragraphs[label_lang], indices[label_lang]),
         score=score,
-        resolution=getattr(first, "resolution", "") or "",
-        resolution_title=getattr(first, "resolution_title", "") or "",
-        provenance=dict(provenance or {}),
+        resolution=labelled.resolution if labelled else "",
+        resolution_title=labelled.resolution_title if labelled else "",
+        provenance=kept,
     )
 
 

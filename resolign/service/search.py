@@ -17,14 +17,16 @@ near-duplicates: UN boilerplate). A top-1/top-k ratio margin separated the two n
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from resolign import LANGS
-from resolign.errors import InputError
-from resolign.service.normalise import same_surface, tokens, words
-from resolign.service.store import MemoryStore, StoredUnit, check_lang
+from resolign.errors import InputError, InvalidParameter, TooLarge
+from resolign.languages import LANGS, check_lang, check_pair
+from resolign.service.highlight import phrase_spans
+from resolign.service.normalise import same_surface, words
+from resolign.service.semantic_index import SemanticIndex
+from resolign.service.store import Store, StoredUnit
 
 MAX_QUERY_CHARS = 10_000
 FTS_CANDIDATES = 200
@@ -48,9 +50,6 @@ class Match:
     unit: dict[str, str] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass
 class ConcordanceHit:
@@ -63,21 +62,20 @@ class ConcordanceHit:
     unit: dict[str, str] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        return {**asdict(self), "highlighted": [list(span) for span in self.highlighted]}
-
 
 def check_query(query: object) -> str:
+    """The query stripped; refused when empty or over MAX_QUERY_CHARS characters (not bytes:
+    an Arabic query may be as long as a French one)."""
+    if isinstance(query, str) and len(query) > MAX_QUERY_CHARS:
+        raise TooLarge(f"query too long ({len(query)} characters; at most {MAX_QUERY_CHARS})")
     if not isinstance(query, str) or not query.strip():
-        raise InputError("empty query: give a word, phrase or sentence to look up")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InputError(f"query too long ({len(query)} characters; at most {MAX_QUERY_CHARS})")
+        raise InvalidParameter("empty query: give a word, phrase or sentence to look up")
     return query.strip()
 
 
 def _check_limit(limit: int) -> int:
     if not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise InputError(f"limit must be between 1 and 1000, not {limit!r}")
+        raise InvalidParameter(f"limit must be between 1 and 1000, not {limit!r}")
     return limit
 
 
@@ -95,7 +93,7 @@ def fuzzy_score(query: str, query_words: list[str], text: str) -> tuple[float, s
     return min(99.0, round(100.0 * (1 - distance / longest), 1)), "fuzzy"
 
 
-def _rare_terms(store: MemoryStore, lang: str, query_words: list[str]) -> list[str]:
+def _rare_terms(store: Store, lang: str, query_words: list[str]) -> list[str]:
     """The query's rarer words present in the memory, rarest first (they pick the candidates).
 
     A unit sharing most of the query's wording shares its rare words, so it stays a candidate
@@ -117,8 +115,9 @@ def _phrase(terms: list[str]) -> str:
     return '"' + " ".join(terms) + '"'  # words are letters/digits only: nothing to escape
 
 
-def search(
-    store: MemoryStore,
+def find_matches(
+    store: Store,
+    index: SemanticIndex | None,
     query: str,
     *,
     src: str = "fr",
@@ -127,40 +126,43 @@ def search(
     min_score: float = 50,
     document: str | None = None,
     symbol: str | None = None,
-    semantic: bool = True,
+    resolution: str | None = None,
 ) -> list[Match]:
-    """Best matches for `query` in the `src` segments, with their `tgt` text, best first."""
-    src, tgt = check_lang(src), check_lang(tgt)
-    if src == tgt:
-        raise InputError(f"source and target language are both {src!r}")
+    """Best matches for `query` in the `src` segments, with their `tgt` text, best first.
+
+    Exact and fuzzy candidates come from the store; semantic ones from `index` (None: none)."""
+    src, tgt = check_pair(src, tgt, store.tags())
     query = check_query(query)
     limit = _check_limit(limit)
     if not 0 <= min_score <= 100:
-        raise InputError(f"min_score must be between 0 and 100, not {min_score!r}")
+        raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
 
     found: dict[int, tuple[float, str]] = {}
     units: dict[int, StoredUnit] = {}
     query_words = words(query)
     if query_words:
         same = store.same_words(src, query)
-        allowed = store.filter_ids(same, document=document, symbol=symbol)
+        allowed = store.filter_ids(same, document=document, symbol=symbol,
+                                   resolution=resolution)
         candidates = [i for i in same if i in allowed]
         terms = _rare_terms(store, src, query_words)
         if terms:
             candidates += store.fts_candidates(
                 src, " OR ".join(_phrase([t]) for t in terms), limit=FTS_CANDIDATES,
-                document=document, symbol=symbol,
+                document=document, symbol=symbol, resolution=resolution,
             )
         units = store.get_units(candidates)
         for unit_id, unit in units.items():
-            if src in unit.texts and tgt in unit.texts:
-                score, kind = fuzzy_score(query, query_words, unit.texts[src])
+            source, target = unit.text_for(src), unit.text_for(tgt)
+            if source is not None and target is not None:
+                score, kind = fuzzy_score(query, query_words, source)
                 if score >= min_score:
                     found[unit_id] = (score, kind)
 
-    if semantic and store.semantic is not None:
-        _add_semantic(store, query, found, units, src=src, tgt=tgt, limit=limit,
-                      min_score=min_score, document=document, symbol=symbol)
+    if index is not None:
+        _add_semantic(store, index, query, found, units, src=src, tgt=tgt, limit=limit,
+                      min_score=min_score, document=document, symbol=symbol,
+                      resolution=resolution)
 
     ranked = sorted(found.items(), key=lambda item: (-item[1][0], _KIND_RANK[item[1][1]], item[0]))
     return [_match(units[unit_id], score, kind, src, tgt)
@@ -168,63 +170,56 @@ def search(
 
 
 def _add_semantic(
-    store: MemoryStore, query: str, found: dict[int, tuple[float, str]],
+    store: Store, index: SemanticIndex, query: str, found: dict[int, tuple[float, str]],
     units: dict[int, StoredUnit], *, src: str, tgt: str, limit: int, min_score: float,
-    document: str | None, symbol: str | None,
+    document: str | None, symbol: str | None, resolution: str | None,
 ) -> None:
-    assert store.semantic is not None
-    k = limit * (20 if document or symbol else 3) + len(found)
-    near = [(i, cos) for i, cos in store.semantic.nearest(query, min(k, 2000))
+    k = limit * (20 if document or symbol or resolution else 3) + len(found)
+    near = [(i, cos) for i, cos in index.nearest(query, min(k, 2000))
             if cos >= SEMANTIC_MIN_COSINE and 100 * cos >= min_score and i not in found]
     if not near:
         return
-    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol)
+    allowed = store.filter_ids([i for i, _ in near], document=document, symbol=symbol,
+                               resolution=resolution)
     units.update(store.get_units([i for i in allowed if i not in units]))
     for unit_id, cos in near:
         unit = units.get(unit_id)
-        if unit_id in allowed and unit and src in unit.texts and tgt in unit.texts:
+        if (unit_id in allowed and unit and unit.text_for(src) is not None
+                and unit.text_for(tgt) is not None):
             found[unit_id] = (min(99.0, round(100 * cos, 1)), "semantic")
 
 
 def _match(unit: StoredUnit, score: float, kind: str, src: str, tgt: str) -> Match:
-    return Match(source=unit.texts[src], target=unit.texts[tgt], score=score, kind=kind,
-                 unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
+    return Match(source=unit.text_for(src) or "", target=unit.text_for(tgt) or "", score=score,
+                 kind=kind, unit_id=unit.id, unit=dict(unit.texts), origin=unit.origin())
 
 
-def highlight_spans(text: str, phrase_words: list[str]) -> list[tuple[int, int]]:
-    """Character spans in the ORIGINAL text where the normalised phrase occurs word for word."""
-    toks = tokens(text)
-    norms = [t.norm for t in toks]
-    n = len(phrase_words)
-    return [(toks[i].start, toks[i + n - 1].end)
-            for i in range(len(toks) - n + 1) if norms[i:i + n] == phrase_words]
-
-
-def concordance(
-    store: MemoryStore,
+def find_concordance(
+    store: Store,
     query: str,
     *,
     lang: str | None = None,
     limit: int = 20,
     document: str | None = None,
     symbol: str | None = None,
+    resolution: str | None = None,
 ) -> list[ConcordanceHit]:
     """Segments containing the words of `query` as a phrase, in one language or all three."""
     query = check_query(query)
     limit = _check_limit(limit)
-    langs = [check_lang(lang)] if lang else list(LANGS)
+    langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
     phrase_words = words(query)
     if not phrase_words:
         raise InputError("query has no words to look for")
     hits: list[ConcordanceHit] = []
     for code in langs:
         ids = store.fts_candidates(code, _phrase(phrase_words), limit=limit - len(hits),
-                                   document=document, symbol=symbol)
+                                   document=document, symbol=symbol, resolution=resolution)
         units = store.get_units(ids)
         for unit_id in ids:
             unit = units[unit_id]
-            text = unit.texts.get(code, "")
-            spans = highlight_spans(text, phrase_words)
+            text = unit.text_for(code) or ""
+            spans = phrase_spans(text, phrase_words)
             if spans:
                 hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
                                            highlighted=spans, unit=dict(unit.texts),

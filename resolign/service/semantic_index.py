@@ -1,5 +1,8 @@
 """The semantic index: one embedding per unit in a FAISS file beside the memory (`memory.db.faiss`).
 
+It needs little from the memory's rows (`UnitSource`: ids, texts, a revision counter and the
+store's identity) and imports no store: `Memory` hands it the store.
+
 Each unit is embedded as the normalised mean of its French, English and Arabic embeddings. With
 a cross-lingual encoder the three land close together, so the mean is a language-neutral point:
 a query in any language meets it, and one vector per unit keeps the index a third the size.
@@ -10,7 +13,7 @@ Index type by size (inner product on unit vectors = cosine):
     retraining as the memory grows), incremental adds, recall > 0.95 at these sizes.
 Both sit in an IndexIDMap2 so FAISS ids are unit ids and the id map is inside the one file.
 
-The SQLite file is the truth; this file is derived. It is written after each commit (atomically,
+The store is the truth; this file is derived. It is written after each commit (atomically,
 tmp + rename) and checked on open and before each search: a missing file, one from another
 memory or encoder, or one holding ids the memory lacks is rebuilt; one missing ids (a crash
 after commit, or another process's import) is caught up by embedding just those units.
@@ -20,7 +23,8 @@ search that finds the memory changed starts the catch-up only if no other thread
 syncing, and otherwise searches the index as it is (a few units stale). A sync embeds outside
 `_lock`, which guards the FAISS index object only: adding vectors, swapping in a rebuilt index
 and searching take it (FAISS must not add and search one index at once). Writers (`add_units`)
-run the catch-up themselves after their commit, so the embedding cost is theirs.
+run the catch-up themselves after their commit, so the embedding cost is theirs (`Memory.add_units`
+reserves the sync turn before its commit shows, so searches leave that catch-up to the writer).
 """
 
 from __future__ import annotations
@@ -28,18 +32,18 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import faiss
 import numpy as np
 
-from resolign import LANGS
 from resolign.errors import ModelUnavailable
+from resolign.languages import LANGS
 
 if TYPE_CHECKING:
     from resolign.align.encoders import Encoder
-    from resolign.service.store import MemoryStore
 
 FLAT_LIMIT = 50_000
 HNSW_M = 32
@@ -48,14 +52,26 @@ EMBED_BATCH = 256
 ADD_SLICE = 1024
 
 
-class SemanticIndex:
-    """FAISS index of unit embeddings, kept in step with a MemoryStore."""
+class UnitSource(Protocol):
+    """What the index reads from the memory's rows."""
 
-    def __init__(self, store: MemoryStore, encoder_spec: str):
-        self.store = store
+    @property
+    def store_id(self) -> str: ...
+    @property
+    def revision(self) -> int: ...
+    def ids(self) -> list[int]: ...
+    def texts_of(self, unit_ids: Sequence[int],
+                 langs: Sequence[str]) -> dict[int, dict[str, str]]: ...
+
+
+class SemanticIndex:
+    """FAISS index of unit embeddings, kept in step with the units of a `UnitSource`."""
+
+    def __init__(self, source: UnitSource, encoder_spec: str, index_path: Path):
+        self.source = source
         self.encoder_spec = encoder_spec
-        self.index_path = Path(f"{store.path}.faiss")
-        self.meta_path = Path(f"{store.path}.faiss.json")
+        self.index_path = index_path
+        self.meta_path = index_path.with_name(f"{index_path.name}.json")
         self.unavailable: str | None = None
         self.rebuilt = False
         """True when the last sync had to rebuild from scratch (for tests and logs)."""
@@ -102,7 +118,7 @@ class SemanticIndex:
         out = np.zeros((len(unit_ids), dim), dtype=np.float32)
         for start in range(0, len(unit_ids), EMBED_BATCH * 4):
             chunk = [int(i) for i in unit_ids[start:start + EMBED_BATCH * 4]]
-            texts = self.store.texts_of(chunk, LANGS)
+            texts = self.source.texts_of(chunk, LANGS)
             flat: list[str] = []
             owner: list[int] = []
             for row, unit_id in enumerate(chunk):
@@ -144,7 +160,7 @@ class SemanticIndex:
         self._sync_lock.release()
 
     def _sync_held(self) -> None:
-        revision = self.store.revision
+        revision = self.source.revision
         try:
             self._sync()
             self.unavailable = None
@@ -156,7 +172,7 @@ class SemanticIndex:
     def ensure_current(self) -> None:
         """Cheap check before a search: catch up if the memory changed since the last sync,
         unless another thread is doing it already (then the index is used as it is)."""
-        if self.store.revision != self._synced_revision or self._index is None:
+        if self.source.revision != self._synced_revision or self._index is None:
             self.sync(wait=False)
 
     def _sync(self) -> None:
@@ -169,7 +185,7 @@ class SemanticIndex:
             if loaded is not None:
                 index = loaded
         # Read after loading: a file saved by another process holds only committed ids.
-        db_ids = np.asarray(self.store.ids(), dtype=np.int64)
+        db_ids = np.asarray(self.source.ids(), dtype=np.int64)
         if index is not None and not self._within(index, db_ids):
             # Ids the memory does not have: not this memory's index.
             index = current if current is not None and self._within(current, db_ids) else None
@@ -253,7 +269,7 @@ class SemanticIndex:
     # --- files ------------------------------------------------------------------------------
 
     def _meta(self) -> dict[str, object]:
-        return {"store_id": self.store.store_id, "encoder": self.encoder_spec,
+        return {"store_id": self.source.store_id, "encoder": self.encoder_spec,
                 "dim": self.encoder.dim}
 
     def _file_mtime(self) -> int | None:
@@ -307,6 +323,13 @@ class SemanticIndex:
                 base.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
             sims, ids = index.search(vector, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0]
+
+    def state(self) -> dict[str, object]:
+        """What the index is doing, for /healthz and the CLI."""
+        if self.unavailable:
+            return {"semantic": "unavailable", "reason": self.unavailable}
+        return {"semantic": "ready", "kind": self.kind(), "vectors": self.size,
+                "encoder": self.encoder_spec}
 
     @property
     def size(self) -> int:

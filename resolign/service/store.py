@@ -1,84 +1,42 @@
-"""The translation memory: one SQLite file (WAL) of units, their segments and full-text indexes.
+"""What the memory needs from a unit store, whatever the engine: the narrow interface a backend
+implements, the records it returns, and the rules every backend applies alike.
 
-Why SQLite: one file a translator can copy, transactions that make an import all-or-nothing
-(a crash mid-import leaves the memory exactly as before: uncommitted WAL frames are discarded
-on the next open), and FTS5 to pre-filter fuzzy candidates without scanning the memory.
-
-Layout (schema version in `meta`):
-  units(id, ukey UNIQUE, document, symbol, paragraph, score, created)  ukey = hash of all texts
-  segments(unit_id, lang, text, nkey)   text as stored; nkey = hash of its normalised words
-  fts_<lang>                            contentless FTS5 over normalised words, rowid = unit id
-The semantic (FAISS) index lives beside the file and is kept in step by `SemanticIndex`.
-
-Concurrency: writes go through one connection behind a lock; reads use read-only connections
-from a small pool, each read in its own read transaction (a WAL snapshot of the last commit),
-so a look-up never waits for an import's transaction and never sees half of it.
+A store holds rows only (units, their language variants, full-text rows, history); it knows
+nothing of vectors. `Memory` (memory.py) pairs a store with the semantic index and keeps the two
+in step. Ids are append-only: an edit, split or merge writes new units and marks the old ones
+deleted, a delete only marks; so the semantic index only ever adds vectors, and every look-up
+leaves deleted units out. Every change is one transaction and is kept in the history.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import re
-import sqlite3
-import threading
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
-from resolign import LANGS
-from resolign.errors import InputError, ResolignError
+from resolign.errors import InputError
+from resolign.languages import primary
 from resolign.service.normalise import words
 from resolign.units import Unit
 
-SCHEMA_VERSION = 1
-NO_ENCODER = "none"
-READERS_KEPT = 32
-"""Idle read-only connections kept for reuse (more are opened when more threads read at once)."""
-"""`encoder_spec` value that turns the semantic index off (full-text search only)."""
-
-_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS units(
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        ukey TEXT NOT NULL UNIQUE,
-        document TEXT NOT NULL DEFAULT '',
-        symbol TEXT NOT NULL DEFAULT '',
-        paragraph TEXT NOT NULL DEFAULT '',
-        score REAL,
-        created TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS segments(
-        unit_id INTEGER NOT NULL REFERENCES units(id),
-        lang TEXT NOT NULL,
-        text TEXT NOT NULL,
-        nkey TEXT NOT NULL,
-        PRIMARY KEY (unit_id, lang)) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS segments_nkey ON segments(lang, nkey)",
-    "CREATE INDEX IF NOT EXISTS units_document ON units(document COLLATE NOCASE)",
-    "CREATE INDEX IF NOT EXISTS units_symbol ON units(symbol COLLATE NOCASE)",
-] + [
-    stmt
-    for lang in LANGS
-    for stmt in (
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{lang} USING fts5("
-        f"norm, content='', tokenize='unicode61 remove_diacritics 0')",
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{lang}_vocab USING fts5vocab(fts_{lang}, 'row')",
-    )
-]
-
-_SCHEMA_NAMES = [re.search(r"EXISTS (\w+)", stmt).group(1) for stmt in _SCHEMA]  # type: ignore[union-attr]
+SCHEMA_VERSION = 2
+"""1: release 0.1 (one text per fr/en/ar). 2: language variants with inline codes, other tools'
+annotations, provenance, resolution, append-only ids with history, imported files' headers."""
 
 
 @dataclass
 class AddReport:
-    """What an `add_units` call did. `skipped` counts units with no text at all."""
+    """What an `add_units` call did. `skipped`: units with no text or code at all.
+    `merged`: duplicates whose props and notes were folded into the unit already stored."""
 
     added: int
     duplicates: int
     skipped: int = 0
+    merged: int = 0
+    ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -86,428 +44,138 @@ class StoredUnit(Unit):
     """A unit as kept in the memory: the Unit fields plus its id (still usable as a Unit)."""
 
     id: int = 0
+    deleted: bool = False
 
     def origin(self) -> dict[str, str]:
-        return {"document": self.document, "symbol": self.symbol, "paragraph": self.paragraph}
+        return {"document": self.document, "symbol": self.symbol, "paragraph": self.paragraph,
+                "resolution": self.resolution, "resolution_title": self.resolution_title}
 
 
-def lang_code(lang: str) -> str:
-    """`fr-FR`, `FR`, `fr_fr` → `fr`: the memory keys segments by primary language only."""
-    return lang.strip().replace("_", "-").split("-")[0].lower()
+@dataclass
+class Change:
+    """One entry of the history: who did what when, and the units before and after (as
+    `Unit.to_json()` plus their "id"). `undone_by` names the change that undid it."""
+
+    id: int
+    at: str
+    who: str
+    action: str
+    before: list[dict[str, Any]]
+    after: list[dict[str, Any]]
+    undone_by: int | None = None
+
+    @property
+    def before_ids(self) -> list[int]:
+        return [int(unit["id"]) for unit in self.before]
+
+    @property
+    def after_ids(self) -> list[int]:
+        return [int(unit["id"]) for unit in self.after]
 
 
-def check_lang(lang: str) -> str:
-    code = lang_code(lang or "")
-    if code not in LANGS:
-        raise InputError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    return code
+BeforeCommit = Callable[[int], None]
+"""Called inside a write transaction, just before it commits, with the number of units added."""
 
 
-def _surface(text: str) -> str:
-    return " ".join(text.split())
+@dataclass
+class ImportRecord:
+    """An imported file: its name, and (filled while reading) its header and report."""
+
+    name: str
+    describe: Callable[[], tuple[dict[str, Any], dict[str, Any]]] = lambda: ({}, {})
+    """(header, report) as JSON-ready dicts, asked for just before the import commits."""
 
 
-def unit_key(texts: dict[str, str]) -> str:
-    """Identity of a unit for deduplication: the same texts in every language (whitespace aside)."""
-    canonical = sorted((lang, _surface(text)) for lang, text in texts.items())
-    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
+class Store(Protocol):
+    """A memory's rows. Reads see the last commit and never wait for a write in progress; a
+    write is one transaction, all or nothing."""
 
-
-def norm_key(text: str) -> str:
-    """Hash of the normalised words: equal keys mean the texts differ only in case/accents/marks."""
-    return hashlib.sha1(" ".join(words(text)).encode()).hexdigest()[:24]
-
-
-def _clean_texts(texts: dict[str, str]) -> dict[str, str]:
-    clean: dict[str, str] = {}
-    for lang, text in texts.items():
-        if text and text.strip():
-            clean.setdefault(lang_code(lang), text.strip())
-    return clean
-
-
-class MemoryStore:
-    """A translation memory file. Thread-safe: one write connection behind a lock, and a pool
-    of read-only connections so that reads see the last commit without waiting for a write."""
-
-    def __init__(self, path: Path | str, *, encoder_spec: str = "use-m3", create: bool = True):
-        self.path = Path(path)
-        if not create and not self.path.is_file():
-            raise InputError(f"no translation memory at {self.path} (create one with import)")
-        if self.path.is_dir():
-            raise InputError(f"{self.path} is a directory, not a translation memory file")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        """Guards the write connection `_db` (held for a whole write transaction)."""
-        self._pool_lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = []
-        self._open: set[sqlite3.Connection] = set()
-        self._closed = False
-        try:
-            self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._init_schema()
-        except sqlite3.DatabaseError as error:
-            raise InputError(f"{self.path} is not a resolign memory: {error}") from error
-        self.encoder_spec = encoder_spec
-        self.semantic = None
-        if encoder_spec and encoder_spec != NO_ENCODER:
-            from resolign.service.semantic_index import SemanticIndex
-
-            self.semantic = SemanticIndex(self, encoder_spec)
-            self.semantic.sync()
-
-    # --- schema -----------------------------------------------------------------------------
-
-    def _init_schema(self) -> None:
-        with self._lock:
-            if self._schema_current():
-                return  # no write transaction: opening never waits for another's import
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for stmt in _SCHEMA[:1]:
-                    self._db.execute(stmt)
-                version = self._meta("schema_version")
-                if version is not None and int(version) > SCHEMA_VERSION:
-                    raise InputError(
-                        f"{self.path} was written by a newer resolign (schema {version})"
-                    )
-                for stmt in _SCHEMA[1:]:
-                    self._db.execute(stmt)
-                if version is None:
-                    self._set_meta("schema_version", str(SCHEMA_VERSION))
-                    self._set_meta("store_id", uuid.uuid4().hex)
-                    self._set_meta("revision", "0")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-
-    def _schema_current(self) -> bool:
-        """True when the file already holds this version's schema (created whole, in one
-        transaction, so the version row means every table is there)."""
-        try:
-            if self._meta("schema_version") != str(SCHEMA_VERSION):
-                return False
-            marks = ",".join("?" * len(_SCHEMA_NAMES))
-            found = self._db.execute(
-                f"SELECT count(*) FROM sqlite_master WHERE name IN ({marks})", _SCHEMA_NAMES
-            ).fetchone()[0]
-        except sqlite3.OperationalError:
-            return False  # no meta table yet: a new file
-        return found == len(_SCHEMA_NAMES)
-
-    def _meta(self, key: str, db: sqlite3.Connection | None = None) -> str | None:
-        row = (db or self._db).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    location: str
 
     @property
     def store_id(self) -> str:
-        """Random id given at creation: a FAISS file from another memory is never mistaken."""
-        with self._reading() as db:
-            return self._meta("store_id", db) or ""
+        """Random id given at creation: derived files (a FAISS index) are never mistaken."""
+        ...
 
     @property
     def revision(self) -> int:
-        """Incremented by every committed write (cheap change detection for caches)."""
-        with self._reading() as db:
-            return int(self._meta("revision", db) or 0)
+        """Incremented by every committed change."""
+        ...
 
-    # --- read connections -------------------------------------------------------------------
+    # writing
+    def add_units(self, units: Iterable[Unit], *, before_commit: BeforeCommit | None = None,
+                  source: ImportRecord | None = None) -> AddReport: ...
+    def replace_units(self, unit_ids: Sequence[int], new: Sequence[Unit], *, who: str,
+                      action: str, before_commit: BeforeCommit | None = None) -> list[int]: ...
+    def undo(self, change_id: int, *, who: str,
+             before_commit: BeforeCommit | None = None) -> Change: ...
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection inside one read transaction: every statement run on it sees
-        the same committed state (the last commit before its first statement), whatever a
-        writer is doing meanwhile. Connections are pooled, never shared by two threads at once.
-        """
-        db = self._borrow()
-        try:
-            db.execute("BEGIN")
-            yield db
-        finally:
-            try:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")  # a read transaction: nothing to keep
-                reusable = True
-            except sqlite3.Error:
-                reusable = False
-            self._give_back(db, reusable)
-
-    def _borrow(self) -> sqlite3.Connection:
-        with self._pool_lock:
-            if self._closed:
-                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-            if self._idle:
-                return self._idle.pop()
-        uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        try:
-            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
-                                 timeout=30)
-        except sqlite3.Error as error:
-            raise ResolignError(f"could not read {self.path}: {error}") from error
-        with self._pool_lock:
-            if not self._closed:
-                self._open.add(db)
-                return db
-        db.close()
-        raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-
-    def _give_back(self, db: sqlite3.Connection, reusable: bool) -> None:
-        with self._pool_lock:
-            keep = reusable and not self._closed and len(self._idle) < READERS_KEPT
-            if keep:
-                self._idle.append(db)
-            else:
-                self._open.discard(db)
-        if not keep:
-            db.close()
-
-    # --- writing ----------------------------------------------------------------------------
-
-    def add_units(self, units: Iterable[Unit]) -> AddReport:
-        """Add units in ONE transaction (all or nothing); identical units are counted, not stored.
-
-        The iterable is consumed inside the transaction, so a streamed TMX import is atomic too.
-        The semantic index is brought up to date after the commit.
-        """
-        added: list[int] = []
-        duplicates = skipped = 0
-        semantic = self.semantic
-        reserved = False
-        try:
-            with self._lock:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    for unit in units:
-                        texts = _clean_texts(unit.texts)
-                        if not texts:
-                            skipped += 1
-                            continue
-                        unit_id = self._insert(unit, texts)
-                        if unit_id is None:
-                            duplicates += 1
-                        else:
-                            added.append(unit_id)
-                    if added:
-                        self._set_meta("revision", str(int(self._meta("revision") or 0) + 1))
-                        if semantic is not None:
-                            # Take the index's sync turn before the commit shows: searches that
-                            # see the new revision then leave the catch-up to this writer.
-                            reserved = semantic.try_reserve()
-                    self._db.execute("COMMIT")
-                except BaseException as error:
-                    self._db.execute("ROLLBACK")
-                    if isinstance(error, sqlite3.DatabaseError):
-                        raise ResolignError(f"could not write to {self.path}: {error}") from error
-                    raise
-        except BaseException:
-            if reserved and semantic is not None:
-                semantic.release_reserved()
-            raise
-        if added and semantic is not None:
-            # The writer pays the embedding: searches meanwhile use the index as it was.
-            if reserved:
-                semantic.sync_reserved()
-            else:
-                semantic.sync()
-        return AddReport(added=len(added), duplicates=duplicates, skipped=skipped)
-
-    def _insert(self, unit: Unit, texts: dict[str, str]) -> int | None:
-        created = unit.created or datetime.now(UTC)
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO units(ukey, document, symbol, paragraph, score, created) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (unit_key(texts), unit.document or "", unit.symbol or "", str(unit.paragraph or ""),
-             unit.score, created.isoformat()),
-        )
-        if cursor.rowcount == 0:
-            return None
-        unit_id = int(cursor.lastrowid)
-        for lang, text in texts.items():
-            normalised = " ".join(words(text))
-            self._db.execute(
-                "INSERT INTO segments(unit_id, lang, text, nkey) VALUES (?, ?, ?, ?)",
-                (unit_id, lang, text, norm_key(text)),
-            )
-            if lang in LANGS:
-                self._db.execute(
-                    f"INSERT INTO fts_{lang}(rowid, norm) VALUES (?, ?)", (unit_id, normalised)
-                )
-        return unit_id
-
-    # --- reading ----------------------------------------------------------------------------
-
-    def count(self) -> int:
-        with self._reading() as db:
-            return int(db.execute("SELECT count(*) FROM units").fetchone()[0])
-
+    # reading
+    def count(self) -> int: ...
     def ids(self) -> list[int]:
-        """All unit ids in ascending order (what the semantic index must cover)."""
-        with self._reading() as db:
-            return [row[0] for row in db.execute("SELECT id FROM units ORDER BY id")]
+        """Every unit id ever stored, deleted ones included (what the semantic index covers)."""
+        ...
+    def get_units(self, unit_ids: Sequence[int], *,
+                  include_deleted: bool = False) -> dict[int, StoredUnit]: ...
+    def iter_units(self, *, batch: int = 1000) -> Iterator[StoredUnit]: ...
+    def texts_of(self, unit_ids: Sequence[int],
+                 langs: Sequence[str]) -> dict[int, dict[str, str]]: ...
+    def history(self, unit_id: int) -> list[Change]: ...
+    def change(self, change_id: int) -> Change | None: ...
+    def tags(self) -> set[str]:
+        """Every language tag stored (fr, en-GB, fr-CA...), deleted units' too."""
+        ...
+    def import_headers(self) -> list[dict[str, Any]]: ...
 
-    def get_unit(self, unit_id: int) -> StoredUnit | None:
-        return self.get_units([unit_id]).get(unit_id)
-
-    def get_units(self, unit_ids: Sequence[int]) -> dict[int, StoredUnit]:
-        """Units by id (missing ids are absent from the result)."""
-        found: dict[int, StoredUnit] = {}
-        ids = list(dict.fromkeys(int(i) for i in unit_ids))
-        with self._reading() as db:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for row in db.execute(
-                    "SELECT id, document, symbol, paragraph, score, created FROM units "
-                    f"WHERE id IN ({marks})", chunk,
-                ):
-                    found[row[0]] = _unit_from_row(row)
-                for unit_id, lang, text in db.execute(
-                    f"SELECT unit_id, lang, text FROM segments WHERE unit_id IN ({marks})", chunk
-                ):
-                    found[unit_id].texts[lang] = text
-        for unit in found.values():
-            unit.texts = dict(sorted(unit.texts.items(), key=lambda item: _lang_rank(item[0])))
-        return found
-
-    def iter_units(self, *, batch: int = 1000) -> Iterator[StoredUnit]:
-        """Every unit in id order, read in batches (keyset paging: safe on a large memory)."""
-        last = 0
-        while True:
-            with self._reading() as db:
-                ids = [row[0] for row in db.execute(
-                    "SELECT id FROM units WHERE id > ? ORDER BY id LIMIT ?", (last, max(1, batch))
-                )]
-            if not ids:
-                return
-            units = self.get_units(ids)
-            for unit_id in ids:
-                yield units[unit_id]
-            last = ids[-1]
-
-    def texts_of(self, unit_ids: Sequence[int], langs: Sequence[str]) -> dict[int, dict[str, str]]:
-        """The given languages' texts of some units (for embedding without building Units)."""
-        out: dict[int, dict[str, str]] = {}
-        ids = list(unit_ids)
-        lang_marks = ",".join("?" * len(langs))
-        with self._reading() as db:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for unit_id, lang, text in db.execute(
-                    f"SELECT unit_id, lang, text FROM segments WHERE unit_id IN ({marks}) "
-                    f"AND lang IN ({lang_marks})", [*chunk, *langs],
-                ):
-                    out.setdefault(unit_id, {})[lang] = text
-        return out
-
-    # --- candidate look-ups for search ------------------------------------------------------
-
-    def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]:
-        """Units whose `lang` segment has exactly the normalised words of `text` (index look-up)."""
-        with self._reading() as db:
-            return [row[0] for row in db.execute(
-                "SELECT unit_id FROM segments WHERE lang = ? AND nkey = ? ORDER BY unit_id LIMIT ?",
-                (lang, norm_key(text), limit),
-            )]
-
-    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
-        """How many units contain each normalised term in `lang` (to pick the rarer ones)."""
-        if not terms:
-            return {}
-        marks = ",".join("?" * len(terms))
-        with self._reading() as db:
-            rows = db.execute(
-                f"SELECT term, doc FROM fts_{lang}_vocab WHERE term IN ({marks})", list(terms)
-            ).fetchall()
-        freq = dict.fromkeys(terms, 0)
-        freq.update({term: int(doc) for term, doc in rows})
-        return freq
-
-    def fts_candidates(
-        self, lang: str, match: str, *, limit: int, document: str | None = None,
-        symbol: str | None = None,
-    ) -> list[int]:
-        """Unit ids matching an FTS5 expression over normalised `lang` text, best bm25 first."""
-        where, params = _origin_filter(document, symbol)
-        sql = (f"SELECT f.rowid FROM fts_{lang} AS f JOIN units AS u ON u.id = f.rowid "
-               f"WHERE fts_{lang} MATCH ?{where} ORDER BY bm25(fts_{lang}), f.rowid LIMIT ?")
-        with self._reading() as db:
-            try:
-                return [row[0] for row in db.execute(sql, [match, *params, limit])]
-            except sqlite3.OperationalError as error:
-                raise InputError(f"query cannot be searched: {error}") from error
-
-    def filter_ids(
-        self, unit_ids: Sequence[int], *, document: str | None = None, symbol: str | None = None
-    ) -> set[int]:
-        """The ids among `unit_ids` whose document/symbol match the filters."""
-        ids = list(unit_ids)
-        if not (document or symbol):
-            return set(ids)
-        where, params = _origin_filter(document, symbol)
-        kept: set[int] = set()
-        with self._reading() as db:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                kept.update(row[0] for row in db.execute(
-                    f"SELECT u.id FROM units AS u WHERE u.id IN ({marks}){where}",
-                    [*chunk, *params],
-                ))
-        return kept
-
-    def close(self) -> None:
-        """Close every connection (a read still running closes its own when it finishes)."""
-        with self._lock:
-            if self.semantic is not None:
-                self.semantic.close()
-            with self._pool_lock:
-                self._closed = True
-                idle, self._idle = self._idle, []
-                self._open.difference_update(idle)
-            for db in idle:
-                db.close()
-            self._db.close()
-
-    def __enter__(self) -> MemoryStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    # candidate look-ups for search (live units only)
+    def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]: ...
+    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]: ...
+    def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
+                       symbol: str | None = None, resolution: str | None = None) -> list[int]: ...
+    def filter_ids(self, unit_ids: Sequence[int], *, document: str | None = None,
+                   symbol: str | None = None, resolution: str | None = None) -> set[int]: ...
+    def close(self) -> None: ...
 
 
-def _lang_rank(lang: str) -> tuple[int, str]:
-    return (LANGS.index(lang) if lang in LANGS else len(LANGS), lang)
+# --- rules every backend applies alike ---------------------------------------------------------
 
 
-def _origin_filter(document: str | None, symbol: str | None) -> tuple[str, list[str]]:
-    where, params = "", []
-    if document:
-        where += " AND u.document = ? COLLATE NOCASE"
-        params.append(document)
-    if symbol:
-        where += " AND u.symbol = ? COLLATE NOCASE"
-        params.append(symbol)
-    return where, params
+def index_terms(text: str, lang: str) -> list[str]:
+    """What a variant's full-text row holds: its normalised words."""
+    return words(text)
 
 
-def _unit_from_row(row: tuple) -> StoredUnit:
-    unit_id, document, symbol, paragraph, score, created = row
-    try:
-        when = datetime.fromisoformat(created)
-    except (TypeError, ValueError):
-        when = datetime.now(UTC)
-    return StoredUnit(texts={}, document=document, symbol=symbol, paragraph=paragraph,
-                      score=score, created=when, id=unit_id)
+def exact_key(text: str) -> str:
+    """Hash of the normalised words: equal keys mean the texts differ only in case/accents/marks
+    (the key an exact look-up finds a segment by)."""
+    return hashlib.sha1(" ".join(words(text)).encode()).hexdigest()[:24]
 
 
-__all__ = ["AddReport", "MemoryStore", "StoredUnit", "check_lang"]
+def language_query(lang: str) -> tuple[str, str | None]:
+    """(primary language, full tag or None): `fr` matches every fr variant, `fr-CA` only that
+    tag, compared case-insensitively."""
+    base = primary(lang)
+    tag = lang.strip().replace("_", "-")
+    return base, (tag.lower() if "-" in tag else None)
+
+
+def is_fts_language(base: str) -> bool:
+    """A primary subtag that can name a full-text table (letters only, as BCP 47 has them)."""
+    return 1 <= len(base) <= 8 and base.isascii() and base.isalpha()
+
+
+def check_store_path(path: Path, *, create: bool) -> None:
+    """Refuse what can never be a memory file before any engine touches it."""
+    if not create and not path.is_file():
+        raise InputError(f"no translation memory at {path} (create one with import)")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a translation memory file")
+
+
+def unit_json(unit: Unit, unit_id: int) -> dict[str, Any]:
+    """A unit as history keeps it: `Unit.to_json()` and its id."""
+    return {"id": unit_id, **unit.to_json()}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,8 +1,14 @@
 """Validate a TMX file against the TMX 1.4b rules CAT tools actually enforce, with line numbers.
 
-Streaming (one TU in memory at a time) and using the same hardened parser as the importer, so
-checking an untrusted upload is as safe as importing it. A file that is not well-formed XML, or
-is refused as unsafe, yields exactly one Problem: the first error the parser hit.
+Streaming (one TU in memory at a time) over the same walk of the file as the importer
+(`stream.walk`, same hardened parser), so checking an untrusted upload is as safe as importing
+it and sees the file as the importer does. A file that is not well-formed XML, or is refused as
+unsafe, yields exactly one Problem: the first error the parser hit.
+
+Beside problems (rules broken), warnings say what another tool may lose from a valid file:
+TUs pairing regions of one language only, a language twice in one TU, segments made only of
+codes, codes that stand for whitespace, dates not in TMX form, language values not shaped like
+BCP 47 tags.
 """
 
 from __future__ import annotations
@@ -11,18 +17,24 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from resolign.tmx.inline import has_inline_elements, seg_text
-from resolign.tmx.langs import same_language
-from resolign.tmx.safeparse import Source, TmxParseError, iterparse
+from resolign.languages import primary
+from resolign.tmx.inline import has_inline_elements, seg_text, stands_for
+from resolign.tmx.langs import is_language_tag, same_language
+from resolign.tmx.safeparse import Source, TmxParseError
 from resolign.tmx.spec import (
     ALL_LANGS,
+    CODE_ELEMENTS,
     HEADER_REQUIRED,
     KNOWN_VERSIONS,
     OLD_LANG,
     SEGTYPES,
     XML_LANG,
     localname,
+    parse_date,
 )
+from resolign.tmx.stream import walk
+
+DATE_ATTRIBUTES = ("creationdate", "changedate", "lastusagedate")
 
 
 @dataclass
@@ -38,6 +50,7 @@ class CheckResult:
     """Problems plus what the file holds, for a one-line summary."""
 
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     tu_count: int = 0
     languages: set[str] = field(default_factory=set)
 
@@ -53,6 +66,19 @@ class _Checker:
     def problem(self, element: etree._Element | None, message: str) -> None:
         line = (element.sourceline if element is not None else None) or self.root_line
         self.result.problems.append(Problem(line, message))
+
+    def warn(self, element: etree._Element, message: str) -> None:
+        self.result.warnings.append(Problem(element.sourceline or self.root_line, message))
+
+    def dates(self, element: etree._Element) -> None:
+        for name in DATE_ATTRIBUTES:
+            value = element.get(name)
+            if value is not None and parse_date(value) is None:
+                self.warn(
+                    element,
+                    f"<{localname(element.tag)}> {name} {value!r} is not in TMX form "
+                    "(YYYYMMDDThhmmssZ); other tools may ignore or refuse it",
+                )
 
     def root(self, element: etree._Element) -> bool:
         """False when the document is not TMX at all (then nothing else is worth reporting)."""
@@ -81,6 +107,7 @@ class _Checker:
                 element, f"<header> segtype {segtype!r} is not one of {', '.join(SEGTYPES)}"
             )
         self.srclang = (element.get("srclang") or "").strip()
+        self.dates(element)
 
     def body(self, element: etree._Element) -> None:
         if not self.seen_header:
@@ -89,23 +116,29 @@ class _Checker:
 
     def tu(self, tu: etree._Element) -> None:
         self.result.tu_count += 1
+        self.dates(tu)
         tuvs = [child for child in tu if localname(child.tag) == "tuv"]
-        if len(tuvs) < 2:
-            self.problem(tu, f"<tu> has {len(tuvs)} <tuv>; a translation unit needs at least 2")
+        if not tuvs:
+            self.problem(tu, "<tu> has no <tuv>; a translation unit needs at least one")
+        elif len(tuvs) == 1:  # valid (the DTD asks for one or more), but no translation in it
+            self.warn(tu, "<tu> has a single <tuv>: a CAT tool finds no translation in it")
         languages: list[str] = []
         for tuv in tuvs:
+            self.dates(tuv)
             lang = (tuv.get(XML_LANG) or tuv.get(OLD_LANG) or "").strip()
             if lang:
                 languages.append(lang)
                 self.result.languages.add(lang)
+                if not is_language_tag(lang):
+                    self.warn(tuv, f"<tuv> language {lang!r} is not a BCP 47 language tag")
             else:
                 self.problem(tuv, "<tuv> has no xml:lang attribute")
             segs = [child for child in tuv if localname(child.tag) == "seg"]
             if not segs:
                 self.problem(tuv, f"<tuv xml:lang={lang!r}> has no <seg>")
             for seg in segs:
-                if not seg_text(seg).strip() and not has_inline_elements(seg):
-                    self.problem(seg, f"empty <seg> (xml:lang={lang!r})")
+                self.seg(seg, lang)
+        self.languages(tu, languages)
         srclang = (tu.get("srclang") or self.srclang).strip()
         if (
             srclang
@@ -115,6 +148,44 @@ class _Checker:
         ):
             self.problem(tu, f"<tu> has no <tuv> in the source language {srclang!r} (srclang)")
 
+    def seg(self, seg: etree._Element, lang: str) -> None:
+        text = seg_text(seg)
+        if not text.strip() and not has_inline_elements(seg):
+            self.problem(seg, f"empty <seg> (xml:lang={lang!r})")
+        elif not text.strip():
+            self.warn(
+                seg,
+                f"<seg> (xml:lang={lang!r}) holds inline codes but no text; a tool that "
+                "imports text only sees an empty segment",
+            )
+        spaces = [c for c in seg.iter() if localname(c.tag) in CODE_ELEMENTS and stands_for(c)]
+        if spaces:
+            self.warn(
+                seg,
+                f"<seg> (xml:lang={lang!r}) has {len(spaces)} code(s) standing for whitespace "
+                f"(<{localname(spaces[0].tag)}>); a tool that drops codes joins the words "
+                "around them",
+            )
+
+    def languages(self, tu: etree._Element, languages: list[str]) -> None:
+        """Warn about language sets other tools read differently."""
+        tags = [lang.replace("_", "-").lower() for lang in languages]
+        twice = sorted({lang for lang, tag in zip(languages, tags, strict=True)
+                        if tags.count(tag) > 1})
+        if twice:
+            self.warn(
+                tu,
+                f"<tu> has several <tuv> in {', '.join(twice)}; most tools keep only one per "
+                "language",
+            )
+        primaries = {primary(tag) for tag in tags}
+        if len(set(tags)) > 1 and len(primaries) == 1:
+            self.warn(
+                tu,
+                f"<tu> pairs regions of one language only ({', '.join(dict.fromkeys(languages))});"
+                " tools that key a memory by language may merge or drop them",
+            )
+
     def finish(self) -> None:
         if not self.seen_header:
             self.problem(None, "missing <header>")
@@ -123,28 +194,18 @@ class _Checker:
 
 
 def inspect_tmx(source: Source) -> CheckResult:
-    """check_tmx plus counts. Raises TmxError only when the file cannot be read at all."""
+    """check_tmx plus warnings and counts. Raises TmxError only when the file cannot be read."""
     checker = _Checker()
-    depth = 0
     try:
-        for event, element in iterparse(source):
-            name = localname(element.tag)
-            if event == "start":
-                depth += 1
-                if depth == 1 and not checker.root(element):
-                    return checker.result
-                elif depth == 2 and name == "header":
-                    checker.header(element)
-                elif depth == 2 and name == "body":
-                    checker.body(element)
-                continue
-            depth -= 1
-            if name == "tu" and depth == 2:
+        for part, element in walk(source):
+            if part == "root" and not checker.root(element):
+                return checker.result
+            if part == "header":
+                checker.header(element)
+            elif part == "body":
+                checker.body(element)
+            elif part == "tu":
                 checker.tu(element)
-                element.clear(keep_tail=False)
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
     except TmxParseError as error:
         return CheckResult(problems=[Problem(error.line, str(error))])
     checker.finish()

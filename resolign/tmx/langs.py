@@ -1,4 +1,6 @@
-"""Language codes: resolign keys texts by bare codes (fr, en, ar); CAT tools often want regions."""
+"""Language values in TMX files: the shape of a tag, the caller's renaming, caseless comparison.
+
+(Normalising a tag and matching a language query live in resolign.languages.)"""
 
 from __future__ import annotations
 
@@ -15,15 +17,10 @@ def is_language_tag(code: str) -> bool:
 
 
 def to_tmx(code: str, lang_codes: dict[str, str] | None) -> str:
-    """The code written in xml:lang: the caller's mapping (fr -> fr-FR) or the code itself."""
+    """The tag written in xml:lang: the caller's mapping (fr -> fr-FR) or the tag itself."""
     if lang_codes and code in lang_codes:
         return lang_codes[code]
     return code
-
-
-def from_tmx(code: str) -> str:
-    """Primary subtag, lower case: fr-FR, FR_ca and fr all become fr, so units stay comparable."""
-    return re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
 
 
 def same_language(a: str, b: str) -> bool:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,12 +13,14 @@ from lxml import etree
 
 from resolign import __version__
 from resolign.errors import TmxError
-from resolign.tmx.build import Prepared, prepare, tu_element, unit_label
+from resolign.languages import PIVOT, normalise_tag, tag_matches
+from resolign.tmx.build import Prepared, header_children, prepare, tu_element, unit_label
+from resolign.tmx.files import atomic_write
 from resolign.tmx.langs import is_language_tag, to_tmx, validate_mapping
 from resolign.tmx.spec import SEGTYPES, TMX_VERSION, format_date
-from resolign.units import Unit
+from resolign.units import Annotations, Unit
 
-SOURCE_LANG = "fr"
+SOURCE_LANG = PIVOT
 """French is the pivot of every resolution we align, so it is the TMX source language."""
 MAX_DETAILED_WARNINGS = 200
 """Past this, warnings are only counted: a 1M-unit export must not grow a 1M-line report."""
@@ -35,17 +36,29 @@ class WriteReport:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Options:
+    segtype: str
+    pair: tuple[str, str] | None
+    min_score: float | None
+    lang_codes: dict[str, str]
+    one_sided: bool
+    headers: Sequence[Annotations]
+
+    @property
+    def source(self) -> str:
+        return normalise_tag(self.pair[0]) if self.pair else SOURCE_LANG
+
+
 class _Selection:
     """Decides unit by unit what goes into the TMX, counting and explaining what does not."""
 
-    def __init__(
-        self, report: WriteReport, pair: tuple[str, str] | None, min_score: float | None
-    ) -> None:
+    def __init__(self, report: WriteReport, options: _Options) -> None:
         self.report = report
-        self.pair = pair
-        self.min_score = min_score
+        self.options = options
         self.below_score = 0
         self.missing_pair = 0
+        self.empty = 0
         self.hidden = 0
 
     def warn(self, message: str) -> None:
@@ -56,40 +69,55 @@ class _Selection:
 
     def take(self, unit: Unit, position: int) -> Prepared | None:
         """The prepared unit to write, or None (counted in `skipped`)."""
-        if self.min_score is not None and unit.score is not None and unit.score < self.min_score:
+        options = self.options
+        minimum = options.min_score
+        if minimum is not None and unit.score is not None and unit.score < minimum:
             self.report.skipped += 1
             self.below_score += 1
             return None
-        prepared = prepare(unit, position, self.pair)
+        prepared = prepare(unit, position, options.pair, options.lang_codes)
         for message in prepared.warnings:
             self.warn(message)
-        one_sided = unit.provenance.get("one_sided") and not self.pair
-        if len(prepared.segments) >= 2 or (one_sided and prepared.segments):
-            # an aligner's one-language unit (a paragraph nothing translates) is kept as a
-            # one-tuv TU, which TMX 1.4b allows, so no paragraph of an input goes missing
+        prepared.warnings.clear()
+        if self._complete(prepared):
             self.report.written += 1
+            self.empty += prepared.empty
             return prepared
         self.report.skipped += 1
-        if self.pair:
+        if options.pair:
             self.missing_pair += 1
         else:
-            present = ", ".join(prepared.segments) or "none"
+            present = ", ".join(dict.fromkeys(s.tag for s in prepared.segments)) or "none"
             self.warn(
                 f"{unit_label(unit, position)}: skipped, a TU needs at least two languages "
                 f"(has: {present})"
             )
         return None
 
+    def _complete(self, prepared: Prepared) -> bool:
+        """Both languages of the pair; else two segments (one with `one_sided`)."""
+        segments = prepared.segments
+        if self.options.pair:
+            return len(segments) >= 2 and all(
+                any(tag_matches(s.variant.lang, query) for s in segments)
+                for query in self.options.pair
+            )
+        return len(segments) >= (1 if self.options.one_sided else 2)
+
     def summarise(self) -> None:
         """Per-cause totals go after the detailed lines, which are capped."""
         if self.below_score:
             self.report.warnings.append(
-                f"{self.below_score} unit(s) below min_score {self.min_score} left out"
+                f"{self.below_score} unit(s) below min_score {self.options.min_score} left out"
             )
-        if self.missing_pair and self.pair:
+        if self.missing_pair and self.options.pair:
+            first, second = self.options.pair
             self.report.warnings.append(
-                f"{self.missing_pair} unit(s) without both {self.pair[0]} and {self.pair[1]} "
-                "left out"
+                f"{self.missing_pair} unit(s) without both {first} and {second} left out"
+            )
+        if self.empty:
+            self.report.warnings.append(
+                f"{self.empty} empty segment(s) left out of the TUs written (no text, no code)"
             )
         if self.hidden:
             self.report.warnings.append(f"... and {self.hidden} more warning(s) not listed")
@@ -122,7 +150,9 @@ def _check_options(
     if segtype not in SEGTYPES:
         raise TmxError(f"segtype must be one of {', '.join(SEGTYPES)}, not {segtype!r}")
     if pair is not None and (
-        len(pair) != 2 or pair[0] == pair[1] or not all(map(is_language_tag, pair))
+        len(pair) != 2
+        or normalise_tag(pair[0]).lower() == normalise_tag(pair[1]).lower()
+        or not all(map(is_language_tag, pair))
     ):
         raise TmxError(f"pair must be two different language codes, not {pair!r}")
     if min_score is not None and min_score != min_score:  # NaN would silently drop everything
@@ -130,18 +160,25 @@ def _check_options(
     validate_mapping(lang_codes)
 
 
-def _header(segtype: str, srclang: str) -> etree._Element:
+def _header(options: _Options) -> etree._Element:
     header = etree.Element(
         "header",
         creationtool="resolign",
         creationtoolversion=__version__,
         datatype="plaintext",
-        segtype=segtype,
+        segtype=options.segtype,
         adminlang="en",
-        srclang=srclang,
+        srclang=to_tmx(options.source, options.lang_codes),
     )
     header.set("o-tmf", "resolign")
     header.set("creationdate", format_date(datetime.now(UTC)))
+    children = header_children(options.headers)
+    if children:
+        header.text = "\n    "
+        for child in children:
+            header.append(child)
+            child.tail = "\n    "
+        children[-1].tail = "\n  "
     header.tail = "\n  "
     return header
 
@@ -153,40 +190,45 @@ def iter_tmx_bytes(
     pair: tuple[str, str] | None = None,
     min_score: float | None = None,
     lang_codes: dict[str, str] | None = None,
+    one_sided: bool = False,
+    headers: Sequence[Annotations] = (),
     report: WriteReport | None = None,
 ) -> Iterator[bytes]:
     """Yield a TMX 1.4b document in chunks of about 64 KB (for an HTTP streaming response).
 
     Options are checked now, before the first byte, so a bad request fails cleanly. Pass a
     WriteReport as `report` to read the counts and warnings once the iterator is exhausted.
-    Units with a score below `min_score` are skipped; units without a score are kept.
+
+    `pair` ("fr", "en") writes the variants of those two languages, every region of each
+    (("en-US", "en-GB") picks regions). `lang_codes` ({"fr": "fr-FR"}) renames variants whose
+    tag is exactly a key. Units with a score below `min_score` are skipped; units without a
+    score are kept. A unit needs two segments unless `one_sided` (then a single-language unit,
+    as imported from another tool, is written too). `headers`: the header annotations of
+    imported files, whose props, notes and `<ude>` go into this header.
     """
     _check_options(segtype, pair, min_score, lang_codes)
-    return _generate(units, segtype, pair, min_score, lang_codes, report or WriteReport())
+    mapping = {normalise_tag(k): v for k, v in (lang_codes or {}).items()}
+    options = _Options(segtype, pair, min_score, mapping, one_sided, list(headers))
+    return _generate(units, options, report or WriteReport())
 
 
-def _generate(
-    units: Iterable[Unit],
-    segtype: str,
-    pair: tuple[str, str] | None,
-    min_score: float | None,
-    lang_codes: dict[str, str] | None,
-    report: WriteReport,
-) -> Iterator[bytes]:
-    source = pair[0] if pair else SOURCE_LANG
-    selection = _Selection(report, pair, min_score)
+def _generate(units: Iterable[Unit], options: _Options, report: WriteReport) -> Iterator[bytes]:
+    header_srclang = to_tmx(options.source, options.lang_codes)
+    selection = _Selection(report, options)
     sink = _Sink()
     sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
     with etree.xmlfile(sink, encoding="utf-8") as xf, xf.element("tmx", version=TMX_VERSION):
         xf.write("\n  ")
-        xf.write(_header(segtype, to_tmx(source, lang_codes)))
+        xf.write(_header(options))
         with xf.element("body"):
             for position, unit in enumerate(units, start=1):
                 prepared = selection.take(unit, position)
                 if prepared is None:
                     continue
                 xf.write("\n    ")
-                xf.write(tu_element(prepared, unit, str(report.written), source, lang_codes))
+                xf.write(tu_element(prepared, unit, str(report.written), header_srclang))
+                for message in prepared.warnings:
+                    selection.warn(message)
                 if report.written % 64 == 0:
                     xf.flush()
                 if sink.size >= _CHUNK:
@@ -205,8 +247,14 @@ def write_tmx(
     pair: tuple[str, str] | None = None,
     min_score: float | None = None,
     lang_codes: dict[str, str] | None = None,
+    one_sided: bool = False,
+    headers: Sequence[Annotations] = (),
 ) -> WriteReport:
-    """Write a TMX 1.4b file. A path is written atomically: a failed export leaves no half file."""
+    """Write a TMX 1.4b file (options as for iter_tmx_bytes).
+
+    A path is written atomically (a failed export leaves no half file) and gets the user's
+    umask (0644 normally), or keeps the mode of the file it replaces.
+    """
     report = WriteReport()
     chunks = iter_tmx_bytes(
         units,
@@ -214,27 +262,15 @@ def write_tmx(
         pair=pair,
         min_score=min_score,
         lang_codes=lang_codes,
+        one_sided=one_sided,
+        headers=headers,
         report=report,
     )
     if not isinstance(out, str | os.PathLike):
         for chunk in chunks:
             out.write(chunk)
         return report
-    path = Path(out)
-    try:
-        descriptor, partial = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".part"
-        )
-    except OSError as error:
-        raise TmxError(f"{path}: cannot write ({error.strerror or error})") from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        os.replace(partial, path)
-    except BaseException as error:
-        Path(partial).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise TmxError(f"{path}: cannot write ({error.strerror or error})") from None
-        raise
+    with atomic_write(Path(out), TmxError) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
     return report

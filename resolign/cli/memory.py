@@ -12,10 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-from resolign import LANGS
 from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.terminal import progress
 from resolign.errors import InputError
-from resolign.service.store import NO_ENCODER, MemoryStore, check_lang
+from resolign.languages import LANGS, check_lang, check_pair, parse_pair
+from resolign.service.memory import NO_ENCODER, Memory
 
 MAX_WARNINGS_SHOWN = 20
 
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--min-score", type=float, default=50, help="lowest score shown (50)")
     search.add_argument("--document", help="only units from this document")
     search.add_argument("--symbol", help="only units with this document symbol")
+    search.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
     search.add_argument("--no-semantic", action="store_true",
                         help="exact and fuzzy matches only (no embedding model needed)")
     _encoder_argument(search)
@@ -46,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     conc.add_argument("--limit", type=int, default=20, help="at most N hits (20)")
     conc.add_argument("--document", help="only units from this document")
     conc.add_argument("--symbol", help="only units with this document symbol")
+    conc.add_argument("--resolution", help="only units of this resolution (e.g. 1/47-POL)")
     conc.add_argument("--json", action="store_true", help="print the hits as JSON")
     conc.set_defaults(func=run_concordance)
 
@@ -65,6 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--min-score", type=float,
                      help="leave out units whose alignment score (cosine, 0-1) is below this")
     exp.add_argument("--lang-codes", help="codes to write, e.g. fr-FR,en-GB,ar-SA")
+    exp.add_argument("--two-sided-only", action="store_true",
+                     help="leave out units with a single language (kept by default: an export "
+                          "of the whole memory loses nothing that was imported)")
     exp.add_argument("--segtype", default="paragraph",
                      help="TMX segtype: paragraph (what `align` stores, the default) or sentence")
     exp.set_defaults(func=run_export)
@@ -83,27 +89,29 @@ def _encoder_argument(parser: argparse.ArgumentParser) -> None:
 # --- search and concordance -----------------------------------------------------------------
 
 def run_search(args: argparse.Namespace) -> int:
-    from resolign.service.search import search
+    from resolign.service.http.shapes import match_shape
 
-    spec = NO_ENCODER if args.no_semantic else args.encoder
-    with MemoryStore(args.db, encoder_spec=spec, create=False) as store:
-        matches = search(store, args.query, src=args.src, tgt=args.tgt, limit=args.limit,
-                         min_score=args.min_score, document=args.document, symbol=args.symbol,
-                         semantic=not args.no_semantic)
-        if store.semantic is not None and store.semantic.unavailable:
-            print(f"note: semantic search off: {store.semantic.unavailable}", file=sys.stderr)
+    encoder = NO_ENCODER if args.no_semantic else args.encoder
+    with Memory.open(args.db, encoder=encoder, create=False) as memory:
+        src, tgt = check_pair(args.src, args.tgt, memory.tags())
+        matches = memory.search(args.query, src=src, tgt=tgt, limit=args.limit,
+                                min_score=args.min_score, document=args.document,
+                                symbol=args.symbol, resolution=args.resolution)
+        if memory.semantic_unavailable:
+            print(f"note: semantic search off: {memory.semantic_unavailable}", file=sys.stderr)
     if args.json:
-        print(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
+        shapes = [match_shape(m, args.query.strip()).model_dump() for m in matches]
+        print(json.dumps(shapes, ensure_ascii=False, indent=2))
         return 0
     if not matches:
         print("no match")
         return 0
-    src, tgt = check_lang(args.src), check_lang(args.tgt)
     others = [lang for lang in LANGS if lang not in (src, tgt)]
     print(f"{'score':>6}  {'kind':<8}  languages: {src} (source), {tgt} (target)"
           f"{', ' + ', '.join(others) if others else ''}")
     for match in matches:
         where = " ".join(v for v in (match.origin.get("symbol") or match.origin.get("document"),
+                                     match.origin.get("resolution"),
                                      match.origin.get("paragraph")) if v)
         print(f"{match.score:6.1f}  {match.kind:<8}  #{match.unit_id} {where}".rstrip())
         for lang in (src, tgt, *others):
@@ -113,13 +121,15 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_concordance(args: argparse.Namespace) -> int:
-    from resolign.service.search import concordance
+    from resolign.service.http.shapes import hit_shape
 
-    with MemoryStore(args.db, encoder_spec=NO_ENCODER, create=False) as store:
-        hits = concordance(store, args.query, lang=args.lang, limit=args.limit,
-                           document=args.document, symbol=args.symbol)
+    with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
+        hits = memory.concordance(args.query, lang=args.lang, limit=args.limit,
+                                  document=args.document, symbol=args.symbol,
+                                  resolution=args.resolution)
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps([hit_shape(h).model_dump() for h in hits], ensure_ascii=False,
+                         indent=2))
         return 0
     if not hits:
         print("no hit")
@@ -136,28 +146,22 @@ def run_concordance(args: argparse.Namespace) -> int:
 # --- import and export ----------------------------------------------------------------------
 
 def run_import(args: argparse.Namespace) -> int:
-    from resolign.tmx.reader import iter_tmx_units
-
     if not args.file.is_file():
         raise InputError(f"no such TMX file: {args.file}")
-    with MemoryStore(args.db, encoder_spec=args.encoder) as store:
-        report = store.add_units(iter_tmx_units(args.file))
-        total = store.count()
-        note = store.semantic.unavailable if store.semantic is not None else None
-    print(f"imported {report.added} units from {args.file} into {args.db} "
-          f"({report.duplicates} duplicates, {report.skipped} empty); {total} units in memory")
+    with Memory.open(args.db, encoder=args.encoder) as memory, \
+            progress("importing", "TU") as update:
+        report = memory.import_tmx(args.file, progress=update)
+        total = memory.count()
+        note = memory.semantic_unavailable
+    added = report.added
+    print(f"imported {added.added} units from {args.file} into {args.db} ({added.duplicates} "
+          f"duplicates, {added.skipped} empty); {total} units in memory")
+    print(f"  {report.summary()}")
+    for refusal in report.read.details[:MAX_WARNINGS_SHOWN]:
+        print(f"  {args.file}:{refusal.line}: {refusal.reason}")
     if note:
         print(f"note: semantic index not updated: {note}", file=sys.stderr)
     return 0
-
-
-def parse_pair(value: str | None) -> tuple[str, str] | None:
-    if not value:
-        return None
-    parts = value.replace("_", "-").split("-")
-    if len(parts) != 2 or parts[0] == parts[1]:
-        raise InputError(f"--pair must be two languages like fr-en, not {value!r}")
-    return check_lang(parts[0]), check_lang(parts[1])
 
 
 def parse_lang_codes(value: str | None) -> dict[str, str] | None:
@@ -169,18 +173,20 @@ def parse_lang_codes(value: str | None) -> dict[str, str] | None:
         item = item.strip()
         if not item:
             continue
-        codes[check_lang(item.replace("_", "-").split("-")[0])] = item
+        codes[check_lang(item, "--lang-codes")] = item
     return codes
 
 
 def run_export(args: argparse.Namespace) -> int:
     from resolign.tmx.writer import write_tmx
 
-    pair = parse_pair(args.pair)
     lang_codes = parse_lang_codes(args.lang_codes)
-    with MemoryStore(args.db, encoder_spec=NO_ENCODER, create=False) as store:
-        report = write_tmx(store.iter_units(), args.out, segtype=args.segtype, pair=pair,
-                           min_score=args.min_score, lang_codes=lang_codes)
+    with Memory.open(args.db, encoder=NO_ENCODER, create=False) as memory:
+        pair = parse_pair(args.pair, "--pair", memory.tags())
+        report = write_tmx(memory.iter_units(), args.out, segtype=args.segtype, pair=pair,
+                           min_score=args.min_score, lang_codes=lang_codes,
+                           one_sided=pair is None and not args.two_sided_only,
+                           headers=memory.import_header_annotations())
     for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(report.warnings) > MAX_WARNINGS_SHOWN:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from resolign.align.encoders import DEFAULT_ENCODER
+from resolign.cli.terminal import progress
 from resolign.errors import InputError
 
 if TYPE_CHECKING:
     from resolign.align.pipeline import AlignmentResult
-
-DEFAULT_ENCODER = "use-m3"  # resolign.align.encoders.DEFAULT_ENCODER, without importing numpy
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,22 +96,10 @@ def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> N
     )
 
 
-@contextlib.contextmanager
-def _progress() -> Iterator[Callable[[int], None]]:
-    """A progress bar of texts embedded, shown on a terminal only, always closed."""
-    from tqdm import tqdm
-
-    bar = tqdm(unit="text", desc="embedding", disable=None, leave=False)
-    try:
-        yield bar.update
-    finally:
-        bar.close()
-
-
 def run_align(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
 
-    with _progress() as update:
+    with progress("embedding", "text") as update:
         result = align_files(args.fr_file, args.en_file, args.ar_file, langs=args.langs,
                              encoder_spec=args.encoder, presegmented=args.presegmented,
                              progress=update)
@@ -129,7 +115,7 @@ def run_align(args: argparse.Namespace) -> int:
 def run_align_dir(args: argparse.Namespace) -> int:
     from resolign.align.collection import align_folders
 
-    with _progress() as update:
+    with progress("embedding", "text") as update:
         results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, langs=args.langs,
                                 encoder_spec=args.encoder,
                                 presegmented=args.presegmented, progress=update,
@@ -173,16 +159,17 @@ def _write_units(results: list[AlignmentResult], args: argparse.Namespace) -> No
         from resolign.tmx.writer import write_tmx
 
         partial = args.tmx.with_name(f".{args.tmx.name}.partial")
-        report = write_tmx(units, partial, segtype="sentence" if args.sentences else "paragraph")
+        report = write_tmx(units, partial, segtype="sentence" if args.sentences else "paragraph",
+                           one_sided=True)
         partial.replace(args.tmx)
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"wrote {report.written} translation units to {args.tmx}", file=sys.stderr)
     if args.db is not None:
-        from resolign.service.store import MemoryStore
+        from resolign.service.memory import Memory
 
-        with MemoryStore(args.db) as store:
-            added = store.add_units(units)
+        with Memory.open(args.db) as memory:
+            added = memory.add_units(units)
         print(
             f"memory {args.db}: {added.added} units added, {added.duplicates} already there",
             file=sys.stderr,

@@ -14,8 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import ResolignError
-from resolign.service.commands_align import DEFAULT_ENCODER
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "un"
 
@@ -41,8 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
     from resolign.align.to_units import alignment_units
-    from resolign.service.search import search
-    from resolign.service.store import MemoryStore
+    from resolign.service.memory import Memory
     from resolign.tmx.writer import write_tmx
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -57,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
     # sentence of a long paragraph gets a whole-segment match, as CAT tools expect
     units = alignment_units([result], level="both", encoder_spec=args.encoder)
     db = args.out / "memory.db"
-    with MemoryStore(db, encoder_spec=args.encoder) as store:
-        added = store.add_units(units)
+    with Memory.open(db, encoder=args.encoder) as memory:
+        added = memory.add_units(units)
         query = result.paragraphs["fr"][1].text
-        top = search(store, query, src="fr", tgt="en", limit=1)
+        top = memory.search(query, src="fr", tgt="en", limit=1)
     # what a translator would type: a known sentence with one word dropped (a fuzzy match)
     words = query.split()
     probe = " ".join(words[:3] + words[4:])
@@ -78,11 +77,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(db: Path, port: int) -> int:
-    from resolign.service import commands_serve
+    from resolign.cli.serve import serve
 
     print(f"open http://127.0.0.1:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    return commands_serve.run(argparse.Namespace(db=db, host="127.0.0.1", port=port,
-                                                 encoder=None, max_upload_mb=50.0))
+    return serve(db, port=port)
 
 
 def _check(db: Path, port: int, probe: str) -> int:
@@ -92,7 +90,7 @@ def _check(db: Path, port: int, probe: str) -> int:
     import httpx
     import uvicorn
 
-    from resolign.service.app import create_app
+    from resolign.service.http.app import create_app
 
     if port == 0:
         with socket.socket() as sock:

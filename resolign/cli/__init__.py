@@ -1,4 +1,5 @@
-"""The `resolign` command: one parser, each command group registered from its own module.
+"""The `resolign` command: one parser, each command family registered from its own module
+(align, paragraphs, tmx, memory, serve, demo).
 
 Every user error (a ResolignError) ends as one line on stderr and exit status 2, never a
 traceback. Command modules only raise; they do not print errors or call sys.exit.
@@ -22,13 +23,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from resolign.service import (
-        commands_align,
-        commands_demo,
-        commands_memory,
-        commands_serve,
-        commands_tmx,
-    )
+    from resolign.cli import align, demo, memory, paragraphs, serve, tmx
 
     parser = _OneLineParser(
         prog="resolign",
@@ -36,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "Start with `resolign demo`, or `resolign align FR EN [AR]`.")
     parser.add_argument("--version", action="version", version=f"resolign {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
-    for module in (commands_align, commands_tmx, commands_memory, commands_serve, commands_demo):
+    for module in (align, paragraphs, tmx, memory, serve, demo):
         module.register(sub)
     return parser
 

@@ -1,0 +1,1 @@
+"""The memory's HTTP face: JSON API, search page and uploads (FastAPI)."""

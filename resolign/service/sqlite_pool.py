@@ -1,0 +1,83 @@
+"""Read-only SQLite connections, pooled: a look-up never waits for an import.
+
+Each read runs in its own read transaction on a read-only connection, so every statement of
+one read sees the same committed state (a WAL snapshot of the last commit before its first
+statement), whatever the writer is doing meanwhile. Connections are reused, never shared by two
+threads at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from resolign.errors import ResolignError
+
+READERS_KEPT = 32
+"""Idle read-only connections kept for reuse (more are opened when more threads read at once)."""
+
+
+class ReadPool:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._open: set[sqlite3.Connection] = set()
+        self._closed = False
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection inside one read transaction."""
+        db = self._borrow()
+        try:
+            db.execute("BEGIN")
+            yield db
+        finally:
+            try:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")  # a read transaction: nothing to keep
+                reusable = True
+            except sqlite3.Error:
+                reusable = False
+            self._give_back(db, reusable)
+
+    def _borrow(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            if self._idle:
+                return self._idle.pop()
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                 timeout=30)
+        except sqlite3.Error as error:
+            raise ResolignError(f"could not read {self.path}: {error}") from error
+        with self._lock:
+            if not self._closed:
+                self._open.add(db)
+                return db
+        db.close()
+        raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+
+    def _give_back(self, db: sqlite3.Connection, reusable: bool) -> None:
+        with self._lock:
+            keep = reusable and not self._closed and len(self._idle) < READERS_KEPT
+            if keep:
+                self._idle.append(db)
+            else:
+                self._open.discard(db)
+        if not keep:
+            db.close()
+
+    def close(self) -> None:
+        """Close the idle connections; a read still running closes its own when it ends."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open.difference_update(idle)
+        for db in idle:
+            db.close()
