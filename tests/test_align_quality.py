@@ -107,17 +107,16 @@ def test_the_tmx_keeps_every_paragraph_of_every_language(long_doc, three_way):
 def test_exact_look_up_returns_the_paragraphs_own_translation(long_doc, three_way):
     """For French paragraphs that are 1-1 in truth, an exact look-up in the memory `align
     --db` built returns the paragraph's own English (and Arabic) first, for at least 95%."""
-    from resolign.service.search import search
-    from resolign.service.store import MemoryStore
+    from resolign.service.memory import Memory
 
     _, _, db = three_way
     fr = long_doc.paragraphs["fr"]
-    with MemoryStore(db) as store:
+    with Memory.open(db, encoder=None) as store:
         for lang in ("en", "ar"):
             truly = [(s[0], t[0]) for s, t in long_doc.gold[lang] if len(s) == 1 == len(t)]
             right = 0
             for i, j in truly:
-                top = search(store, fr[i], src="fr", tgt=lang, limit=1, semantic=False)
+                top = store.search(fr[i], src="fr", tgt=lang, limit=1, semantic=False)
                 right += bool(top) and top[0].kind == "exact" and (
                     top[0].target == long_doc.paragraphs[lang][j])
             assert right >= 0.95 * len(truly), (lang, right, len(truly))

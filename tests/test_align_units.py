@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from resolign.service.search import search
-from resolign.service.store import MemoryStore
+from resolign.service.memory import Memory
 from resolign.tmx.reader import read_tmx
 from tests.conftest import devset_documents
 
@@ -66,13 +65,13 @@ def test_no_paragraph_of_any_input_is_missing_from_the_tmx(aligned):
 
 def test_exact_look_up_of_one_french_paragraph_finds_its_own_english(aligned):
     paragraphs, _, db = aligned
-    with MemoryStore(db) as store:
+    with Memory.open(db, encoder=None) as store:
         for k in (0, 1, 2, 4):
             english = paragraphs["en"][k + (k >= 3)]  # English 3 is the inserted paragraph
-            top = search(store, paragraphs["fr"][k], src="fr", tgt="en", limit=1,
+            top = store.search(paragraphs["fr"][k], src="fr", tgt="en", limit=1,
                          semantic=False)
             assert top and top[0].kind == "exact" and top[0].target == english, k
-        arabic = search(store, paragraphs["fr"][1], src="fr", tgt="ar", limit=1, semantic=False)
+        arabic = store.search(paragraphs["fr"][1], src="fr", tgt="ar", limit=1, semantic=False)
         assert not arabic or arabic[0].kind != "exact"  # Arabic has no paragraph of its own
         stored = [u.texts for u in store.iter_units()]
     assert {"en": paragraphs["en"][3]} in stored  # kept, as a one-language unit
