@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 from common import machine_line  # bench/ is the script's folder
@@ -115,14 +116,20 @@ def main(argv: list[str] | None = None) -> int:
         for lang in ("en", "ar"):
             lines = pretranslate(doc.paragraphs["fr"], tmx, lang, folder)
             truly = [(s[0], t[0]) for s, t in doc.gold[lang] if len(s) == 1 == len(t)]
-            right = sum(lines[i].strip() == doc.paragraphs[lang][j].strip() for i, j in truly)
-            untouched = sum(lines[i].strip() == doc.paragraphs["fr"][i].strip()
-                            for i, _ in truly)
+            # OmegaT writes NFC (Arabic shadda after its vowel sign): compare canonically
+            right = sum(_same(lines[i], doc.paragraphs[lang][j]) for i, j in truly)
+            untouched = sum(_same(lines[i], doc.paragraphs["fr"][i])
+                            and not _same(lines[i], doc.paragraphs[lang][j]) for i, j in truly)
             wrong = len(truly) - right - untouched
             print(f"| {lang} | {len(truly)} | {right} | {wrong} | {untouched} | "
                   f"**{right / len(truly):.1%}** |")
     print(f"\n{machine_line()}")
     return 0
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal as text: canonically equivalent Unicode (NFC), outer spaces ignored."""
+    return unicodedata.normalize("NFC", a.strip()) == unicodedata.normalize("NFC", b.strip())
 
 
 if __name__ == "__main__":
