@@ -67,6 +67,19 @@ def test_two_languages_and_the_beads_on_stdout(tmp_path):
     _one_line_error(run, "--langs", "'de'")
 
 
+def test_english_and_arabic_without_french(tmp_path):
+    """No French given: English becomes the pivot and the TMX holds English–Arabic TUs."""
+    tmx = tmp_path / "en-ar.tmx"
+    run = resolign("align", str(EXAMPLE / "en.txt"), str(EXAMPLE / "ar.txt"), "--langs", "en,ar",
+                   "--beads", "-", "--tmx", str(tmx))
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(rows) == 43 and set(rows[0]) == {"en", "ar", "score"}
+    assert all(r["en"] == [k] and r["ar"] == [k] for k, r in enumerate(rows))
+    text = tmx.read_text(encoding="utf-8")
+    assert text.count("<tu ") == 43 and 'xml:lang="fr' not in text
+
+
 FR, EN = EXAMPLE / "fr.txt", EXAMPLE / "en.txt"
 
 
