@@ -61,12 +61,13 @@ Pairs = list[tuple[tuple[int, ...], tuple[int, ...]]]
 
 
 def load_docs(devset: Path, long_seeds: list[int], short_seeds: list[int], per_seed: int,
-              quick: bool) -> list[tuple[str, int, EvalDocument]]:
+              quick: bool, long_per_seed: int = 0) -> list[tuple[str, int, EvalDocument]]:
     import random
 
     docs = []
     for seed in long_seeds:
         found = build_long_eval_set(devset, seed)
+        found = found[:long_per_seed] if long_per_seed else found
         docs += [("long", seed, d) for d in ([truncate(found[0], 40)] if quick else found)]
     for seed in short_seeds:
         every = build_eval_set(devset, seed)
@@ -256,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEVSET)
     parser.add_argument("--long-seeds", default="1,2,3")
+    parser.add_argument("--long-docs", type=int, default=0,
+                        help="long documents per seed (default: all 8)")
     parser.add_argument("--short-seeds", default="1")
     parser.add_argument("--docs", type=int, default=60, help="short documents per seed")
     parser.add_argument("--bertalign-python", default="",
@@ -268,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     short = [int(s) for s in args.short_seeds.split(",") if s.strip()]
     if args.quick:
         seeds, short = seeds[:1], short[:1]
-    every = load_docs(args.devset, seeds, short, args.docs, args.quick)
+    every = load_docs(args.devset, seeds, short, args.docs, args.quick, args.long_docs)
 
     from peers import OverlapVectors
 
