@@ -33,6 +33,7 @@ class OverlapVectors:
 
     def __init__(self, paragraphs: list[str], lang: str, cache: EmbeddingCache):
         self.paragraphs = [p.strip() for p in paragraphs]
+        self.lang = lang
         self.side: SentenceSide = sentence_side(self.paragraphs, lang, cache)
         self.cache = cache
 
@@ -98,7 +99,8 @@ def bertalign_many(pairs: list[tuple[OverlapVectors, OverlapVectors]], python: s
         for k, (src, tgt) in enumerate(pairs):
             path = folder / f"pair{k}.npz"
             np.savez(path, src=src.front_padded(max_align - 1), tgt=tgt.front_padded(max_align - 1))
-            jobs.append({"vectors": str(path), "src": src.paragraphs, "tgt": tgt.paragraphs})
+            jobs.append({"vectors": str(path), "src": src.paragraphs, "tgt": tgt.paragraphs,
+                         "langs": [src.lang, tgt.lang]})
         (folder / "jobs.json").write_text(json.dumps({"max_align": max_align, "jobs": jobs}))
         run = subprocess.run([python, str(HERE / "bertalign_child.py"), str(folder / "jobs.json")],
                              capture_output=True, text=True, timeout=36000)
