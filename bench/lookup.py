@@ -200,6 +200,7 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     from rapidfuzz.distance import Levenshtein
 
     from resolign.service.backends import index_path, vector_source
+    from resolign.service.fuzzy import prepare
     from resolign.service.memory import Memory
     from resolign.service.normalise import words
     from resolign.service.search import FTS_CANDIDATES, _rare_terms
@@ -282,7 +283,7 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     rows["exact: store look-up only"] = (*percentiles(t), sum(bool(r) for r in res) / len(res))
 
     def fuzzy_candidates(q):
-        terms = _rare_terms(raw, "fr", words(q))
+        terms = _rare_terms(raw, "fr", prepare(q, "fr"))
         return raw.fts_candidates("fr", " OR ".join(f'"{w}"' for w in terms),
                                   limit=FTS_CANDIDATES) if terms else []
 

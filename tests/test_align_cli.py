@@ -50,12 +50,34 @@ def test_align_rebuilds_paragraphs_and_writes_beads_and_tmx(tmp_path):
 
 
 def test_two_languages_and_the_beads_on_stdout(tmp_path):
-    run = resolign("align", str(EXAMPLE / "fr.txt"), str(EXAMPLE / "ar.txt"))
-    _one_line_error(run, "looks like Arabic", "English")  # AR given in the EN slot
-    run = resolign("align", str(EXAMPLE / "fr.txt"), str(EXAMPLE / "en.txt"))
+    """Any pair from two files: the second file's language is detected (or stated)."""
+    for second, lang in (("en.txt", "en"), ("ar.txt", "ar")):
+        run = resolign("align", str(EXAMPLE / "fr.txt"), str(EXAMPLE / second))
+        assert run.returncode == 0, run.stderr
+        rows = [json.loads(line) for line in run.stdout.splitlines()]
+        assert len(rows) == 43 and set(rows[0]) == {"fr", lang, "score"}
+        assert all(r["fr"] == [k] and r[lang] == [k] for k, r in enumerate(rows))
+        assert f"fr-{lang}: 43 beads" in run.stderr
+    run = resolign("align", str(EXAMPLE / "fr.txt"), str(EXAMPLE / "ar.txt"), "--langs", "fr,ar")
+    assert run.returncode == 0 and set(json.loads(run.stdout.splitlines()[0])) == {
+        "fr", "ar", "score"}
+    run = resolign("align", str(EXAMPLE / "fr.txt"), str(EXAMPLE / "ar.txt"), "--langs", "fr,en")
+    _one_line_error(run, "ar.txt", "looks like Arabic", "English")
+    run = resolign("align", str(EXAMPLE / "fr.txt"), str(EXAMPLE / "ar.txt"), "--langs", "fr,de")
+    _one_line_error(run, "--langs", "'de'")
+
+
+def test_english_and_arabic_without_french(tmp_path):
+    """No French given: English becomes the pivot and the TMX holds English–Arabic TUs."""
+    tmx = tmp_path / "en-ar.tmx"
+    run = resolign("align", str(EXAMPLE / "en.txt"), str(EXAMPLE / "ar.txt"), "--langs", "en,ar",
+                   "--beads", "-", "--tmx", str(tmx))
     assert run.returncode == 0, run.stderr
     rows = [json.loads(line) for line in run.stdout.splitlines()]
-    assert len(rows) == 43 and set(rows[0]) == {"fr", "en", "score"}
+    assert len(rows) == 43 and set(rows[0]) == {"en", "ar", "score"}
+    assert all(r["en"] == [k] and r["ar"] == [k] for k, r in enumerate(rows))
+    text = tmx.read_text(encoding="utf-8")
+    assert text.count("<tu ") == 43 and 'xml:lang="fr' not in text
 
 
 FR, EN = EXAMPLE / "fr.txt", EXAMPLE / "en.txt"
@@ -95,6 +117,26 @@ def test_bad_input_is_one_clear_line_and_no_output(case, tmp_path):
     run = resolign("align", *args, "--beads", str(out), "--tmx", str(tmp_path / "o.tmx"))
     _one_line_error(run, *expect)
     assert not out.exists() and not (tmp_path / "o.tmx").exists()
+
+
+def test_align_dir_with_only_an_arabic_folder(tmp_path):
+    """Two folders, the second Arabic: its language is detected from its documents."""
+    docs = devset_documents(8)[:2]
+    heads = {"fr": "RÉSOLUTION N°{}/47-POL", "ar": "القرار رقم {}/47-س"}
+    for lang, head in heads.items():
+        (tmp_path / lang).mkdir()
+        for k, name in enumerate(["a", "b"] if lang == "fr" else ["y", "x"]):
+            body = "\n".join([head.format(k + 1), *docs[k].sentences[lang]])
+            (tmp_path / lang / f"{name}.txt").write_text(body + "\n", encoding="utf-8")
+    out = tmp_path / "beads"
+    run = resolign("align-dir", "--presegmented", str(tmp_path / "fr"), str(tmp_path / "ar"),
+                   "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    for name, k in (("a", 0), ("b", 1)):
+        rows = [json.loads(line) for line in (out / f"{name}.beads.jsonl").read_text().splitlines()]
+        assert all(set(r) == {"fr", "ar", "score"} for r in rows)
+        n = len(docs[k].sentences["fr"]) + 1
+        assert sum(1 for r in rows if r["fr"] and r["ar"] == r["fr"]) >= n - 1
 
 
 def test_align_dir_pairs_documents_by_symbol(tmp_path):

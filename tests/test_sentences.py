@@ -67,6 +67,7 @@ HARD_CASES = [
     ("en", "The draft is contained in annex I. | It was adopted by J. R. Doe."),
     ("en", "12. Decides to remain seized of the matter."),
     ("en", "See A/79/L.9/Rev.1. | It passed."),
+    ("en", "To be held on Tuesday, 3 March 2015, at 10.44 a.m. | 2. In addition, it met."),
     ("ar", "هل تحقق الهدف؟ | نعم. | وقد اعتمد القرار!"),
     ("ar", "٣ - تلاحظ التعاون؛ وترحب به. | ٤ - تقرر مواصلة النظر."),
     ("ar", "بلغ المعدل 2.5 في المائة. | وهذا كاف."),

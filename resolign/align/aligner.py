@@ -1,10 +1,12 @@
-"""Dynamic-programming paragraph aligner (in the spirit of Vecalign), banded around anchors.
+"""Dynamic-programming aligner of two text sequences (in the spirit of Vecalign), banded
+around anchors. resolign runs it on sentences (`sentence_first`); the benchmarks also run it on
+paragraphs.
 
-Each side comes as overlap embeddings: `vectors[n][i]` embeds paragraphs i..i+n-1 joined, so a
-2-1 bead compares the two French paragraphs *together* with the English one. A bead's cost
+Each side comes as overlap embeddings: `vectors[n][i]` embeds texts i..i+n-1 joined, so a
+2-1 bead compares the two French sentences *together* with the English one. A bead's cost
 falls with its similarity — cosine blended with the ratio margin against each side's k nearest
 neighbours — and rises with a length-ratio deviation and a small penalty per merge; skipping a
-paragraph (1-0, 0-1) has a fixed cost. Short documents are solved in full; long ones in a band
+text (1-0, 0-1) has a fixed cost. Short documents are solved in full; long ones in a band
 around a monotone chain of FAISS anchors, so time and memory grow linearly with length.
 """
 
@@ -29,6 +31,13 @@ BEAD_TYPES: tuple[tuple[int, int], ...] = (
     (0, 1),
 )
 MAX_SPAN = 3
+MERGE_PENALTY: dict[tuple[int, int], float] = {
+    (1, 2): 0.015,
+    (2, 1): 0.015,
+    (2, 2): 0.035,
+    (1, 3): 0.035,
+    (3, 1): 0.035,
+}
 
 
 @dataclass
@@ -40,13 +49,7 @@ class AlignParams:
     margin_k: int = 4
     skip_cost: float = 0.0
     merge_penalty: dict[tuple[int, int], float] = field(
-        default_factory=lambda: {
-            (1, 2): 0.015,
-            (2, 1): 0.015,
-            (2, 2): 0.035,
-            (1, 3): 0.035,
-            (3, 1): 0.035,
-        }
+        default_factory=lambda: dict(MERGE_PENALTY)
     )
     size_exponent: float = (
         0.0  # bead weight ((a+b)/2)**exponent: 0 keeps merges from absorbing drops
@@ -55,6 +58,12 @@ class AlignParams:
     length_sigma: float = 0.35
     full_dp_cells: int = 250_000  # above this many cells, search a band around anchors
     band_width: int = 12
+    bead_types: tuple[tuple[int, int], ...] = BEAD_TYPES
+
+    @property
+    def max_span(self) -> tuple[int, int]:
+        """Longest run each side's beads take (the overlap embeddings a Side needs)."""
+        return max(a for a, _ in self.bead_types), max(b for _, b in self.bead_types)
 
 
 @dataclass
@@ -92,7 +101,7 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
         back = np.full(width, -1, dtype=np.int8)
         if i == 0 and lo[0] == 0:
             row[0] = 0.0
-        for t, (a, b) in enumerate(BEAD_TYPES):
+        for t, (a, b) in enumerate(params.bead_types):
             if a == 0 or a > i:
                 continue
             prev_lo, prev_hi = lo[i - a], hi[i - a]
@@ -113,10 +122,10 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
             better = total < row[slots]
             row[slots[better]] = total[better]
             back[slots[better]] = t
-        _scan_insertions(row, back, params.skip_cost, BEAD_TYPES.index((0, 1)))
+        _scan_insertions(row, back, params.skip_cost, params.bead_types.index((0, 1)))
         cost_rows.append(row)
         back_rows.append(back)
-    return _trace(cost_rows, back_rows, lo, src, tgt)
+    return _trace(cost_rows, back_rows, lo, src, tgt, params.bead_types)
 
 
 def _bead_cost(
@@ -148,16 +157,25 @@ def _bead_cost(
 
 
 def _scan_insertions(row: np.ndarray, back: np.ndarray, skip: float, insertion_type: int) -> None:
-    """Apply 0-1 beads along a row in one pass: row[j] = min(row[j], row[j-1] + skip)."""
-    for j in range(1, row.shape[0]):
-        candidate = row[j - 1] + skip
-        if candidate < row[j]:
-            row[j] = candidate
-            back[j] = insertion_type
+    """Apply 0-1 beads along a row: row[j] = min(row[j], row[j-1] + skip), in one vectorised
+    pass (min over k <= j of row[k] + (j - k) * skip is a running minimum)."""
+    if row.shape[0] < 2:
+        return
+    steps = np.arange(row.shape[0]) * skip
+    best = np.minimum.accumulate(row - steps) + steps
+    better = best < row - 1e-12  # not a rounding of row[j] itself
+    better[0] = False
+    row[better] = best[better]
+    back[better] = insertion_type
 
 
 def _trace(
-    cost_rows: list[np.ndarray], back_rows: list[np.ndarray], lo: list[int], src: Side, tgt: Side
+    cost_rows: list[np.ndarray],
+    back_rows: list[np.ndarray],
+    lo: list[int],
+    src: Side,
+    tgt: Side,
+    bead_types: tuple[tuple[int, int], ...],
 ) -> list[Bead]:
     i, j = src.count, tgt.count
     beads: list[Bead] = []
@@ -165,7 +183,7 @@ def _trace(
         t = int(back_rows[i][j - lo[i]])
         if t < 0:
             raise RuntimeError(f"alignment band lost the path at ({i}, {j})")
-        a, b = BEAD_TYPES[t]
+        a, b = bead_types[t]
         s_idx = tuple(range(i - a, i))
         t_idx = tuple(range(j - b, j))
         score = 0.0

@@ -22,7 +22,12 @@ def knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     k = max(1, min(k, base.shape[0]))
     if queries.shape[0] * base.shape[0] <= SMALL_SEARCH:
         sims = queries @ base.T
-        ids = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        if k < base.shape[0]:  # the k best of each row, then only those sorted
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1, kind="stable")
+            ids = np.take_along_axis(top, order, axis=1)
+        else:
+            ids = np.argsort(-sims, axis=1, kind="stable")
         return np.take_along_axis(sims, ids, axis=1).astype(np.float32), ids.astype(np.int64)
     index = faiss.IndexFlatIP(base.shape[1])
     index.add(np.ascontiguousarray(base, dtype=np.float32))

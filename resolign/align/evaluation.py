@@ -24,11 +24,17 @@ class ParallelDocument:
 
 @dataclass
 class EvalDocument:
-    """French paragraphs, each target language's paragraphs and the gold fr–X beads."""
+    """French paragraphs, each target language's paragraphs and the gold fr–X beads.
+
+    `sources` (long documents only) names, per language and paragraph, the corpus lines the
+    paragraph is made of (negative: a stranger line no other language has), so the gold of
+    any pair follows from shared lines (`pair_gold`).
+    """
 
     symbol: str
     paragraphs: dict[str, list[str]]
     gold: dict[str, list[GoldBead]] = field(default_factory=dict)
+    sources: dict[str, list[tuple[int, ...]]] = field(default_factory=dict)
 
 
 def load_parallel_documents(
@@ -156,6 +162,143 @@ def build_eval_set(
 
 
 @dataclass
+class LongRates:
+    """Per language and per original paragraph, how often the paragraphing is changed.
+
+    Each language (French included) draws on its own, so a fr–en bead can be 2-2 (both
+    re-cut), 2-3, 3-1, 4-1 (a merge of four) or 0-1 (French dropped what English kept).
+    """
+
+    merge: float = 0.07  # join this and the next 1–3 paragraphs (2-, 3- or 4-paragraph merge)
+    split: float = 0.06  # cut a paragraph of 2+ lines in two (or three)
+    recut: float = 0.04  # move the boundary between this paragraph and the next
+    drop: float = 0.03  # leave the paragraph out (not translated)
+    insert: float = 0.03  # add a paragraph taken from another document after this one
+
+
+def _segment(base: list[list[int]], rng: random.Random, rates: LongRates,
+             strangers: list[int]) -> list[tuple[int, ...]]:
+    """One language's paragraphs (tuples of line ids) made from the original paragraphs."""
+    out: list[tuple[int, ...]] = []
+    k = 0
+    while k < len(base):
+        roll = rng.random()
+        edges = (rates.merge, rates.split, rates.recut, rates.drop, rates.insert)
+        bounds = [sum(edges[: n + 1]) for n in range(len(edges))]
+        if roll < bounds[0] and k + 1 < len(base):
+            size = min(rng.choice((2, 2, 2, 3, 3, 4)), len(base) - k)
+            out.append(tuple(i for group in base[k : k + size] for i in group))
+            k += size
+            continue
+        lines = base[k]
+        if bounds[0] <= roll < bounds[1] and len(lines) > 1:
+            cuts = sorted(rng.sample(range(1, len(lines)), min(len(lines) - 1,
+                                                               rng.choice((1, 1, 2)))))
+            out += [tuple(lines[a:b]) for a, b in zip([0, *cuts], [*cuts, len(lines)],
+                                                       strict=True)]
+        elif bounds[1] <= roll < bounds[2] and k + 1 < len(base) and len(lines) + len(
+                base[k + 1]) > 2:
+            joined = lines + base[k + 1]
+            cut = rng.choice([c for c in range(1, len(joined)) if c != len(lines)])
+            out += [tuple(joined[:cut]), tuple(joined[cut:])]
+            k += 2
+            continue
+        elif bounds[2] <= roll < bounds[3]:
+            pass  # dropped
+        elif bounds[3] <= roll < bounds[4]:
+            out += [tuple(lines), (rng.choice(strangers),)]
+        else:
+            out.append(tuple(lines))
+        k += 1
+    return out
+
+
+def pair_gold(doc: EvalDocument, src: str, tgt: str) -> list[GoldBead]:
+    """Gold src–tgt beads of a long document: paragraphs sharing a corpus line are one bead
+    (with any paragraph lying between them on a side), a paragraph sharing none is a bead of
+    its own (1-0 or 0-1), in the order `beads.components` gives."""
+    from resolign.align.beads import components
+
+    a, b = doc.sources[src], doc.sources[tgt]
+    owner_b = {line: j for j, lines in enumerate(b) for line in lines if line >= 0}
+    links = [(i, owner_b[x]) for i, lines in enumerate(a) for x in lines if x in owner_b]
+    return components(links, len(a), len(b))
+
+
+def make_long_document(
+    docs: list[ParallelDocument],
+    rng: random.Random,
+    strangers: list[ParallelDocument],
+    *,
+    pivot: str = "fr",
+    rates: LongRates | None = None,
+    symbol: str = "long",
+) -> EvalDocument:
+    """Many corpus documents one after another, paragraphs of 1–3 lines, then each language
+    (French too) merges 2–4 paragraphs, splits, re-cuts, drops and inserts on its own."""
+    rates = rates or LongRates()
+    langs = list(docs[0].sentences)
+    lines: dict[str, list[str]] = {lang: [] for lang in langs}
+    base: list[list[int]] = []
+    for doc in docs:
+        first = len(lines[pivot])
+        for lang in langs:
+            lines[lang] += doc.sentences[lang]
+        sizes = _group_sizes(len(doc.sentences[pivot]), rng)
+        starts = [first + sum(sizes[:k]) for k in range(len(sizes))]
+        base += [list(range(s, s + n)) for s, n in zip(starts, sizes, strict=True)]
+    pool = [s for d in strangers for s in range(len(d.sentences[pivot]))]
+    foreign = {lang: [] for lang in langs}
+    owners = [(d, s) for d in strangers for s in range(len(d.sentences[pivot]))]
+    result = EvalDocument(symbol=symbol, paragraphs={})
+    for lang in langs:
+        picks = [-(k + 1) for k in range(len(pool))]
+        sources = _segment(base, rng, rates, picks)
+        foreign[lang] = [owners[-x - 1][0].sentences[lang][owners[-x - 1][1]] for x in picks]
+        result.sources[lang] = sources
+        result.paragraphs[lang] = [
+            " ".join(lines[lang][x] if x >= 0 else foreign[lang][-x - 1] for x in group)
+            for group in sources
+        ]
+    # a stranger line is only ever in one language: make ids distinct per language
+    for n, lang in enumerate(langs):
+        result.sources[lang] = [tuple(x if x >= 0 else x - 1_000_000 * n for x in group)
+                                for group in result.sources[lang]]
+    result.gold = {lang: pair_gold(result, pivot, lang) for lang in langs if lang != pivot}
+    return result
+
+
+def build_long_eval_set(
+    devset_dir: Path,
+    seed: int,
+    *,
+    paragraphs: int = 270,
+    rates: LongRates | None = None,
+) -> list[EvalDocument]:
+    """Long documents (about `paragraphs` French paragraphs each) from the whole corpus,
+    documents in a seeded random order, so no document is in two long documents."""
+    rng = random.Random(seed)
+    everything = load_parallel_documents(devset_dir)
+    order = everything[:]
+    rng.shuffle(order)
+    lines_per_doc = paragraphs * 1.8  # paragraphs of 1, 1, 2, 2 or 3 lines
+    groups: list[list[ParallelDocument]] = [[]]
+    for doc in order:
+        if sum(len(d.sentences["fr"]) for d in groups[-1]) >= lines_per_doc:
+            groups.append([])
+        groups[-1].append(doc)
+    if len(groups) > 1 and sum(len(d.sentences["fr"]) for d in groups[-1]) < lines_per_doc / 2:
+        groups.pop()  # too short to be a long document
+    out = []
+    for n, group in enumerate(groups):
+        others = [d for g in groups[:n] + groups[n + 1 :] for d in g] or group
+        strangers = rng.sample(others, min(40, len(others)))
+        out.append(make_long_document(group, rng, strangers, rates=rates,
+                                      symbol=f"long-{seed}-{n}"))
+    return out
+
+
+@dataclass
 class Scores:
     precision: float
     recall: float
@@ -204,3 +347,47 @@ def join_gold(doc: EvalDocument, pivot: str = "fr") -> list[dict]:
 def project(beads: list[dict], lang: str, pivot: str = "fr") -> list[GoldBead]:
     """fr–`lang` beads read off joined FR–EN–AR beads (as the judging does with --beads output)."""
     return [(tuple(b[pivot]), tuple(b[lang])) for b in beads if b.get(pivot) and b.get(lang)]
+
+
+def three_way_scores(predicted: list[dict], gold: list[dict],
+                     langs: tuple[str, ...] = ("fr", "en", "ar")) -> Scores:
+    """Strict P/R/F1 of FR–EN–AR beads (`--beads` rows) against the gold joined on French:
+    a bead counts when every language's side is exactly right; beads with an empty side are
+    not scored."""
+    def full(beads: list[dict]) -> set[tuple[tuple[int, ...], ...]]:
+        return {tuple(tuple(b[lang]) for lang in langs) for b in beads
+                if all(b.get(lang) for lang in langs)}
+
+    pred, ref = full(predicted), full(gold)
+    hits = len(pred & ref)
+    precision = hits / len(pred) if pred else 0.0
+    recall = hits / len(ref) if ref else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision, recall, f1)
+
+
+def truncate(doc: EvalDocument, size: int, pivot: str = "fr") -> EvalDocument:
+    """The document's first `size` pivot paragraphs (a little more: up to where every pair's
+    gold beads all end), with every language's paragraphs, sources and gold cut to match."""
+    ends = [sum(len(s) for s, _ in beads[: k + 1])
+            for beads in doc.gold.values() for k in range(len(beads))]
+    common = [e for e in sorted(set(ends)) if all(
+        e in {sum(len(s) for s, _ in beads[: k + 1]) for k in range(len(beads))}
+        for beads in doc.gold.values())]
+    cut = next((e for e in common if e >= size), len(doc.paragraphs[pivot]))
+    out = EvalDocument(symbol=f"{doc.symbol}[:{cut}]",
+                       paragraphs={pivot: doc.paragraphs[pivot][:cut]})
+    if doc.sources:
+        out.sources[pivot] = doc.sources[pivot][:cut]
+    for lang, beads in doc.gold.items():
+        kept: list[GoldBead] = []
+        for src, tgt in beads:
+            if src and src[0] >= cut:
+                break
+            kept.append((src, tgt))
+        count = max((j + 1 for _, tgt in kept for j in tgt), default=0)
+        out.gold[lang] = kept
+        out.paragraphs[lang] = doc.paragraphs[lang][:count]
+        if doc.sources:
+            out.sources[lang] = doc.sources[lang][:count]
+    return out

@@ -74,8 +74,8 @@ def _is_boundary(text: str, match: re.Match[str], lang: str) -> bool:
     bare = re.split(r"[’']", word.strip("«»\"“”'’()[]"))[-1].lower()
     if not bare or word[-1] in ")]»”\"":
         return True  # a lone period, or one closing a bracket or quotation: "(b). The"
-    if bare in _MAY_END:
-        return nxt.isupper() or nxt in _OPENERS
+    if bare in _MAY_END:  # "at 10 a.m. The", "at 10.44 a.m. 2. In addition"
+        return nxt.isupper() or nxt in _OPENERS or bool(_MARK_AHEAD.match(text, at))
     if bare in _ABBREVIATIONS or bare.rstrip(".") in _ABBREVIATIONS:
         return False
     if re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", bare) and not _numbering_letter(text, match):

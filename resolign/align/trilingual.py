@@ -1,4 +1,5 @@
-"""Join fr–en and fr–ar beads on the French side into FR–EN–AR beads.
+"""Join fr–en and fr–ar beads on the French side into FR–EN–AR beads, and align with each
+other the English and Arabic paragraphs French lacks (`pair_orphans`).
 
 Two French paragraphs belong to one trilingual bead when either pairwise alignment puts them
 in one bead (connected runs along the French text), so no pairwise bead is ever cut. A target
@@ -8,6 +9,7 @@ the same run, where it joins that run (the run's target side must stay contiguou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from resolign.align.beads import Bead
@@ -88,4 +90,39 @@ def join_on_pivot(pairwise: dict[str, list[Bead]], n_pivot: int, pivot: str = "f
             out.append(bead)
     for bead in out:
         bead.score = round(bead.score, 4)
+    return out
+
+
+def pair_orphans(beads: list[MultiBead], pivot: str,
+                 align: Callable[[str, range, str, range], list[Bead]]) -> list[MultiBead]:
+    """Align with each other the paragraphs of two languages that the pivot lacks.
+
+    Between two beads that hold pivot paragraphs, the one-sided beads of the two other
+    languages are replaced by their own alignment (`align(lang_a, range_a, lang_b, range_b)`
+    gives beads of local indices): an English and an Arabic paragraph that French dropped
+    become one EN–AR bead instead of two orphans.
+    """
+    langs = [lang for lang in (beads[0].indices if beads else {}) if lang != pivot]
+    if len(langs) != 2:
+        return beads
+    first, second = langs
+    out: list[MultiBead] = []
+    run: list[MultiBead] = []
+    for bead in [*beads, None]:
+        if bead is not None and not bead.indices[pivot]:
+            run.append(bead)
+            continue
+        a = sorted(i for b in run for i in b.indices[first])
+        b_ = sorted(j for b in run for j in b.indices[second])
+        contiguous = a == list(range(a[0], a[-1] + 1)) if a else False
+        contiguous = contiguous and b_ == list(range(b_[0], b_[-1] + 1)) if b_ else False
+        if contiguous:
+            found = align(first, range(a[0], a[-1] + 1), second, range(b_[0], b_[-1] + 1))
+            out += [MultiBead({pivot: [], first: [a[0] + i for i in x.src],
+                               second: [b_[0] + j for j in x.tgt]}, x.score) for x in found]
+        else:
+            out += run
+        run = []
+        if bead is not None:
+            out.append(bead)
     return out

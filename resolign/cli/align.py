@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _output_options(parser: argparse.ArgumentParser, *, beads: bool = True) -> None:
     parser.add_argument(
+        "--langs",
+        metavar="fr,ar",
+        help="the inputs' languages in order (fr, en, ar); default: the first is French and "
+        "the others' are detected",
+    )
+    parser.add_argument(
         "--presegmented",
         action="store_true",
         help="each non-empty line is one paragraph (no paragraph rebuilding)",
@@ -93,8 +98,9 @@ def run_align(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
 
     with progress("embedding", "text") as update:
-        result = align_files(args.fr_file, args.en_file, args.ar_file, encoder_spec=args.encoder,
-                             presegmented=args.presegmented, progress=update)
+        result = align_files(args.fr_file, args.en_file, args.ar_file, langs=args.langs,
+                             encoder_spec=args.encoder, presegmented=args.presegmented,
+                             progress=update)
     if args.beads is None and args.tmx is None and args.db is None:
         args.beads = Path("-")
     if args.beads is not None:
@@ -108,7 +114,8 @@ def run_align_dir(args: argparse.Namespace) -> int:
     from resolign.align.collection import align_folders
 
     with progress("embedding", "text") as update:
-        results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, encoder_spec=args.encoder,
+        results = align_folders(args.fr_dir, args.en_dir, args.ar_dir, langs=args.langs,
+                                encoder_spec=args.encoder,
                                 presegmented=args.presegmented, progress=update,
                                 report=lambda line: print(line, file=sys.stderr))
     if args.out is not None:
@@ -150,7 +157,8 @@ def _write_units(results: list[AlignmentResult], args: argparse.Namespace) -> No
         from resolign.tmx.writer import write_tmx
 
         partial = args.tmx.with_name(f".{args.tmx.name}.partial")
-        report = write_tmx(units, partial, segtype="sentence" if args.sentences else "paragraph")
+        report = write_tmx(units, partial, segtype="sentence" if args.sentences else "paragraph",
+                           one_sided=True)
         partial.replace(args.tmx)
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -167,12 +175,4 @@ def _write_units(results: list[AlignmentResult], args: argparse.Namespace) -> No
 
 
 def summary(result: AlignmentResult) -> str:
-    parts = []
-    for lang, beads in result.pairwise.items():
-        kinds = Counter(b.kind for b in beads)
-        listed = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda x: -x[1]))
-        parts.append(f"fr-{lang}: {len(beads)} beads ({listed})")
-    counts = ", ".join(f"{len(p)} {lang}" for lang, p in result.paragraphs.items())
-    name = result.document or "document"
-    symbol = f" [{result.symbol}]" if result.symbol else ""
-    return f"{name}{symbol}: {counts} paragraphs; " + "; ".join(parts)
+    return result.summary()

@@ -206,8 +206,9 @@ async def api_align(request: Request, memory: MemoryDep) -> AlignShape:
         from resolign.align.to_units import alignment_units
 
         # the memory's own encoder, so its vectors and the alignment's come from one model
+        # each part's language is the form field it came in (checked against its text)
         result = await run_in_threadpool(
-            align_files, paths["fr"], paths.get("en"), paths.get("ar"),
+            align_files, *paths.values(), langs=list(paths),
             presegmented=form_flag(parts, "presegmented"),
             encoder_spec=memory.encoder or DEFAULT_ENCODER)
         document = form_text(parts, "document") or display_name(files["fr"].filename)

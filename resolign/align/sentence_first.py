@@ -1,0 +1,55 @@
+"""Sentence-first alignment of two languages: align the sentence sequences, then read the
+paragraph beads off the sentence links (`paragraph_beads`).
+
+The sentence DP is the banded overlap DP of `aligner` run on sentences, with span vectors
+joined from sentence encodings (`SentenceSide`); bead shapes up to 4-1 and 3-2 absorb the
+sentences one language's punctuation runs together (a heading with no full stop reads as part
+of the next sentence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resolign.align.aligner import MERGE_PENALTY, AlignParams, align_pair
+from resolign.align.beads import Bead
+from resolign.align.paragraph_beads import paragraph_beads
+from resolign.align.sentence_sides import SentenceSide
+
+SENTENCE_BEADS: tuple[tuple[int, int], ...] = (
+    (1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2), (1, 0), (0, 1),
+)
+
+
+def sentence_params() -> AlignParams:
+    """The sentence DP's parameters, tuned on long evaluation documents (seed 1): strict F1
+    fr-en / fr-ar 0.985 / 0.985 against 0.983 / 0.980 with the paragraph DP's merge
+    penalties (4x these), 0.983 / 0.978 without the ratio margin."""
+    params = AlignParams(threshold=0.35, margin_weight=0.1, skip_cost=0.0,
+                         bead_types=SENTENCE_BEADS, full_dp_cells=20_000)
+    params.merge_penalty = {kind: 0.25 * cost for kind, cost in MERGE_PENALTY.items()}
+    for a, b in SENTENCE_BEADS:  # larger beads cost what the largest paragraph ones did
+        if a and b and (a, b) not in params.merge_penalty and (a, b) != (1, 1):
+            params.merge_penalty[(a, b)] = 0.25 * MERGE_PENALTY[(1, 3)]
+    return params
+
+
+@dataclass
+class PairAlignment:
+    """Sentence beads (indices into each side's sentences) and the paragraph beads they give."""
+
+    sentences: list[Bead]
+    paragraphs: list[Bead]
+
+
+def align_sides(src: SentenceSide, tgt: SentenceSide,
+                params: AlignParams | None = None) -> PairAlignment:
+    """Sentence beads of `src` against `tgt`, and the paragraph beads they give."""
+    params = params or sentence_params()
+    if not src.sentences or not tgt.sentences:
+        sentences = [Bead((i,), (), 0.0) for i in range(len(src.sentences))] + [
+            Bead((), (j,), 0.0) for j in range(len(tgt.sentences))]
+    else:
+        src_span, tgt_span = params.max_span
+        sentences = align_pair(src.aligner_side(src_span), tgt.aligner_side(tgt_span), params)
+    return PairAlignment(sentences, paragraph_beads(sentences, src, tgt))
