@@ -48,7 +48,7 @@ class Encoder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return normalise(self.embed(texts))
+        return unit_length(self.embed(texts))
 
     def pieces(self, texts: Sequence[str]) -> Pieces:
         texts = list(texts)
@@ -65,10 +65,11 @@ class Encoder:
         if self.join_runs is not None:
             return self.join_runs(pieces, prefix, starts, ends)
         starts, ends = np.asarray(starts), np.asarray(ends)
-        return normalise((prefix[ends] - prefix[starts])[:, : self.dim])
+        return unit_length((prefix[ends] - prefix[starts])[:, : self.dim])
 
 
-def normalise(vectors: np.ndarray) -> np.ndarray:
+def unit_length(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1, so a dot product is a cosine (FAISS inner product)."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
