@@ -25,7 +25,7 @@ import pytest
 from resolign.align.encoders import Encoder
 from resolign.cli import main
 from resolign.errors import InputError, StoreUnavailable
-from resolign.service.backends import parse_location, redact
+from resolign.service.locations import parse_location, redact
 from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.pg_schema import SCHEMA_VERSION
 from resolign.tmx.reader import read_tmx

@@ -29,12 +29,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 
 from resolign.align.lexicon import zipf
-from resolign.align.paragraphs import Paragraph
+from resolign.align.paragraphs import Paragraph, Repair
 
 __all__ = [
     "CONFUSIONS",
@@ -95,18 +94,6 @@ _A = re.compile(r"(?<![\w’'\-])([a&])(?=\s+(\S+))")
 # nouns and pronouns "à tous", "à vie", "à chaque", "à nouveau", "à peu" (but "à proximité")
 _NEXT_PARTICIPLE = re.compile(r"(?:é|ée|és|ées|i|is|it|(?<![ae])u|û|^eu|ert|erts|int|ment)$")
 _NEXT_INFINITIVE = re.compile(r"(?:er|ir|re|oir)$")
-
-
-@dataclass(frozen=True)
-class Repair:
-    """One changed token: as extracted, as repaired, and which confusion was undone."""
-
-    original: str
-    repaired: str
-    kind: str  # "elision" | "lost-l" | "letters" | "à"
-
-    def as_json(self) -> dict[str, str]:
-        return {"original": self.original, "repaired": self.repaired, "kind": self.kind}
 
 
 def _starts_elidable(word: str, lang: str, names: bool = False) -> bool:

@@ -18,13 +18,11 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from resolign.align.ocr import Repair
+from typing import Literal
 
 __all__ = [
     "Paragraph",
+    "Repair",
     "clean_markup",
     "is_symbol_heading",
     "presegmented_paragraphs",
@@ -35,6 +33,19 @@ __all__ = [
 ParagraphKind = Literal["paragraph", "heading", "footnote"]
 """A heading (title, resolution heading) and a footnote are kept apart from body paragraphs:
 a heading never joins the paragraph after it, footnotes come after the body."""
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One changed token: as extracted, as repaired, and which confusion was undone
+    (`ocr.py` makes them; a paragraph keeps them)."""
+
+    original: str
+    repaired: str
+    kind: str  # "elision" | "lost-l" | "letters" | "à"
+
+    def as_json(self) -> dict[str, str]:
+        return {"original": self.original, "repaired": self.repaired, "kind": self.kind}
 
 
 @dataclass

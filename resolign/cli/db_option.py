@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from resolign.errors import InputError
-from resolign.service.backends import DB_ENV, Location, location_from_env, parse_location
+from resolign.service.locations import DB_ENV, Location, location_from_env, parse_location
 
 HELP = ("translation memory: a file (SQLite, e.g. memory.db) or "
         f"postgresql://user[:password]@host[:port]/database (default ${DB_ENV})")

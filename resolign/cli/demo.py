@@ -20,7 +20,7 @@ from resolign.cli.db_option import add_db_argument
 from resolign.errors import ResolignError
 
 if TYPE_CHECKING:
-    from resolign.service.backends import Location
+    from resolign.service.locations import Location
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "un"
 
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from resolign.align.pipeline import align_files
     from resolign.align.to_units import alignment_units
-    from resolign.service.backends import parse_location
+    from resolign.service.locations import parse_location
     from resolign.service.memory import Memory
     from resolign.tmx.writer import write_tmx
 

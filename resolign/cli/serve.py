@@ -13,7 +13,7 @@ from typing import Any
 
 from resolign.cli.db_option import add_db_argument
 from resolign.errors import InputError
-from resolign.service.backends import Location, parse_location
+from resolign.service.locations import Location, parse_location
 
 HEAD_LIMIT = 128 * 1024
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resolign.errors import InputError, InvalidParameter
+from resolign.errors import InputError
 from resolign.languages import LANGS, check_lang, primary
+from resolign.service.equivalents import SAMPLE, group_counts, learn, mark
 from resolign.service.highlight import phrase_spans
-from resolign.service.store import Store, StoredUnit
+from resolign.service.queries import check_page, check_query
+from resolign.service.store import Store, StoredUnit, phrase
 from resolign.service.wordforms import form_keys, surface_terms
 
-MAX_PAGE = 500
 Span = tuple[int, int]
 
 
@@ -49,18 +50,6 @@ class ConcordancePage:
     groups: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def phrase(terms: list[str]) -> str:
-    """An FTS5 phrase of index terms (letters and digits only: nothing to escape)."""
-    return '"' + " ".join(terms) + '"'
-
-
-def check_page(limit: int, offset: int) -> None:
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidParameter(f"limit must be between 1 and {MAX_PAGE}, not {limit!r}")
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidParameter(f"offset must be 0 or more, not {offset!r}")
-
-
 def find_concordance(
     store: Store,
     query: str,
@@ -77,8 +66,6 @@ def find_concordance(
     language or all, exact phrase first, newest first; `limit` hits from `offset`. With
     `equivalents` (one language only), the translations of the phrase are marked in the other
     languages and the hits grouped by them (equivalents.py)."""
-    from resolign.service.search import check_query
-
     query = check_query(query)
     check_page(limit, offset)
     langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
@@ -134,8 +121,6 @@ def _matching_variant(unit: StoredUnit, lang: str, keys: list[str]) -> tuple[str
 
 def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str,
                      filters: dict[str, str | None]) -> None:
-    from resolign.service.equivalents import SAMPLE, group_counts, learn, mark
-
     others = [code for code in LANGS if code != primary(lang)]
     sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
     texts = store.texts_of(sample, others)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from resolign.service.store import Store
+from resolign.service.store import Store, phrase
 from resolign.service.wordforms import form_tokens
 
 SAMPLE = 100
@@ -54,8 +54,6 @@ def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], tota
           units: int) -> dict[str, list[tuple[str, ...]]]:
     """The runs of each language in `langs` that translate the phrase whose sampled hits'
     texts are `texts` (unit id -> lang -> text); `total` hits in all, `units` in the memory."""
-    from resolign.service.concordance import phrase
-
     found: dict[str, list[tuple[str, ...]]] = {}
     sample = max(1, len(texts))
     for lang in langs:

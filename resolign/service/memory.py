@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import InputError, NotFound, TmxError
-from resolign.service.backends import Location, index_path, open_store, vector_source
+from resolign.service.backends import index_path, open_store, vector_source
+from resolign.service.locations import Location
 from resolign.service.search import (
     ConcordancePage,
     Lookup,

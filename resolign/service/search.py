@@ -24,20 +24,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from resolign.errors import InvalidParameter, TooLarge
+from resolign.errors import InvalidParameter
 from resolign.languages import check_pair
 from resolign.service.concordance import ConcordanceHit, ConcordancePage, find_concordance
 from resolign.service.fuzzy import Comparison, Diff, Words, compare, prepare
 from resolign.service.normalise import words
 from resolign.service.passages import Piece, pieces, sentence_spans
 from resolign.service.placeables import PLACEABLE
+from resolign.service.queries import check_limit, check_query
 from resolign.service.semantic_index import SemanticIndex
 from resolign.service.store import Store, StoredUnit
 
 __all__ = ["ConcordanceHit", "ConcordancePage", "Lookup", "Match", "PieceMatches",
-           "check_query", "find_concordance", "find_matches", "fuzzy_score", "lookup"]
+           "find_concordance", "find_matches", "fuzzy_score", "lookup"]
 
-MAX_QUERY_CHARS = 10_000
 FTS_CANDIDATES = 100
 MAX_QUERY_TERMS = 12
 MAX_POSTINGS = 5_000
@@ -125,22 +125,6 @@ class Lookup:
     matches: list[Match]
     pieces: list[PieceMatches] = field(default_factory=list)
     assembled: str | None = None
-
-
-def check_query(query: object) -> str:
-    """The query stripped; refused when empty or over MAX_QUERY_CHARS characters (not bytes:
-    an Arabic query may be as long as a French one)."""
-    if isinstance(query, str) and len(query) > MAX_QUERY_CHARS:
-        raise TooLarge(f"query too long ({len(query)} characters; at most {MAX_QUERY_CHARS})")
-    if not isinstance(query, str) or not query.strip():
-        raise InvalidParameter("empty query: give a word, phrase or sentence to look up")
-    return query.strip()
-
-
-def _check_limit(limit: int) -> int:
-    if not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise InvalidParameter(f"limit must be between 1 and 1000, not {limit!r}")
-    return limit
 
 
 def fuzzy_score(query: str, query_words: list[str], text: str, lang: str = "fr"
@@ -270,7 +254,7 @@ def lookup(
     src, tgt = check_pair(src, tgt, store.tags())
     raw = query if isinstance(query, str) else ""
     query = check_query(query)
-    limit = _check_limit(limit)
+    limit = check_limit(limit)
     if not 0 <= min_score <= 100:
         raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
 

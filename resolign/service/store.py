@@ -215,3 +215,9 @@ def unit_json(unit: Unit, unit_id: int) -> dict[str, Any]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def phrase(terms: list[str]) -> str:
+    """A phrase of index terms in the match language both stores read (FTS5 syntax; terms are
+    letters and digits only: nothing to escape)."""
+    return '"' + " ".join(terms) + '"'

@@ -41,7 +41,7 @@ from psycopg_pool import ConnectionPool, PoolClosed
 
 from resolign.errors import InputError, NotFound, ResolignError, StoreUnavailable
 from resolign.service import pg_schema
-from resolign.service.backends import redact
+from resolign.service.locations import redact
 from resolign.service.pg_schema import SCHEMA, migrate
 from resolign.service.pg_text import lexemes, parse_match, tsquery_literal
 from resolign.service.store import (

@@ -17,7 +17,7 @@ import re
 from resolign.languages import primary
 from resolign.service.equivalents import FUNCTION_SHARE, SAMPLE, learn, mark
 from resolign.service.fuzzy import Diff
-from resolign.service.store import Store
+from resolign.service.store import Store, phrase
 from resolign.service.wordforms import form_keys
 
 Span = tuple[int, int]
@@ -49,8 +49,6 @@ def source_runs(text: str, diffs: list[Diff]) -> list[Span]:
 def target_edits(store: Store, source: str, target: str, diffs: list[Diff], src: str,
                  tgt: str) -> list[Span]:
     """Spans of `target` translating the words of `source` that differ from the query."""
-    from resolign.service.concordance import phrase
-
     marks: set[Span] = set()
     runs = source_runs(source, diffs)
     numbers = [m.group() for s, e in runs for m in _DIGITS.finditer(source[s:e])]
@@ -93,8 +91,6 @@ def _translates_back(store: Store, lang: str, run: tuple[str, ...], other: str,
     co-occurs with
     "implementation of this resolution" (UN boilerplate), but that phrase translates back to
     "application de la présente résolution", so it is not marked."""
-    from resolign.service.concordance import phrase
-
     match = phrase(list(run))
     total = store.fts_count(lang, match)
     if total < MIN_HITS:

@@ -18,9 +18,9 @@ from fastapi.staticfiles import StaticFiles
 
 from resolign import __version__
 from resolign.errors import NotFound, ResolignError
-from resolign.service.backends import Location, parse_location
 from resolign.service.http import api, conventions, mymemory, pages, review, tmserver, tmx_files
 from resolign.service.http.shapes import ErrorReason
+from resolign.service.locations import Location, parse_location
 from resolign.service.memory import Memory
 
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024

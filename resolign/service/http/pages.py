@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from resolign import __version__
 from resolign.errors import ResolignError
 from resolign.languages import LANGS, NATIVE_NAMES, RIGHT_TO_LEFT
-from resolign.service.concordance import MAX_PAGE
 from resolign.service.equivalents import SAMPLE as EQUIVALENT_SAMPLE
 from resolign.service.highlight import Span
 from resolign.service.http.api import UnitId
@@ -35,6 +34,7 @@ from resolign.service.http.shapes import (
     unit_shape,
 )
 from resolign.service.memory import Memory
+from resolign.service.queries import MAX_PAGE
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 NO_MATCH = ("No earlier wording found. For a word or phrase inside longer passages, "
