@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -221,3 +222,26 @@ def phrase(terms: list[str]) -> str:
     """A phrase of index terms in the match language both stores read (FTS5 syntax; terms are
     letters and digits only: nothing to escape)."""
     return '"' + " ".join(terms) + '"'
+
+
+def origin_filter(document: str | None, symbol: str | None, resolution: str | None,
+                  compare: str) -> tuple[str, list[str]]:
+    """SQL to keep units of one document, symbol and/or resolution (case-insensitive), with its
+    parameters; `compare` is the backend's test of one column, e.g. "lower(u.{column}) =
+    lower(%s)" (the column names are ours, never the user's)."""
+    where, params = "", []
+    for column, value in (("document", document), ("symbol", symbol),
+                          ("resolution", resolution)):
+        if value:
+            where += " AND " + compare.format(column=column)
+            params.append(value)
+    return where, params
+
+
+def created_time(value: object) -> datetime:
+    """A stored creation time; now for a row written without a readable one."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else datetime.now(UTC)
+    except ValueError:
+        return datetime.now(UTC)
+

@@ -50,9 +50,11 @@ from resolign.service.store import (
     Change,
     ImportRecord,
     StoredUnit,
+    created_time,
     dumps,
     exact_key,
     language_query,
+    origin_filter,
     unit_json,
 )
 from resolign.units import Annotations, Unit, Variant, absorb_duplicate
@@ -571,7 +573,7 @@ class PostgresStore:
         terms = list(dict.fromkeys(t for phrase in phrases for t in phrase))
         weights = self._idf(base, terms)
         _, average = self._lang_stats(base)
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
         if tag:
             where += " AND f.tag = %s"
@@ -614,7 +616,7 @@ class PostgresStore:
         phrases, excluded = parse_match(match)
         query = tsquery_literal([lexemes(base, phrase) for phrase in phrases],
                                 lexemes(base, excluded) if excluded else None)
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
         if tag:
             where += " AND f.tag = %s"
@@ -662,7 +664,7 @@ class PostgresStore:
         ids = [int(i) for i in unit_ids]
         if not ids:
             return set()
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         return {row[0] for row in self._one(
             f"SELECT u.id FROM units AS u WHERE u.id = ANY(%s::bigint[]) AND NOT u.deleted"
             f"{where}", [ids, *params])}
@@ -762,24 +764,13 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute(f"SET search_path TO {SCHEMA}")
 
 
-def _origin_filter(document: str | None, symbol: str | None,
-                   resolution: str | None = None) -> tuple[str, list[Any]]:
-    where, params = "", []
-    for column, value in (("document", document), ("symbol", symbol),
-                          ("resolution", resolution)):
-        if value:
-            where += f" AND lower(u.{column}) = lower(%s)"
-            params.append(value)
-    return where, params
+_ORIGIN_COMPARE = "lower(u.{column}) = lower(%s)"
 
 
 def _unit_from_row(row: tuple) -> StoredUnit:
     (unit_id, document, symbol, paragraph, resolution, resolution_title, score, created,
      provenance, annotations, deleted, variants) = row
-    try:
-        when = datetime.fromisoformat(created)
-    except (TypeError, ValueError):
-        when = datetime.now(UTC)
+    when = created_time(created)
     return StoredUnit(
         document=document, symbol=symbol, paragraph=paragraph, resolution=resolution,
         resolution_title=resolution_title, score=score, created=when,

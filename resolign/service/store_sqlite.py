@@ -34,9 +34,11 @@ from resolign.service.store import (
     ImportRecord,
     StoredUnit,
     check_store_path,
+    created_time,
     dumps,
     exact_key,
     language_query,
+    origin_filter,
     unit_json,
 )
 from resolign.units import Annotations, Unit, Variant, absorb_duplicate
@@ -465,7 +467,7 @@ class SqliteStore:
         if not self._has_fts(base):
             return []
         table = schema.fts_table(base)
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         if tag:
             where += " AND lower(v.lang) = ?"
             params.append(tag)
@@ -488,7 +490,7 @@ class SqliteStore:
         if not self._has_fts(base):
             return 0
         table = schema.fts_table(base)
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         if tag:
             where += " AND lower(v.lang) = ?"
             params.append(tag)
@@ -531,7 +533,7 @@ class SqliteStore:
         if not self._has_fts(base):
             return []
         table = schema.fts_table(base)
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         if tag:
             where += " AND lower(v.lang) = ?"
             params.append(tag)
@@ -568,7 +570,7 @@ class SqliteStore:
     ) -> set[int]:
         """The live ids among `unit_ids` whose document/symbol/resolution match the filters."""
         ids = list(unit_ids)
-        where, params = _origin_filter(document, symbol, resolution)
+        where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
         kept: set[int] = set()
         with self._readers.reading() as db:
             for start in range(0, len(ids), _CHUNK):
@@ -592,24 +594,13 @@ class SqliteStore:
         self.close()
 
 
-def _origin_filter(document: str | None, symbol: str | None,
-                   resolution: str | None = None) -> tuple[str, list[Any]]:
-    where, params = "", []
-    for column, value in (("document", document), ("symbol", symbol),
-                          ("resolution", resolution)):
-        if value:
-            where += f" AND u.{column} = ? COLLATE NOCASE"
-            params.append(value)
-    return where, params
+_ORIGIN_COMPARE = "u.{column} = ? COLLATE NOCASE"
 
 
 def _unit_from_row(row: tuple) -> StoredUnit:
     (unit_id, document, symbol, paragraph, resolution, resolution_title, score, created,
      provenance, annotations, deleted) = row
-    try:
-        when = datetime.fromisoformat(created)
-    except (TypeError, ValueError):
-        when = datetime.now(UTC)
+    when = created_time(created)
     return StoredUnit(document=document, symbol=symbol, paragraph=paragraph,
                       resolution=resolution, resolution_title=resolution_title, score=score,
                       created=when, provenance=json.loads(provenance),
