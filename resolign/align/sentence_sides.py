@@ -74,19 +74,20 @@ class SentenceSide:
         return Side(vectors=vectors, lengths=lengths)
 
 
-# A clause ending in ";" or ":" before a capital: a heading or list item the line layout made a
-# paragraph of its own in another language ("… saisi : Madame la Présidente," against "Madam
-# Chairperson," opening the next English paragraph). Cut there, so a sentence link can cross
-# the other side's paragraph boundary; the DP's 2-1 to 4-1 beads join the clauses again where
-# the other side keeps them together. Arabic has no capitals and its ";" and ":" run clauses
-# together as French does not, so it is left whole (cutting after ":" and "؛" lowered fr-ar).
-_CLAUSE_END = {
-    lang: re.compile(r"(?<=[;:])\s+(?=[«\"“]?[A-ZÀ-ÖØ-Ý])") for lang in ("fr", "en")
-}
+# A clause ending in ";" or ":" before a capital, a number or a list letter ("a)", "(b)"): a
+# heading or list item that one language's line layout made a paragraph of its own ("… saisi :
+# Madame la Présidente," against "Madam Chairperson," opening the next English paragraph). Cut
+# there, so a sentence link can cross the other side's paragraph boundary; the DP's 2-1 to 4-1
+# beads join the clauses again where the other side keeps them together. Arabic has no capitals
+# and its ";" and ":" run clauses together as French does not, so it is left whole (cutting
+# after ":" and "؛" lowered fr-ar on the tuning documents).
+_CLAUSE = re.compile(r"(?<=[;:])\s+(?=[«\"“]?[A-ZÀ-ÖØ-Ý0-9]|\(?[a-z]{1,3}\)\s)")
+_CLAUSE_END = {"fr": _CLAUSE, "en": _CLAUSE}
 
 
 def clauses(sentence: str, lang: str) -> list[str]:
-    """`sentence` cut after every ";" or ":" a capital follows (French and English only)."""
+    """`sentence` cut after every ";" or ":" that a capital, a number or a list letter follows
+    (French and English only)."""
     pattern = _CLAUSE_END.get(lang)
     if pattern is None:
         return [sentence]
