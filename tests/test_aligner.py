@@ -193,3 +193,17 @@ def test_join_absorbs_an_insertion_inside_a_run_and_keeps_every_index():
         {"fr": [1, 2], "en": [1, 2, 3], "ar": [1], "score": 0.6},
         {"fr": [3], "en": [4], "ar": [2], "score": 0.8},
     ]
+
+
+def test_paragraph_boundary_inside_the_other_sides_sentence_gives_one_2_2_bead(devset_dir):
+    """Real list items ending in ";" run together into one splitter sentence on each side, and
+    French and English put the paragraph boundary at different items: the clauses are cut at
+    ";" before a capital, so the sentence links cross and the two paragraphs stay one bead."""
+    doc = next(d for d in devset_documents(12) if d.symbol == "2015/hsp/gc/25/2/add_6")
+    fr = _layout(doc.sentences, [[4], [5, 6], [7], [8]], "fr")
+    en = _layout(doc.sentences, [[4], [5], [6, 7], [8]], "en")
+    assert fr[1].rstrip().endswith(";") and en[2].count(";") == 2
+    paragraphs = {"fr": presegmented_paragraphs("\n".join(fr)),
+                  "en": presegmented_paragraphs("\n".join(en))}
+    found = [(b.src, b.tgt) for b in align_paragraphs(paragraphs).pairwise["en"]]
+    assert found == [((0,), (0,)), ((1, 2), (1, 2)), ((3,), (3,))]
