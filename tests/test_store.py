@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from resolign.errors import InputError
-from resolign.service import semantic_index
+from resolign.service import faiss_files
 from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.store import StoredUnit
 from resolign.units import Unit
@@ -360,7 +360,7 @@ def test_another_process_import_is_seen_before_the_next_search(tmp_path: Path,
 
 def test_large_memory_switches_to_hnsw(memory_location: str, devset_dir: Path,
                                        monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(semantic_index, "FLAT_LIMIT", 20)
+    monkeypatch.setattr(faiss_files, "FLAT_LIMIT", 20)
     with Memory.open(memory_location) as store:
         store.add_units(devset_units(0, 15))
         assert store.index.kind() == "flat"

@@ -7,11 +7,7 @@ Each unit is embedded as the normalised mean of its French, English and Arabic e
 a cross-lingual encoder the three land close together, so the mean is a language-neutral point:
 a query in any language meets it, and one vector per unit keeps the index a third the size.
 
-Index type by size (inner product on unit vectors = cosine):
-  * < FLAT_LIMIT vectors: IndexFlatIP — exact, ~5 ms for 50k x 512 on two cores, no tuning.
-  * larger: HNSW (M=32, efSearch >= 128) — no training step (unlike IVF, which would need
-    retraining as the memory grows), incremental adds, recall > 0.95 at these sizes.
-Both sit in an IndexIDMap2 so FAISS ids are unit ids and the id map is inside the one file.
+Index type by size: `faiss_files.py` (flat below FLAT_LIMIT vectors, HNSW above).
 
 The store is the truth; this file is derived. It is written after each commit (atomically,
 tmp + rename) and checked on open and before each search: a missing file, one from another
@@ -38,9 +34,7 @@ reserves the sync turn before its commit shows, so searches leave that catch-up 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,13 +45,20 @@ import numpy as np
 
 from resolign.errors import ModelUnavailable
 from resolign.languages import LANGS
+from resolign.service.faiss_files import (
+    HNSW_EF_SEARCH,
+    grown_index,
+    index_ids,
+    index_kind,
+    new_index,
+    outgrows_flat,
+    read_index,
+    write_index,
+)
 
 if TYPE_CHECKING:
     from resolign.align.encoders import Encoder
 
-FLAT_LIMIT = 50_000
-HNSW_M = 32
-HNSW_EF_SEARCH = 128
 EMBED_BATCH = 256
 ADD_SLICE = 1024
 FOLLOW_SECONDS = 1.0
@@ -247,12 +248,12 @@ class SemanticIndex:
             self._publish(None)  # never answer with another memory's ids while rebuilding
         rebuilt = index is None
         if index is None:
-            index = self._new_index(len(db_ids))
+            index = new_index(self.encoder.dim, len(db_ids))
             missing = db_ids
         else:
             if index is not self._index:
                 self._publish(index)  # the newer file from another process, as it is
-            missing = np.setdiff1d(db_ids, self._ids(index), assume_unique=True)
+            missing = np.setdiff1d(db_ids, index_ids(index), assume_unique=True)
         pending = 0
         added = 0
         for start in range(0, len(missing), 4096):
@@ -303,34 +304,15 @@ class SemanticIndex:
         return got, vectors, len(rest)
 
     def _within(self, index: faiss.Index, db_ids: np.ndarray) -> bool:
-        return not len(np.setdiff1d(self._ids(index), db_ids, assume_unique=True))
+        return not len(np.setdiff1d(index_ids(index), db_ids, assume_unique=True))
 
     def _publish(self, index: faiss.Index | None) -> None:
         with self._lock:
             self._index = index
 
-    def _ids(self, index: faiss.Index) -> np.ndarray:
-        return faiss.vector_to_array(index.id_map).astype(np.int64)
-
-    def _new_index(self, size: int) -> faiss.Index:
-        dim = self.encoder.dim
-        if size < FLAT_LIMIT:
-            base = faiss.IndexFlatIP(dim)
-        else:
-            base = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            base.hnsw.efSearch = HNSW_EF_SEARCH
-        return faiss.IndexIDMap2(base)
-
-    @staticmethod
-    def _kind(index: faiss.Index | None) -> str:
-        if index is None:
-            return "none"
-        base = faiss.downcast_index(index.index)
-        return "hnsw" if isinstance(base, faiss.IndexHNSW) else "flat"
-
     def kind(self) -> str:
         """`flat` or `hnsw` (which structure the index currently uses)."""
-        return self._kind(self._index)
+        return index_kind(self._index)
 
     def _add(self, index: faiss.Index, ids: np.ndarray, vectors: np.ndarray) -> faiss.Index:
         """Add vectors to `index` (under `_lock` if searches can see it); the index to use next.
@@ -339,15 +321,10 @@ class SemanticIndex:
         thread ever changes it.
         """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if self._kind(index) == "flat" and index.ntotal + len(ids) >= FLAT_LIMIT:
-            # Grown past brute force: move the vectors already embedded into an HNSW graph,
-            # built aside (searches keep using the flat index) and swapped in when complete.
-            old_ids = self._ids(index)
-            old = faiss.downcast_index(index.index).reconstruct_n(0, index.ntotal)
-            grown = self._new_index(FLAT_LIMIT)
-            if len(old_ids):
-                grown.add_with_ids(old, old_ids)
-            grown.add_with_ids(vectors, ids)
+        if outgrows_flat(index, len(ids)):
+            # Grown past brute force: an HNSW graph built aside (searches keep using the flat
+            # index) and swapped in when complete.
+            grown = grown_index(index, ids, vectors)
             if index is self._index:
                 self._publish(grown)
             return grown
@@ -373,31 +350,13 @@ class SemanticIndex:
 
     def _load(self) -> faiss.Index | None:
         self._loaded_mtime = self._file_mtime()
-        if not (self.index_path.is_file() and self.meta_path.is_file()):
-            return None
-        try:
-            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-            if any(meta.get(key) != value for key, value in self._meta().items()):
-                return None
-            index = faiss.read_index(str(self.index_path))
-        except (OSError, ValueError, RuntimeError):
-            return None  # unreadable or truncated: rebuild
-        if not isinstance(index, faiss.IndexIDMap2) or index.d != self.encoder.dim:
-            return None
-        return index
+        return read_index(self.index_path, self.meta_path, self._meta())
 
     def _save(self, index: faiss.Index) -> None:
         # Writing only reads the index (as searches do) and only this thread adds to it now.
-        suffix = f"{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp = self.index_path.with_name(f"{self.index_path.name}.{suffix}")
-        faiss.write_index(index, str(tmp))
-        os.replace(tmp, self.index_path)
+        write_index(index, self.index_path, self.meta_path, self._meta())
         self._unsaved = 0
         self._loaded_mtime = self._file_mtime()
-        meta_tmp = self.meta_path.with_name(f"{self.meta_path.name}.{suffix}")
-        meta_tmp.write_text(json.dumps({**self._meta(), "kind": self._kind(index),
-                                        "count": int(index.ntotal)}), encoding="utf-8")
-        os.replace(meta_tmp, self.meta_path)
 
     # --- searching --------------------------------------------------------------------------
 
@@ -412,7 +371,7 @@ class SemanticIndex:
             if index is None or index.ntotal == 0:
                 return []
             k = max(1, min(k, int(index.ntotal)))
-            if self._kind(index) == "hnsw":
+            if index_kind(index) == "hnsw":
                 base = faiss.downcast_index(index.index)
                 base.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
             sims, ids = index.search(vector, k)
