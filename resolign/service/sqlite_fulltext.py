@@ -1,0 +1,180 @@
+"""Candidate look-ups of the SQLite store: exact words, FTS5 matches (ranked, counted, paged)
+and origin filters, as plain functions over one read connection.
+
+Why apart from store_sqlite.py: these are the queries search and the concordance run, built on
+the per-language FTS5 tables and their vocabulary views (sqlite_schema.py); the store itself is
+the Store protocol's face (opening, transactions, unit rows). Only live units are returned.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from resolign.errors import InputError
+from resolign.service import sqlite_schema as schema
+from resolign.service.sqlite_rows import CHUNK
+from resolign.service.store import exact_key, language_query, origin_filter
+
+ORIGIN_COMPARE = "u.{column} = ? COLLATE NOCASE"
+
+MultiVariant = dict[str, tuple[int, bool]]
+"""Per primary language: (revision, whether a unit holds two of its variants)."""
+
+
+def has_table(db: sqlite3.Connection, base: str, readable: set[str]) -> bool:
+    """Has `base` a full-text table? `readable` (the languages seen so far) is refreshed from
+    `db` when it lacks `base`: an import may have added the language since."""
+    if base not in readable:
+        readable.update(schema.fts_languages(db))
+    return base in readable
+
+
+def same_words(db: sqlite3.Connection, lang: str, text: str, *, limit: int) -> list[int]:
+    """Units whose `lang` text has exactly the normalised words of `text` (index look-up)."""
+    base, tag = language_query(lang)
+    where = " AND lower(v.lang) = ?" if tag else ""
+    return list(dict.fromkeys(row[0] for row in db.execute(
+        "SELECT v.unit_id FROM variants AS v JOIN units AS u ON u.id = v.unit_id "
+        f"WHERE v.base = ? AND v.nkey = ? AND u.deleted = 0{where} "
+        "ORDER BY v.unit_id LIMIT ?",
+        [base, exact_key(text), *([tag] if tag else []), limit])))
+
+
+def document_frequencies(db: sqlite3.Connection, readable: set[str], lang: str,
+                         terms: Sequence[str]) -> dict[str, int]:
+    """How many segments contain each normalised term in `lang` (to pick the rarer ones)."""
+    base, _ = language_query(lang)
+    freq = dict.fromkeys(terms, 0)
+    if not terms or not has_table(db, base, readable):
+        return freq
+    marks = ",".join("?" * len(terms))
+    rows = db.execute(f"SELECT term, doc FROM {schema.fts_table(base)}_vocab "
+                      f"WHERE term IN ({marks})", list(terms)).fetchall()
+    freq.update({term: int(doc) for term, doc in rows})
+    return freq
+
+
+def _filters(tag: str | None, document: str | None, symbol: str | None,
+             resolution: str | None) -> tuple[str, list[str]]:
+    """SQL (and its parameters) keeping the variants of one tag and units of one origin."""
+    where, params = origin_filter(document, symbol, resolution, ORIGIN_COMPARE)
+    if tag:
+        where += " AND lower(v.lang) = ?"
+        params.append(tag)
+    return where, params
+
+
+def fts_candidates(
+    db: sqlite3.Connection, readable: set[str], lang: str, match: str, *, limit: int,
+    document: str | None, symbol: str | None, resolution: str | None,
+) -> list[int]:
+    """Unit ids whose `lang` text matches an FTS5 expression over normalised words,
+    best bm25 first."""
+    base, tag = language_query(lang)
+    if not has_table(db, base, readable):
+        return []
+    table = schema.fts_table(base)
+    where, params = _filters(tag, document, symbol, resolution)
+    sql = (f"SELECT v.unit_id FROM {table} AS f JOIN variants AS v ON v.id = f.rowid "
+           f"JOIN units AS u ON u.id = v.unit_id WHERE {table} MATCH ? AND u.deleted = 0"
+           f"{where} ORDER BY bm25({table}), v.unit_id LIMIT ?")
+    try:
+        rows = db.execute(sql, [match, *params, limit * 2]).fetchall()
+    except sqlite3.OperationalError as error:
+        raise InputError(f"query cannot be searched: {error}") from error
+    return list(dict.fromkeys(row[0] for row in rows))[:limit]
+
+
+def fts_count(
+    db: sqlite3.Connection, readable: set[str], multi: MultiVariant, lang: str, match: str, *,
+    document: str | None, symbol: str | None, resolution: str | None,
+) -> int:
+    """How many live units match (the full-text rows of deleted units are removed, so
+    without a filter or a tag this counts rows alone, then subtracts the units that match
+    with two variants of the language: a concordance total stays one index scan)."""
+    base, tag = language_query(lang)
+    if not has_table(db, base, readable):
+        return 0
+    table = schema.fts_table(base)
+    where, params = _filters(tag, document, symbol, resolution)
+    if where:
+        sql = (f"SELECT count(DISTINCT v.unit_id) FROM {table} AS f JOIN variants AS v "
+               f"ON v.id = f.rowid JOIN units AS u ON u.id = v.unit_id "
+               f"WHERE {table} MATCH ? AND u.deleted = 0{where}")
+    else:
+        sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
+    try:
+        total = int(db.execute(sql, [match, *params]).fetchone()[0])
+        if not where and _multi_variant(db, base, multi):
+            total -= int(db.execute(
+                f"SELECT count(*) - count(DISTINCT v.unit_id) FROM {table} AS f "
+                f"JOIN variants AS v ON v.id = f.rowid WHERE {table} MATCH ?",
+                [match]).fetchone()[0])
+    except sqlite3.OperationalError as error:
+        raise InputError(f"query cannot be searched: {error}") from error
+    return total
+
+
+def _multi_variant(db: sqlite3.Connection, base: str, multi: MultiVariant) -> bool:
+    """Does some unit hold two variants of the primary language `base` (fr and fr-CA)?
+    One scan of the variants per revision of the memory (remembered in `multi` until it
+    changes)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    revision = int((row[0] if row else None) or 0)
+    known = multi.get(base)
+    if known is None or known[0] != revision:
+        found = db.execute("SELECT 1 FROM variants WHERE base = ? GROUP BY unit_id "
+                           "HAVING count(*) > 1 LIMIT 1", (base,)).fetchone() is not None
+        known = multi[base] = (revision, found)
+    return known[1]
+
+
+def fts_page(
+    db: sqlite3.Connection, readable: set[str], lang: str, match: str, *, limit: int,
+    offset: int, document: str | None, symbol: str | None, resolution: str | None,
+) -> list[int]:
+    """Live units matching, newest first, `limit` from `offset`. Rows are read in
+    descending rowid order straight from the index (a variant's id grows with its unit's),
+    so a page stops reading once it has its units."""
+    base, tag = language_query(lang)
+    if not has_table(db, base, readable):
+        return []
+    table = schema.fts_table(base)
+    where, params = _filters(tag, document, symbol, resolution)
+    sql = (f"SELECT v.unit_id FROM {table} AS f JOIN variants AS v ON v.id = f.rowid "
+           f"JOIN units AS u ON u.id = v.unit_id WHERE {table} MATCH ? AND u.deleted = 0"
+           f"{where} ORDER BY f.rowid DESC")
+    page: list[int] = []
+    seen = 0
+    last = None
+    try:
+        for (unit_id,) in db.execute(sql, [match, *params]):
+            if unit_id == last:
+                continue  # the unit's other variant in this language
+            last = unit_id
+            seen += 1
+            if seen > offset:
+                page.append(unit_id)
+                if len(page) >= limit:
+                    break
+    except sqlite3.OperationalError as error:
+        raise InputError(f"query cannot be searched: {error}") from error
+    return page
+
+
+def filter_ids(
+    db: sqlite3.Connection, unit_ids: Sequence[int], *, document: str | None,
+    symbol: str | None, resolution: str | None,
+) -> set[int]:
+    """The live ids among `unit_ids` whose document/symbol/resolution match the filters."""
+    ids = list(unit_ids)
+    where, params = origin_filter(document, symbol, resolution, ORIGIN_COMPARE)
+    kept: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        kept.update(row[0] for row in db.execute(
+            f"SELECT u.id FROM units AS u WHERE u.id IN ({marks}) AND u.deleted = 0"
+            f"{where}", [*chunk, *params]))
+    return kept
