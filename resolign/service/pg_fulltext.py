@@ -1,0 +1,174 @@
+"""Full-text look-ups of the PostgreSQL store: exact keys, phrase candidates ranked like FTS5's
+bm25, concordance counts and pages, origin filters.
+
+Kept apart from store_postgres.py so the store stays its connection, schema, writes and reads;
+these are read-only SQL over `variants`, `fulltext`, `terms` and `langstats`, run through the
+store's one-statement query function (`Query`). Every look-up is an index look-up (btree on the
+exact key, one GIN index on the language-prefixed tsvectors), never a scan.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from resolign.errors import InputError
+from resolign.service.pg_rows import Query, first_line
+from resolign.service.pg_text import lexemes, parse_match, tsquery_literal
+from resolign.service.store import exact_key, language_query, origin_filter
+
+STATS_TTL = 5.0
+"""Seconds the per-language counts used for ranking are reused (they change slowly)."""
+_ORIGIN_COMPARE = "lower(u.{column}) = lower(%s)"
+
+
+@dataclass
+class RankingStats:
+    """What ranking reuses between look-ups: per-language (time read, rows, average terms)
+    and term document counts seen lately (thread-safe)."""
+
+    langs: dict[str, tuple[float, int, float]] = field(default_factory=dict)
+    docs: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def same_words(query: Query, lang: str, text: str, *, limit: int = 200) -> list[int]:
+    """Units whose `lang` text has the same exact key as `text` (btree look-up)."""
+    base, tag = language_query(lang)
+    where, params = (" AND lower(v.lang) = %s", [tag]) if tag else ("", [])
+    return list(dict.fromkeys(row[0] for row in query(
+        "SELECT v.unit_id FROM variants AS v JOIN units AS u ON u.id = v.unit_id "
+        f"WHERE v.base = %s AND v.nkey = %s AND NOT u.deleted{where} "
+        "ORDER BY v.unit_id LIMIT %s", [base, exact_key(text), *params, limit])))
+
+
+def document_frequencies(query: Query, stats: RankingStats, lang: str,
+                         terms: Sequence[str]) -> dict[str, int]:
+    """How many full-text rows of `lang` hold each term (to pick the rarer ones)."""
+    if not terms:
+        return {}
+    base, _ = language_query(lang)
+    names = dict(zip(lexemes(base, list(terms)), terms, strict=True))
+    freq = dict.fromkeys(terms, 0)
+    found = query("SELECT term, docs FROM terms WHERE term = ANY(%s::text[])", (list(names),))
+    freq.update({names[term]: int(docs) for term, docs in found})
+    with stats.lock:
+        if len(stats.docs) > 100_000:
+            stats.docs.clear()
+        stats.docs.update((lexeme, freq[term]) for lexeme, term in names.items())
+    return freq
+
+
+def fts_candidates(
+    query: Query, stats: RankingStats, lang: str, match: str, *, limit: int,
+    document: str | None = None, symbol: str | None = None, resolution: str | None = None,
+) -> list[int]:
+    """Unit ids whose `lang` text holds one of the phrases of `match` (the search layer's
+    `"a b" OR "c"`), best first by a bm25 like FTS5's, then id."""
+    base, tag = language_query(lang)
+    phrases, excluded = parse_match(match)
+    phrases = [lexemes(base, phrase) for phrase in phrases]
+    tsquery = tsquery_literal(phrases, lexemes(base, excluded) if excluded else None)
+    terms = list(dict.fromkeys(t for phrase in phrases for t in phrase))
+    weights = _idf(query, stats, base, terms)
+    _, average = _lang_stats(query, stats, base)
+    where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
+    join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
+    if tag:
+        where += " AND f.tag = %s"
+        params.append(tag)
+    # bm25 with every matched term counted once (k1 = 1.2, b = 0.75, as FTS5's defaults).
+    score = " + ".join(f"(CASE WHEN f.tsv @@ %s::tsquery THEN {weights[t]!r} ELSE 0 END)"
+                       for t in terms)
+    sql = (f"SELECT f.unit_id FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where} "
+           f"ORDER BY ({score}) / (1 + 1.2 * (0.25 + 0.75 * f.nwords / %s)) DESC, "
+           f"f.unit_id LIMIT %s")
+    values = [tsquery, *params, *(tsquery_literal([[t]]) for t in terms), average, limit * 2]
+    rows = _fts_rows(query, sql, values)
+    return list(dict.fromkeys(row[0] for row in rows))[:limit]
+
+
+def fts_count(query: Query, lang: str, match: str, *, document: str | None = None,
+              symbol: str | None = None, resolution: str | None = None) -> int:
+    """How many live units match (a concordance's true total): one GIN index scan; the
+    full-text rows of deleted units are gone, so only a filter needs the units table."""
+    sql, values = _matching(lang, match, document, symbol, resolution)
+    return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
+
+
+def fts_page(query: Query, lang: str, match: str, *, limit: int, offset: int = 0,
+             document: str | None = None, symbol: str | None = None,
+             resolution: str | None = None) -> list[int]:
+    """Live units matching, newest (highest id) first, `limit` from `offset`."""
+    sql, values = _matching(lang, match, document, symbol, resolution)
+    rows = _fts_rows(query, f"SELECT DISTINCT f.unit_id {sql} ORDER BY f.unit_id DESC "
+                     "LIMIT %s OFFSET %s", [*values, max(0, limit), max(0, offset)])
+    return [row[0] for row in rows]
+
+
+def filter_ids(query: Query, unit_ids: Sequence[int], *, document: str | None = None,
+               symbol: str | None = None, resolution: str | None = None) -> set[int]:
+    """The live ids among `unit_ids` whose document/symbol/resolution match the filters."""
+    ids = [int(i) for i in unit_ids]
+    if not ids:
+        return set()
+    where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
+    return {row[0] for row in query(
+        f"SELECT u.id FROM units AS u WHERE u.id = ANY(%s::bigint[]) AND NOT u.deleted"
+        f"{where}", [ids, *params])}
+
+
+def _matching(lang: str, match: str, document: str | None, symbol: str | None,
+              resolution: str | None) -> tuple[str, list[Any]]:
+    """FROM and WHERE of the full-text rows of `lang` that match `match` (filters too)."""
+    base, tag = language_query(lang)
+    phrases, excluded = parse_match(match)
+    tsquery = tsquery_literal([lexemes(base, phrase) for phrase in phrases],
+                              lexemes(base, excluded) if excluded else None)
+    where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
+    join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
+    if tag:
+        where += " AND f.tag = %s"
+        params.append(tag)
+    return f"FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where}", [tsquery, *params]
+
+
+def _fts_rows(query: Query, sql: str, values: list[Any]) -> list[tuple]:
+    try:
+        return query(sql, values)
+    except psycopg.errors.DataError as error:
+        raise InputError(f"query cannot be searched: {first_line(error)}") from None
+
+
+def _lang_stats(query: Query, stats: RankingStats, base: str) -> tuple[int, float]:
+    """(full-text rows, average terms per row) of one language, cached STATS_TTL s."""
+    now = time.monotonic()
+    with stats.lock:
+        cached = stats.langs.get(base)
+    if cached is None or now - cached[0] > STATS_TTL:
+        rows = query("SELECT rows, words FROM langstats WHERE base = %s", (base,))
+        count, total = rows[0] if rows else (0, 0)
+        cached = (now, int(count), max(1.0, total / max(1, count)))
+        with stats.lock:
+            stats.langs[base] = cached
+    return cached[1], cached[2]
+
+
+def _idf(query: Query, stats: RankingStats, base: str, terms: list[str]) -> dict[str, float]:
+    """FTS5's idf per (prefixed) term: log((N - n + 0.5) / (n + 0.5)), at least 1e-6."""
+    with stats.lock:
+        known = {t: stats.docs[t] for t in terms if t in stats.docs}
+    missing = [t for t in terms if t not in known]
+    if missing:
+        found = query("SELECT term, docs FROM terms WHERE term = ANY(%s::text[])", (missing,))
+        known.update(dict.fromkeys(missing, 0))
+        known.update({term: int(docs) for term, docs in found})
+    count, _ = _lang_stats(query, stats, base)
+    return {t: max(1e-6, math.log((count - known[t] + 0.5) / (known[t] + 0.5)))
+            if count > known[t] else 1e-6 for t in terms}
