@@ -11,14 +11,12 @@ import contextlib
 import threading
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import psycopg
-from psycopg_pool import PoolClosed
+from psycopg_pool import ConnectionPool, PoolClosed
 
-if TYPE_CHECKING:
-    from resolign.service.store_postgres import PostgresStore
+from resolign.service.pg_rows import Query
 
 
 class PgVectors:
@@ -31,8 +29,10 @@ class PgVectors:
     embeds what is still missing.
     """
 
-    def __init__(self, store: PostgresStore):
-        self._store = store
+    def __init__(self, query: Query, pool: ConnectionPool):
+        self._query = query
+        """The store's one-statement query (autocommit, one retry on a dropped connection)."""
+        self._pool = pool
         self._claims: list[psycopg.Connection] = []
         self._lock = threading.Lock()
 
@@ -41,7 +41,7 @@ class PgVectors:
         found: dict[int, np.ndarray] = {}
         ids = [int(i) for i in unit_ids]
         for start in range(0, len(ids), 4096):
-            for unit_id, blob in self._store._one(
+            for unit_id, blob in self._query(
                     "SELECT unit_id, vector FROM vectors WHERE encoder = %s "
                     "AND unit_id = ANY(%s::bigint[])", (encoder, ids[start:start + 4096])):
                 vector = np.frombuffer(blob, dtype="<f4")
@@ -53,7 +53,7 @@ class PgVectors:
         """Store vectors (a unit's first vector per encoder wins: they are deterministic)."""
         blobs = [np.ascontiguousarray(v, dtype="<f4").tobytes() for v in vectors]
         for start in range(0, len(blobs), 2048):
-            self._store._one(
+            self._query(
                 "INSERT INTO vectors(encoder, unit_id, vector) SELECT %s, * FROM unnest("
                 "%s::bigint[], %s::bytea[]) ON CONFLICT DO NOTHING RETURNING 1",
                 (encoder, [int(i) for i in unit_ids[start:start + 2048]],
@@ -64,16 +64,16 @@ class PgVectors:
         process holds it. Never waits."""
         key = zlib.crc32(f"resolign embed {encoder}".encode()) & 0x7FFFFFFF
         try:
-            conn = self._store._pool.getconn()
+            conn = self._pool.getconn()
         except (PoolClosed, psycopg.Error):
             return None
         try:
             taken = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
         except psycopg.Error:
-            self._store._pool.putconn(conn)
+            self._pool.putconn(conn)
             return None
         if not taken:
-            self._store._pool.putconn(conn)
+            self._pool.putconn(conn)
             return None
         with self._lock:
             self._claims.append(conn)
@@ -87,7 +87,7 @@ class PgVectors:
             self._claims.remove(conn)
         try:
             conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-            self._store._pool.putconn(conn)
+            self._pool.putconn(conn)
         except (psycopg.Error, PoolClosed):
             with contextlib.suppress(Exception):
                 conn.close()

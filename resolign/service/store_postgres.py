@@ -103,7 +103,7 @@ class PostgresStore:
         self._ranking = pg_fulltext.RankingStats()
         self._tags: set[str] = set()
         self._tags_revision = -1
-        self.vectors = PgVectors(self)
+        self.vectors = PgVectors(self._one, self._pool)
 
     # --- connections ------------------------------------------------------------------------
 
