@@ -1,4 +1,5 @@
-"""What every benchmark prints under its tables: when, on what, and how loaded the machine was."""
+"""What the benchmarks share: the line printed under their tables (when, on what, how loaded
+the machine was) and the scratch PostgreSQL databases of the side-by-side runs."""
 
 from __future__ import annotations
 
@@ -11,3 +12,22 @@ def machine_line() -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{datetime.date.today()} · {platform.python_version()} · {os.cpu_count()} CPUs · "
             f"load average at the end {load} (the machine is shared)")
+
+
+def scratch_database(server_url: str, name: str) -> str:
+    """A new empty database `name` on the server of `server_url` (an old one is dropped)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

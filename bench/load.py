@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from common import drop_database, scratch_database  # bench/ is the script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "data" / "un-devset"
@@ -225,25 +226,6 @@ def report(results: list[Result], wall: float) -> str:
             lines.append(f"  {kind:<12} n={len(chosen):<5} p50 {percentile(ms, 0.5):7.1f} ms  "
                          f"p99 {percentile(ms, 0.99):7.1f} ms  mean {statistics.fmean(ms):7.1f}")
     return "\n".join(lines)
-
-
-def scratch_database(server_url: str, name: str) -> str:
-    """A new empty database `name` on the server of `server_url` (an old one is dropped)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-
-def drop_database(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_scenario(label: str, location: str, servers: int, args: argparse.Namespace,

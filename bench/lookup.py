@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 DEVSET = HERE.parent.parent / "shared" / "data" / "un-devset"
 os.environ.setdefault("RESOLIGN_CACHE_DIR", str(HERE / ".cache"))
 
-from common import machine_line  # noqa: E402  (bench/ is the script's folder)
+from common import drop_database, machine_line, scratch_database  # noqa: E402
 
 from resolign.units import Unit  # noqa: E402
 
@@ -166,25 +166,6 @@ def timed(fn, queries):
         out.append(fn(q))
         samples.append(time.perf_counter() - start)
     return out, samples
-
-
-def scratch_database(server_url: str, name: str) -> str:
-    """A new empty database `name` on the server of `server_url` (an old one is dropped)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-
-def drop_database(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def database_bytes(location: str) -> int:

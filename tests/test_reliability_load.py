@@ -21,6 +21,8 @@ IMPORTED = 30
 
 
 def _bench():
+    if str(ROOT / "bench") not in sys.path:  # as `python bench/load.py` has it (bench/common.py)
+        sys.path.append(str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location("resolign_bench_load", ROOT / "bench" / "load.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
