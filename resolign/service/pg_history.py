@@ -14,10 +14,19 @@ from typing import Any
 
 import psycopg
 
-from resolign.errors import InputError, NotFound
+from resolign.errors import InputError
 from resolign.service import pg_schema
 from resolign.service.pg_rows import Query, on, read_units
-from resolign.service.store import Change, StoredUnit, dumps, unit_json
+from resolign.service.store import (
+    SAME_TEXTS,
+    Change,
+    StoredUnit,
+    check_replaceable,
+    check_undoable,
+    dumps,
+    undo_clash,
+    unit_json,
+)
 
 
 def changes(query: Query, change_ids: Sequence[int]) -> dict[int, Change]:
@@ -83,15 +92,13 @@ def retire(conn: psycopg.Connection, old: dict[int, StoredUnit], unit_ids: Seque
            new_keys: list[str]) -> int:
     """Mark the live units `unit_ids` (read as `old`) deleted before units with `new_keys`
     take their place; refuse a missing unit or a clash. The change in the live unit count."""
-    gone = [i for i in dict.fromkeys(unit_ids) if i not in old or old[i].deleted]
-    if gone:
-        raise NotFound(f"no unit with id {gone[0]} (deleted, or never stored)")
+    check_replaceable(unit_ids, old)
     live = set_deleted(conn, list(old.values()), True)
     clash = conn.execute(
         "SELECT 1 FROM units WHERE ukey = ANY(%s::text[]) AND NOT deleted LIMIT 1",
         (new_keys,)).fetchone()
     if clash is not None or len(set(new_keys)) < len(new_keys):
-        raise InputError("the memory already holds a unit with exactly these texts")
+        raise InputError(SAME_TEXTS)
     return live
 
 
@@ -99,24 +106,16 @@ def undo(conn: psycopg.Connection, change_id: int, who: str) -> tuple[Change, in
     """Undo one change: its new units are marked deleted and its old ones come back.
     The undo's own change, and the change in the live unit count."""
     query = on(conn)
-    change = changes(query, [change_id]).get(change_id)
-    if change is None:
-        raise NotFound(f"no change with id {change_id}")
-    if change.undone_by is not None:
-        raise InputError(f"change {change_id} was already undone "
-                         f"(by change {change.undone_by})")
-    after = read_units(query, change.after_ids)
+    found = changes(query, [change_id]).get(change_id)
+    after = read_units(query, found.after_ids) if found else {}
+    change = check_undoable(change_id, found, after)
     before = read_units(query, change.before_ids)
-    if any(unit.deleted for unit in after.values()):
-        raise InputError(f"change {change_id} cannot be undone: a later change "
-                         "replaced or deleted its units; undo that one first")
     live = set_deleted(conn, list(after.values()), True)
     for unit in before.values():
         clash = conn.execute("SELECT id FROM units WHERE ukey = %s AND NOT deleted",
                              (unit.dedup_key(),)).fetchone()
         if clash is not None:
-            raise InputError(f"change {change_id} cannot be undone: unit {clash[0]} "
-                             f"now holds the same texts as unit {unit.id}")
+            raise undo_clash(change_id, clash[0], unit.id)
         live += set_deleted(conn, [unit], False)
     undo_id = record(conn, "undo", who, [unit_json(u, u.id) for u in after.values()],
                      [unit_json(u, u.id) for u in before.values()])

@@ -13,10 +13,16 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from resolign.errors import InputError, NotFound
 from resolign.service import sqlite_schema as schema
 from resolign.service.sqlite_rows import read_units
-from resolign.service.store import Change, StoredUnit, dumps, unit_json
+from resolign.service.store import (
+    Change,
+    StoredUnit,
+    check_undoable,
+    dumps,
+    undo_clash,
+    unit_json,
+)
 
 
 def set_deleted(db: sqlite3.Connection, units: list[StoredUnit], deleted: bool,
@@ -44,24 +50,16 @@ def record(db: sqlite3.Connection, action: str, who: str, before: list[dict[str,
 
 def undo(db: sqlite3.Connection, change_id: int, who: str, fts: set[str]) -> Change:
     """Undo one change: its new units are marked deleted and its old ones come back."""
-    change = read_change(db, change_id)
-    if change is None:
-        raise NotFound(f"no change with id {change_id}")
-    if change.undone_by is not None:
-        raise InputError(f"change {change_id} was already undone "
-                         f"(by change {change.undone_by})")
-    after = read_units(db, change.after_ids)
+    found = read_change(db, change_id)
+    after = read_units(db, found.after_ids) if found else {}
+    change = check_undoable(change_id, found, after)
     before = read_units(db, change.before_ids)
-    if any(unit.deleted for unit in after.values()):
-        raise InputError(f"change {change_id} cannot be undone: a later change "
-                         "replaced or deleted its units; undo that one first")
     set_deleted(db, list(after.values()), True, fts)
     for unit in before.values():
         clash = db.execute("SELECT id FROM units WHERE ukey = ? AND deleted = 0",
                            (unit.dedup_key(),)).fetchone()
         if clash is not None:
-            raise InputError(f"change {change_id} cannot be undone: unit {clash[0]} "
-                             f"now holds the same texts as unit {unit.id}")
+            raise undo_clash(change_id, clash[0], unit.id)
         set_deleted(db, [unit], False, fts)
     undo_id = record(db, "undo", who, [unit_json(u, u.id) for u in after.values()],
                      [unit_json(u, u.id) for u in before.values()])

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from resolign.errors import InputError
+from resolign.errors import InputError, NotFound
 from resolign.languages import primary
 from resolign.service.wordforms import WORDFORMS_VERSION as WORDFORMS_VERSION
 from resolign.service.wordforms import exact_key as exact_key
@@ -244,4 +244,38 @@ def created_time(value: object) -> datetime:
         return datetime.fromisoformat(str(value)) if value else datetime.now(UTC)
     except ValueError:
         return datetime.now(UTC)
+
+
+# --- the review rules both backends apply ---------------------------------------------------
+
+SAME_TEXTS = "the memory already holds a unit with exactly these texts"
+"""Why an edit, split or merge is refused when a live unit already says the same."""
+
+
+def check_replaceable(unit_ids: Sequence[int], old: dict[int, StoredUnit]) -> None:
+    """Every unit a review change replaces must be live (read as `old`)."""
+    gone = [i for i in dict.fromkeys(unit_ids) if i not in old or old[i].deleted]
+    if gone:
+        raise NotFound(f"no unit with id {gone[0]} (deleted, or never stored)")
+
+
+def check_undoable(change_id: int, change: Change | None,
+                   after: dict[int, StoredUnit]) -> Change:
+    """The change, when it exists, is not undone yet, and no later change replaced the units
+    it made (`after`); NotFound or InputError saying which otherwise."""
+    if change is None:
+        raise NotFound(f"no change with id {change_id}")
+    if change.undone_by is not None:
+        raise InputError(f"change {change_id} was already undone "
+                         f"(by change {change.undone_by})")
+    if any(unit.deleted for unit in after.values()):
+        raise InputError(f"change {change_id} cannot be undone: a later change "
+                         "replaced or deleted its units; undo that one first")
+    return change
+
+
+def undo_clash(change_id: int, clash_id: int, unit_id: int) -> InputError:
+    """An undo would bring back a unit whose texts a live unit now holds."""
+    return InputError(f"change {change_id} cannot be undone: unit {clash_id} "
+                      f"now holds the same texts as unit {unit_id}")
 

@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from resolign.errors import InputError, NotFound, ResolignError
+from resolign.errors import InputError, ResolignError
 from resolign.service import sqlite_fulltext, sqlite_history, sqlite_rows
 from resolign.service import sqlite_schema as schema
 from resolign.service.sqlite_pool import ReadPool
 from resolign.service.sqlite_rows import CHUNK
 from resolign.service.store import (
+    SAME_TEXTS,
     SCHEMA_VERSION,
     WORDFORMS_VERSION,
     AddReport,
@@ -37,6 +38,7 @@ from resolign.service.store import (
     Change,
     ImportRecord,
     StoredUnit,
+    check_replaceable,
     check_store_path,
     dumps,
     exact_key,
@@ -240,15 +242,13 @@ class SqliteStore:
         (an edit, split, merge, or with no new units a delete). The new ids, in order."""
         with self._writing(before_commit) as added:
             old = sqlite_rows.read_units(self._db, unit_ids)
-            gone = [i for i in dict.fromkeys(unit_ids) if i not in old or old[i].deleted]
-            if gone:
-                raise NotFound(f"no unit with id {gone[0]} (deleted, or never stored)")
+            check_replaceable(unit_ids, old)
             sqlite_history.set_deleted(self._db, list(old.values()), True, self._fts)
             now = datetime.now(UTC).isoformat()
             for unit in new:
                 unit_id = self._insert(unit, changed=now)
                 if unit_id is None:
-                    raise InputError("the memory already holds a unit with exactly these texts")
+                    raise InputError(SAME_TEXTS)
                 added.append(unit_id)
             sqlite_history.record(self._db, action, who,
                                   [unit_json(u, u.id) for u in old.values()],
