@@ -55,6 +55,14 @@ def document_frequencies(db: sqlite3.Connection, readable: set[str], lang: str,
     return freq
 
 
+def _live_matches(select: str, table: str, where: str) -> str:
+    """SELECT `select` over the live units whose variant rows of `table` match the one `?`
+    parameter, with the extra filter `where` (its parameters follow the match)."""
+    return (f"SELECT {select} FROM {table} AS f JOIN variants AS v ON v.id = f.rowid "
+            f"JOIN units AS u ON u.id = v.unit_id WHERE {table} MATCH ? AND u.deleted = 0"
+            f"{where}")
+
+
 def _filters(tag: str | None, document: str | None, symbol: str | None,
              resolution: str | None) -> tuple[str, list[str]]:
     """SQL (and its parameters) keeping the variants of one tag and units of one origin."""
@@ -76,9 +84,7 @@ def fts_candidates(
         return []
     table = schema.fts_table(base)
     where, params = _filters(tag, document, symbol, resolution)
-    sql = (f"SELECT v.unit_id FROM {table} AS f JOIN variants AS v ON v.id = f.rowid "
-           f"JOIN units AS u ON u.id = v.unit_id WHERE {table} MATCH ? AND u.deleted = 0"
-           f"{where} ORDER BY bm25({table}), v.unit_id LIMIT ?")
+    sql = _live_matches("v.unit_id", table, where) + f" ORDER BY bm25({table}), v.unit_id LIMIT ?"
     try:
         rows = db.execute(sql, [match, *params, limit * 2]).fetchall()
     except sqlite3.OperationalError as error:
@@ -99,9 +105,7 @@ def fts_count(
     table = schema.fts_table(base)
     where, params = _filters(tag, document, symbol, resolution)
     if where:
-        sql = (f"SELECT count(DISTINCT v.unit_id) FROM {table} AS f JOIN variants AS v "
-               f"ON v.id = f.rowid JOIN units AS u ON u.id = v.unit_id "
-               f"WHERE {table} MATCH ? AND u.deleted = 0{where}")
+        sql = _live_matches("count(DISTINCT v.unit_id)", table, where)
     else:
         sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
     try:
@@ -142,9 +146,7 @@ def fts_page(
         return []
     table = schema.fts_table(base)
     where, params = _filters(tag, document, symbol, resolution)
-    sql = (f"SELECT v.unit_id FROM {table} AS f JOIN variants AS v ON v.id = f.rowid "
-           f"JOIN units AS u ON u.id = v.unit_id WHERE {table} MATCH ? AND u.deleted = 0"
-           f"{where} ORDER BY f.rowid DESC")
+    sql = _live_matches("v.unit_id", table, where) + " ORDER BY f.rowid DESC"
     page: list[int] = []
     seen = 0
     last = None
