@@ -12,13 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolign.errors import InputError
-from resolign.service.fuzzy import prepare
+from resolign.service.fuzzy import compare, prepare, score_bound, word_keys
 from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
-from resolign.service.search import fuzzy_score
+from resolign.service.search import (
+    _best_compared,
+    _source_texts,
+    _text_candidates,
+    fuzzy_score,
+)
 from resolign.service.wordforms import form_keys
 from resolign.units import Unit
-from tests.devset import whole_documents
+from tests.devset import devset_lines, whole_documents
 
 UNIT_TARGET = 300
 
@@ -91,6 +96,44 @@ def test_fuzzy_score_is_token_edit_distance():
     assert fuzzy_score("A b c d", ["a", "b", "c", "d"], "a b c d") == (99.0, "fuzzy")
     assert fuzzy_score("a b x d", ["a", "b", "x", "d"], "a b c d") == (75.0, "fuzzy")
     assert fuzzy_score("a b", ["a", "b"], "a b c d") == (50.0, "fuzzy")
+
+
+def test_score_bound_never_undercuts_the_score_on_devset_lines():
+    """The look-up compares candidates in order of their bound and stops once `limit` scores
+    beat every bound left: the bound must hold for whole segments, parts and other forms."""
+    lines = devset_lines()
+    for lang in ("fr", "en", "ar"):
+        texts = lines[lang][:400]
+        for i, text in enumerate(texts):
+            assert word_keys(text, lang) == prepare(text, lang).keys, text
+            query_words = text.split()
+            queries = [" ".join(query_words[:-1]), " ".join(query_words[1:]),
+                       text.replace("s ", " ", 2), f"1. {text}"]
+            longer = [texts[i - 1] + " " + text, text + " " + texts[(i + 1) % len(texts)]]
+            for query in queries:
+                prepared = prepare(query, lang)
+                for stored in [text, *longer, texts[i - 1]]:
+                    found = compare(prepared, prepare(stored, lang))
+                    assert score_bound(prepared, word_keys(stored, lang)) >= found.score - 0.05, \
+                        (query, stored, found)
+
+
+def test_pruned_look_up_keeps_the_best_scores_of_every_candidate(store: Memory,
+                                                                units: list[Unit]):
+    """The matches kept after pruning by bound are the best `keep` of all the candidates
+    (same scores as comparing every candidate), on queries with a word dropped."""
+    raw = store.store
+    for unit in units[::7]:
+        query = " ".join(w for n, w in enumerate(unit.texts["fr"].split()) if n != 2)
+        prepared = prepare(query, "fr")
+        ids, _ = _text_candidates(raw, query, prepared, "fr", filters={
+            "document": None, "symbol": None, "resolution": None})
+        texts = _source_texts(raw, ids, "fr", "en")
+        every = _best_compared(prepared, texts, "fr", min_score=30, keep=len(texts) + 1)
+        pruned = _best_compared(prepared, texts, "fr", min_score=30, keep=5)
+        best = sorted((c.score for c in every.values()), reverse=True)[:5]
+        assert sorted((c.score for c in pruned.values()), reverse=True)[:5] == best, query
+        assert len(pruned) <= len(every)
 
 
 def test_results_are_shown_as_stored_and_carry_origin(store: Memory, units: list[Unit]):

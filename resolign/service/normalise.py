@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _ARABIC_MARKS = set(range(0x0610, 0x061B)) | set(range(0x064B, 0x0660)) | {0x0670} | set(
     range(0x06D6, 0x06EE)
@@ -39,9 +39,10 @@ _TOKEN = re.compile(r"[^\W_]+")
 """Letters and digits, as SQLite's unicode61 tokenizer sees them (underscore separates)."""
 
 
-@dataclass(frozen=True)
-class Token:
-    """A normalised word and where it sits in the original text (start, end char offsets)."""
+class Token(NamedTuple):
+    """A normalised word and where it sits in the original text (start, end char offsets).
+    A named tuple: a look-up tokenises tens of candidate segments, and a frozen dataclass
+    took most of that time to build."""
 
     norm: str
     start: int

@@ -21,19 +21,28 @@ rest are real near-duplicates: UN boilerplate).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import TypedDict
 
 from resolign.errors import InvalidParameter
 from resolign.languages import check_pair
 from resolign.service.concordance import ConcordanceHit, ConcordancePage, find_concordance
-from resolign.service.fuzzy import Comparison, Diff, Words, compare, prepare
+from resolign.service.fuzzy import (
+    Comparison,
+    Diff,
+    Words,
+    compare,
+    prepare,
+    score_bound,
+    word_keys,
+)
 from resolign.service.normalise import words
 from resolign.service.passages import Piece, pieces, sentence_spans
 from resolign.service.placeables import PLACEABLE
 from resolign.service.queries import check_limit, check_query
 from resolign.service.semantic_index import SemanticIndex
-from resolign.service.store import Store, StoredUnit
+from resolign.service.store import Store, StoredUnit, language_query
 
 __all__ = ["ConcordanceHit", "ConcordancePage", "Lookup", "Match", "PieceMatches",
            "find_concordance", "find_matches", "fuzzy_score", "lookup"]
@@ -53,6 +62,8 @@ PIECES_BELOW = 90.0
 """The sentences of a one-line query are looked up only when the whole has no match this good
 (a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
 look-up time). A query of several lines (pasted paragraphs) is always cut."""
+BOUND_SLACK = 0.05
+"""Scores are rounded to one decimal: a bound this close to a score may still reach it."""
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
 
 
@@ -143,7 +154,7 @@ def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
     count as the words they are (a row indexes "2014", not the placeable)."""
     wanted = list(dict.fromkeys(norm if key == PLACEABLE else key
                                 for key, norm in zip(prepared.keys, prepared.norms, strict=True)))
-    freq = store.document_frequencies(lang, wanted)
+    freq = store.document_frequencies(lang, wanted, at_most=MAX_POSTINGS)
     chosen: list[str] = []
     postings = 0
     for term in sorted((t for t, n in freq.items() if n > 0), key=lambda t: (freq[t], t)):
@@ -215,22 +226,57 @@ def _negated_date(created: str) -> tuple[int, ...]:
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
-                  filters: Filters, enough: int | None = None,
+                  filters: Filters, keep: int, enough: int | None = None,
                   **extra: object) -> tuple[list[Match], bool]:
+    """The candidates' matches at `min_score` or more: at least the best `keep` of them (the
+    others are left out once their score bound shows they cannot be among those)."""
     prepared = prepare(text, src)
     if not prepared.toks:
         return [], False
     ids, exact = _text_candidates(store, text, prepared, src, filters=filters,
                                   enough=enough)
-    units = store.get_units(ids)
-    found = []
-    for unit in units.values():
-        source = unit.text_for(src)
-        if source is not None and unit.text_for(tgt) is not None:
-            compared = compare(prepared, prepare(source, src), min_score=min_score)
-            if compared.score >= min_score:
-                found.append(_match(unit, compared, src, tgt, **extra))
-    return found, exact
+    compared = _best_compared(prepared, _source_texts(store, ids, src, tgt), src,
+                              min_score=min_score, keep=keep)
+    units = store.get_units(list(compared))
+    return [_match(units[i], found, src, tgt, **extra)
+            for i, found in compared.items() if i in units], exact
+
+
+def _source_texts(store: Store, ids: list[int], src: str, tgt: str) -> dict[int, str]:
+    """Each candidate's `src` text, for those that also have a `tgt` one."""
+    src_base, src_tag = language_query(src)
+    tgt_base, tgt_tag = language_query(tgt)
+    if src_tag or tgt_tag:  # a regional variant: only a unit knows which text answers it
+        units = store.get_units(ids)
+        return {i: units[i].text_for(src) for i in ids if i in units
+                and units[i].text_for(src) is not None and units[i].text_for(tgt) is not None}
+    texts = store.texts_of(ids, [src_base, tgt_base])
+    return {i: texts[i][src_base] for i in ids
+            if src_base in texts.get(i, {}) and tgt_base in texts[i]}
+
+
+def _best_compared(prepared: Words, texts: dict[int, str], src: str, *, min_score: float,
+                   keep: int) -> dict[int, Comparison]:
+    """The `keep` best comparisons scoring `min_score` or more (and any tied with the last):
+    candidates are taken by their score bound, best first, until `keep` of them score more than
+    any candidate left could (the rest are never prepared nor compared: the costly part of a
+    look-up on a large memory)."""
+    bounded = sorted(((score_bound(prepared, word_keys(t, src)), i) for i, t in texts.items()),
+                     key=lambda pair: -pair[0])
+    best: list[float] = []  # the `keep` best scores so far, a min-heap
+    found: dict[int, Comparison] = {}
+    for bound, unit_id in bounded:
+        if bound + BOUND_SLACK < min_score or (len(best) >= keep
+                                               and bound + BOUND_SLACK < best[0]):
+            break
+        compared = compare(prepared, prepare(texts[unit_id], src), min_score=min_score)
+        if compared.score >= min_score:
+            found[unit_id] = compared
+            heapq.heappush(best, compared.score)
+            if len(best) > keep:
+                heapq.heappop(best)
+    kept = best[0] if len(best) >= keep else min_score
+    return {unit_id: found for unit_id, found in found.items() if found.score >= kept}
 
 
 def lookup(
@@ -260,13 +306,13 @@ def lookup(
 
     filters: Filters = {"document": document, "symbol": symbol, "resolution": resolution}
     found, exact = _text_matches(store, query, src, tgt, min_score=min_score, filters=filters,
-                                 enough=limit)
+                                 keep=limit, enough=limit)
     by_unit: dict[int, Match] = {m.unit_id: m for m in found}
     answer_pieces: list[PieceMatches] = []
     several_lines = "\n" in raw.strip()
     if not exact and (several_lines
                       or max((m.score for m in found), default=0.0) < PIECES_BELOW):
-        answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit,
+        answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit, limit=limit,
                                        min_score=min_score, filters=filters)
         leading = {m.unit_id for m in found}
         leading.update(_piece_leaders(by_unit))
@@ -287,7 +333,7 @@ def lookup(
 
 
 def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[int, Match], *,
-                   min_score: float, filters: Filters) -> list[PieceMatches]:
+                   limit: int, min_score: float, filters: Filters) -> list[PieceMatches]:
     cut: list[Piece] = pieces(query, src)
     if not cut:
         return []
@@ -297,7 +343,7 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
     for number, piece in enumerate(cut):
         coverage = round(len(words(piece.text)) / total, 3)
         found, _ = _text_matches(store, piece.text, src, tgt, min_score=min_score,
-                                 filters=filters,
+                                 filters=filters, keep=max(limit, PIECE_MATCHES),
                                  piece=number, coverage=coverage)
         found.sort(key=_order)
         answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))

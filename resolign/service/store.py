@@ -149,9 +149,11 @@ class Store(Protocol):
         """Units with a `lang` variant whose `exact_key` is `exact_key(text)`, by id."""
         ...
 
-    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
+    def document_frequencies(self, lang: str, terms: Sequence[str], *,
+                             at_most: int | None = None) -> dict[str, int]:
         """For each index term, how many `lang` variant rows hold it (0 when none; to pick a
-        query's rarer words, so an estimate that counts deleted rows is acceptable)."""
+        query's rarer words, so an estimate that counts deleted rows is acceptable). With
+        `at_most`, a count above it may be given as any number above it (counting stops)."""
         ...
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,

@@ -320,7 +320,10 @@ class PostgresStore:
     def same_words(self, lang: str, text: str, *, limit: int = 200) -> list[int]:
         return pg_fulltext.same_words(self._one, lang, text, limit=limit)
 
-    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
+    def document_frequencies(self, lang: str, terms: Sequence[str], *,
+                             at_most: int | None = None) -> dict[str, int]:
+        """Exact whatever `at_most` (the `terms` table holds every count)."""
+        del at_most
         return pg_fulltext.document_frequencies(self._one, self._ranking, lang, terms)
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,

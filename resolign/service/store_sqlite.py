@@ -76,6 +76,9 @@ class SqliteStore:
             self._tags_written: set[str] = set()
             """Tags the writer has inserted (forgotten on a rollback)."""
             self._multi: sqlite_fulltext.MultiVariant = {}
+            self._common: set[tuple[str, str]] = set()
+            """(language, term) found in more rows than a look-up's `at_most`: not counted
+            again (a word that common stays common)."""
         except sqlite3.DatabaseError as error:
             raise InputError(f"{self.path} is not a resolign memory: {error}") from error
 
@@ -293,7 +296,9 @@ class SqliteStore:
             last = ids[-1]
 
     def texts_of(self, unit_ids: Sequence[int], langs: Sequence[str]) -> dict[int, dict[str, str]]:
-        """The first text of each of the given primary languages, per unit (for embedding)."""
+        """The first text of each of the given primary languages, per unit (for embedding and
+        for bounding fuzzy candidates). `+base`: the look-up goes by unit id; the planner would
+        otherwise scan every variant of the language through the (base, nkey) index."""
         out: dict[int, dict[str, str]] = {}
         ids = list(unit_ids)
         lang_marks = ",".join("?" * len(langs))
@@ -303,7 +308,7 @@ class SqliteStore:
                 marks = ",".join("?" * len(chunk))
                 for unit_id, base, text in db.execute(
                         f"SELECT unit_id, base, text FROM variants WHERE unit_id IN ({marks}) "
-                        f"AND base IN ({lang_marks}) ORDER BY unit_id, position",
+                        f"AND +base IN ({lang_marks}) ORDER BY unit_id, position",
                         [*chunk, *langs]):
                     if text.strip():
                         out.setdefault(unit_id, {}).setdefault(base, text)
@@ -344,9 +349,11 @@ class SqliteStore:
         with self._readers.reading() as db:
             return sqlite_fulltext.same_words(db, lang, text, limit=limit)
 
-    def document_frequencies(self, lang: str, terms: Sequence[str]) -> dict[str, int]:
+    def document_frequencies(self, lang: str, terms: Sequence[str], *,
+                             at_most: int | None = None) -> dict[str, int]:
         with self._readers.reading() as db:
-            return sqlite_fulltext.document_frequencies(db, self._fts_readable, lang, terms)
+            return sqlite_fulltext.document_frequencies(db, self._fts_readable, lang, terms,
+                                                        at_most=at_most, common=self._common)
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
                        symbol: str | None = None, resolution: str | None = None) -> list[int]:
