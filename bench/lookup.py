@@ -184,7 +184,7 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     from resolign.service.fuzzy import prepare
     from resolign.service.memory import Memory
     from resolign.service.normalise import words
-    from resolign.service.search import FTS_CANDIDATES, _rare_terms
+    from resolign.service.search import _text_candidates
     from resolign.service.semantic_index import SemanticIndex
 
     units, recipe = built if built is not None else make_units(bases, size)
@@ -195,10 +195,13 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
         location = str(workdir / f"tm-{size}.db")
     start = time.perf_counter()
     store = Memory.open(location, encoder="none")
-    report = store.add_units(units)
-    build_db = time.perf_counter() - start
+    reused = backend == "sqlite" and store.count() == size
+    if not reused:  # (a --keep folder may hold this size's memory from an earlier run)
+        report = store.add_units(units)
+        assert report.added == size, (report, size)
+    build_db = None if reused else time.perf_counter() - start
     ids = store.ids()
-    assert report.added == size == len(ids), (report, size)
+    assert size == len(ids), (size, len(ids))
     by_id = dict(zip(ids, vectors, strict=True))
 
     class DerivedIndex(SemanticIndex):
@@ -264,9 +267,8 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     rows["exact: store look-up only"] = (*percentiles(t), sum(bool(r) for r in res) / len(res))
 
     def fuzzy_candidates(q):
-        terms = _rare_terms(raw, "fr", prepare(q, "fr"))
-        return raw.fts_candidates("fr", " OR ".join(f'"{w}"' for w in terms),
-                                  limit=FTS_CANDIDATES) if terms else []
+        return _text_candidates(raw, q, prepare(q, "fr"), "fr",
+                                filters={"document": None, "symbol": None, "resolution": None})
 
     _, t = timed(fuzzy_candidates, fuzzy_q)
     rows["fuzzy: store candidates only"] = (*percentiles(t), None)
@@ -335,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", metavar="POSTGRESQL_URL",
                         help="also measure PostgreSQL: a server where scratch databases may be "
                              "created (the URL's own database is not touched)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the SQLite memories built here (tm-<size>.db) and reuse "
+                             "them on the next run (the same units: they are made from a seed)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"),
                         help="with --db: measure one backend only")
     args = parser.parse_args(argv)
@@ -352,11 +357,13 @@ def main(argv: list[str] | None = None) -> int:
     base_vecs, embed_s = embed_bases(bases, args.encoder)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         for size in sizes:
             built = make_units(bases, size)
             for backend in backends:
                 results.append(bench_size(size, bases, base_vecs, args.encoder, n_queries,
-                                          Path(tmp), backend, args.db, built))
+                                          workdir, backend, args.db, built))
 
     print(f"# Memory look-up — {len(bases)} base sentence triples, {n_queries} queries per kind, "
           f"encoder {args.encoder}\n")
@@ -368,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
           "faiss MB |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['size']:,} | {r['backend']} | {r['build_db']:.1f} | {r['build_index']:.1f} "
+        build_db = "reused" if r["build_db"] is None else f"{r['build_db']:.1f}"
+        print(f"| {r['size']:,} | {r['backend']} | {build_db} | {r['build_index']:.1f} "
               f"| {r['kind']} | {r['sizes']['db'] / 2**20:.1f} | "
               f"{r['sizes']['faiss'] / 2**20:.1f} |")
     print("\n| units | backend | look-up | p50 ms | p99 ms | queries/s (1 thread) | check |")

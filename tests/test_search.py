@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolign.errors import InputError
+from resolign.service import search as search_module
 from resolign.service.fuzzy import compare, prepare, score_bound, word_keys
 from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
@@ -134,6 +135,34 @@ def test_pruned_look_up_keeps_the_best_scores_of_every_candidate(store: Memory,
         best = sorted((c.score for c in every.values()), reverse=True)[:5]
         assert sorted((c.score for c in pruned.values()), reverse=True)[:5] == best, query
         assert len(pruned) <= len(every)
+
+
+def test_an_and_match_finds_the_units_holding_every_term(store: Memory):
+    raw = store.store
+    council, security = form_keys("Conseil sécurité", "fr")
+    both = set(raw.fts_page("fr", f'"{council}" AND "{security}"', limit=500))
+    each = [set(raw.fts_page("fr", f'"{term}"', limit=500)) for term in (council, security)]
+    assert both and both == each[0] & each[1]
+    assert raw.fts_count("fr", f'"{council}" AND "{security}"') == len(both)
+
+
+def test_a_query_of_common_words_only_still_finds_its_unit(
+        store: Memory, units: list[Unit], monkeypatch: pytest.MonkeyPatch):
+    """With every word of the query over the postings budget (as "Rapport du Secrétaire
+    général" is in a large memory), candidates are the units holding its rarest words."""
+    monkeypatch.setattr(search_module, "MAX_POSTINGS", 1)
+    tried = 0
+    for unit in units[::9]:
+        words_of = unit.texts["fr"].split()
+        if len(words_of) < 8:
+            continue
+        query = " ".join(w for n, w in enumerate(words_of) if n != len(words_of) // 2)
+        present = search_module._present_terms(store.store, "fr", prepare(query, "fr"))
+        assert present[0][1] + present[1][1] > search_module.MAX_POSTINGS
+        found = store.search(query, src="fr", tgt="en", semantic=False, limit=3)
+        assert found and found[0].unit["fr"] == unit.texts["fr"], query
+        tried += 1
+    assert tried > 10
 
 
 def test_results_are_shown_as_stored_and_carry_origin(store: Memory, units: list[Unit]):

@@ -47,36 +47,41 @@ def tsvector_literal(words: list[str]) -> str:
                     for word, found in positions.items())
 
 
-def parse_match(match: str) -> tuple[list[list[str]], list[str] | None]:
-    """The phrases of a search expression and the phrase it excludes, if any:
-    `"a b" OR "c"` -> ([["a", "b"], ["c"]], None); `"a b" NOT "a c"` -> ([["a", "b"]], ["a", "c"]).
+def parse_match(match: str) -> tuple[list[list[str]], list[str] | None, bool]:
+    """The phrases of a search expression, the phrase it excludes if any, and whether every
+    phrase must match: `"a b" OR "c"` -> ([["a", "b"], ["c"]], None, False);
+    `"a" AND "c"` -> ([["a"], ["c"]], None, True); `"a b" NOT "a c"` -> ([["a", "b"]], ["a", "c"],
+    False).
 
     This is the expression language the search layer speaks to every store (store.py: quoted
-    phrases of index terms joined by OR, or one phrase NOT another); anything else is refused
-    rather than guessed at.
+    phrases of index terms joined by OR or by AND, or one phrase NOT another); anything else is
+    refused rather than guessed at.
     """
     tokens = _TOKEN.findall(match)
     phrases = [t[1:-1].replace('""', '"').split() for t in tokens[::2]]
     operators = tokens[1::2]
     well_formed = (len(tokens) % 2 == 1 and all(t.startswith('"') for t in tokens[::2])
-                   and (all(op == "OR" for op in operators) or operators == ["NOT"])
+                   and (all(op == "OR" for op in operators) or operators == ["NOT"]
+                        or all(op == "AND" for op in operators))
                    and "".join(tokens).replace(" ", "") == match.replace(" ", ""))
     if not well_formed:
         raise InputError(f"query cannot be searched: unexpected {match.strip()!r}")
     if operators == ["NOT"]:
         if not phrases[0] or not phrases[1]:
             raise InputError("query cannot be searched: no words")
-        return [phrases[0]], phrases[1]
+        return [phrases[0]], phrases[1], False
     phrases = [p for p in phrases if p]
     if not phrases:
         raise InputError("query cannot be searched: no words")
-    return phrases, None
+    return phrases, None, bool(operators) and operators[0] == "AND"
 
 
-def tsquery_literal(phrases: list[list[str]], excluded: list[str] | None = None) -> str:
-    """`'a' <-> 'b' | 'c'`: each phrase as adjacent words, any phrase matching; with an
-    excluded phrase, `('a' <-> 'b') & !('a' <-> 'c')` (in the same row, as FTS5's NOT)."""
-    query = " | ".join("(" + " <-> ".join(_quoted(w) for w in phrase) + ")" for phrase in phrases)
+def tsquery_literal(phrases: list[list[str]], excluded: list[str] | None = None,
+                    every: bool = False) -> str:
+    """`'a' <-> 'b' | 'c'`: each phrase as adjacent words, any phrase matching (`every`: all
+    of them, `&`); with an excluded phrase, `('a' <-> 'b') & !('a' <-> 'c')` (in the same row,
+    as FTS5's NOT)."""
+    query = (" & " if every else " | ").join("(" + " <-> ".join(_quoted(w) for w in phrase) + ")" for phrase in phrases)
     if excluded:
         query = f"({query}) & !(" + " <-> ".join(_quoted(w) for w in excluded) + ")"
     return query

@@ -42,7 +42,7 @@ from resolign.service.passages import Piece, pieces, sentence_spans
 from resolign.service.placeables import PLACEABLE
 from resolign.service.queries import check_limit, check_query
 from resolign.service.semantic_index import SemanticIndex
-from resolign.service.store import Store, StoredUnit, language_query
+from resolign.service.store import Store, StoredUnit, language_query, phrase
 
 __all__ = ["ConcordanceHit", "ConcordancePage", "Lookup", "Match", "PieceMatches",
            "find_concordance", "find_matches", "fuzzy_score", "lookup"]
@@ -52,6 +52,8 @@ MAX_QUERY_TERMS = 12
 MAX_POSTINGS = 5_000
 """Stop adding (ever commoner) query words to the FTS OR once this many rows would match:
 bm25 is computed for every matching row, so this bounds a look-up on a large memory."""
+COMMON_AND = 4
+"""Rarest words a candidate for a query of common words only must all hold."""
 SEMANTIC_MIN_COSINE = 0.60
 EDITS_MARKED = 3
 """Matches whose target gets the translations of their differences marked (best first)."""
@@ -147,22 +149,32 @@ def fuzzy_score(query: str, query_words: list[str], text: str, lang: str = "fr"
     return found.score, found.kind
 
 
-def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
-    """The query's rarer form keys present in the memory, rarest first (they pick the
-    candidates): a unit sharing most of the query's wording shares its rare words, so it stays a
-    candidate while "de", "la", "the" (in most units) are left out of the FTS query. Numbers
-    count as the words they are (a row indexes "2014", not the placeable)."""
+def _present_terms(store: Store, lang: str, prepared: Words) -> list[tuple[str, int]]:
+    """The query's form keys present in the memory with how many rows hold them (counted up
+    to MAX_POSTINGS), rarest first. Numbers count as the words they are (a row indexes "2014",
+    not the placeable)."""
     wanted = list(dict.fromkeys(norm if key == PLACEABLE else key
                                 for key, norm in zip(prepared.keys, prepared.norms, strict=True)))
     freq = store.document_frequencies(lang, wanted, at_most=MAX_POSTINGS)
+    return sorted(((t, n) for t, n in freq.items() if n > 0), key=lambda pair: (pair[1], pair[0]))
+
+
+def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
+    """The query's rarer form keys present in the memory, rarest first (they pick the
+    candidates): a unit sharing most of the query's wording shares its rare words, so it stays a
+    candidate while "de", "la", "the" (in most units) are left out of the FTS query."""
+    return _chosen(_present_terms(store, lang, prepared))
+
+
+def _chosen(present: list[tuple[str, int]]) -> list[str]:
     chosen: list[str] = []
     postings = 0
-    for term in sorted((t for t, n in freq.items() if n > 0), key=lambda t: (freq[t], t)):
+    for term, count in present:
         if len(chosen) >= MAX_QUERY_TERMS or (len(chosen) >= 2
-                                              and postings + freq[term] > MAX_POSTINGS):
+                                              and postings + count > MAX_POSTINGS):
             break
         chosen.append(term)
-        postings += freq[term]
+        postings += count
     return chosen
 
 
@@ -174,16 +186,36 @@ def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
     variants beside the 100% match. A piece of a query (`enough` None) always goes on, since
     the paragraph holding it matters too."""
     same = store.same_words(src, text)
-    if same:
+    if same and any(filters.values()):
         allowed = store.filter_ids(same, **filters)
         same = [i for i in same if i in allowed]
     if same and enough is not None and len(same) >= enough:
         return same, True
-    terms = _rare_terms(store, src, prepared)
-    if not terms:
+    present = _present_terms(store, src, prepared)
+    if not present:
         return same, bool(same)
-    match = " OR ".join(f'"{t}"' for t in terms)
+    if len(present) >= 2 and present[0][1] + present[1][1] > MAX_POSTINGS:
+        return same + _common_word_candidates(store, src, [t for t, _ in present],
+                                              filters), bool(same)
+    match = " OR ".join(phrase([t]) for t in _chosen(present))
     return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, **filters), bool(same)
+
+
+def _common_word_candidates(store: Store, src: str, terms: list[str],
+                            filters: Filters) -> list[int]:
+    """Candidates for a query made of common words only ("Rapport du Secrétaire général"),
+    where ranking every unit holding its two rarest words took seconds at 1M units: the
+    newest units holding its COMMON_AND rarest words, then, when they are too few, its two
+    rarest (an index walk that stops at FTS_CANDIDATES, nothing ranked; at 1M units, all its
+    words took 65 ms, the four rarest 11)."""
+    found: list[int] = []
+    for size in dict.fromkeys((min(len(terms), COMMON_AND), 2)):
+        match = " AND ".join(phrase([t]) for t in terms[:size])
+        found += [i for i in store.fts_page(src, match, limit=FTS_CANDIDATES, **filters)
+                  if i not in found]
+        if len(found) >= FTS_CANDIDATES:
+            break
+    return found[:FTS_CANDIDATES]
 
 
 def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]

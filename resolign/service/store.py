@@ -139,6 +139,7 @@ class Store(Protocol):
     # only at that tag. `match` is the one search expression every store speaks, over index
     # terms (the words `index_terms` put in a variant's row):
     #     PHRASE ("OR" PHRASE)*     a row holding any of the phrases
+    #     PHRASE ("AND" PHRASE)*    a row holding every one of them
     #     PHRASE "NOT" PHRASE       a row holding the first phrase and not the second
     # PHRASE is `"t1 t2 ..."`: the terms at consecutive positions of one row, in that order
     # (terms are letters, digits and wordforms.SURFACE_MARK: nothing inside needs escaping).
