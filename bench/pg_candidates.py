@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
+    from resolign.service.fuzzy import prepare
     from resolign.service.memory import Memory
     from resolign.service.normalise import words
-    from resolign.service.search import _rare_terms
+    from resolign.service.search import _text_candidates
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, metavar="POSTGRESQL_URL")
@@ -92,10 +93,9 @@ def main(argv: list[str] | None = None) -> int:
                     "LIMIT %s", (folded, folded, LIMIT)).fetchall()
                 return [r[0] for r in rows]
 
-            def rare_words(q: str) -> list[int]:
-                terms = _rare_terms(store, "fr", words(q))
-                return store.fts_candidates("fr", " OR ".join(f'"{t}"' for t in terms),
-                                            limit=LIMIT) if terms else []
+            def rare_words(q: str) -> list[int]:  # what a fuzzy look-up asks the store
+                return _text_candidates(store, q, prepare(q, "fr"), "fr", filters={
+                    "document": None, "symbol": None, "resolution": None})[0]
 
             rows = []
             for label, method in (("pg_trgm similarity (%, GIN gin_trgm_ops)", trigram),

@@ -81,7 +81,8 @@ def tsquery_literal(phrases: list[list[str]], excluded: list[str] | None = None,
     """`'a' <-> 'b' | 'c'`: each phrase as adjacent words, any phrase matching (`every`: all
     of them, `&`); with an excluded phrase, `('a' <-> 'b') & !('a' <-> 'c')` (in the same row,
     as FTS5's NOT)."""
-    query = (" & " if every else " | ").join("(" + " <-> ".join(_quoted(w) for w in phrase) + ")" for phrase in phrases)
+    query = (" & " if every else " | ").join(
+        "(" + " <-> ".join(_quoted(w) for w in phrase) + ")" for phrase in phrases)
     if excluded:
         query = f"({query}) & !(" + " <-> ".join(_quoted(w) for w in excluded) + ")"
     return query
