@@ -23,7 +23,7 @@ from resolign.service.search import (
     fuzzy_score,
 )
 from resolign.service.wordforms import form_keys
-from resolign.units import Unit
+from resolign.units import Unit, Variant
 from tests.devset import devset_lines, whole_documents
 
 UNIT_TARGET = 300
@@ -356,6 +356,30 @@ def test_concordance_in_arabic_maps_spans_through_harakat(store: Memory):
             assert form_keys(hit.text[start:end], "ar") == ["امم", "متحده"]
             assert not unicodedata.combining(hit.text[end - 1]) or end == len(hit.text) or \
                 not unicodedata.combining(hit.text[end])
+
+
+def test_concordance_counts_a_unit_with_two_french_variants_once(memory_location: str):
+    """A unit holding fr and fr-CA (a TMX with regional variants) is one concordance hit,
+    before and after another file adds such units, and in a file reopened later."""
+    lines = devset_lines()
+    memory = Memory.open(memory_location, encoder="none")
+    try:
+        memory.add_units([Unit(texts={"fr": lines["fr"][i], "en": lines["en"][i]})
+                          for i in range(40)])
+        word = next(w for w in lines["fr"][0].split() if len(w) > 6)
+        before = memory.concordance(word, lang="fr", equivalents=False).total
+        assert before >= 1
+        memory.add_units([Unit(variants=[Variant("fr", lines["fr"][0] + " bis"),
+                                         Variant("fr-CA", lines["fr"][0] + " ter"),
+                                         Variant("en", lines["en"][0])])])
+        assert memory.concordance(word, lang="fr", equivalents=False).total == before + 1
+    finally:
+        memory.close()
+    reopened = Memory.open(memory_location, encoder="none")
+    try:
+        assert reopened.concordance(word, lang="fr", equivalents=False).total == before + 1
+    finally:
+        reopened.close()
 
 
 def test_concordance_across_languages_and_filters(store: Memory, units: list[Unit]):

@@ -92,6 +92,17 @@ TABLES = [
 TABLE_NAMES = ["meta", "imports", "units", "variants", "tags", "history", "history_units"]
 
 
+MULTI_VARIANT = "multi_variant"
+"""meta key: the primary languages some unit holds two variants of (JSON list, only grows)."""
+
+
+def multi_variant_bases(db: sqlite3.Connection) -> list[str]:
+    """The primary languages some unit holds two variants of (one scan of the variants)."""
+    return [base for (base,) in db.execute(
+        "SELECT DISTINCT base FROM (SELECT base FROM variants GROUP BY unit_id, base "
+        "HAVING count(*) > 1) ORDER BY base")]
+
+
 def fts_table(base: str) -> str:
     return f"fts_{base}"
 
@@ -134,6 +145,7 @@ def create(db: sqlite3.Connection, set_meta: Callable[[str, str], None], store_i
     set_meta("store_id", store_id)
     set_meta("revision", "0")
     set_meta("wordforms", WORDFORMS_VERSION)
+    set_meta(MULTI_VARIANT, "[]")
 
 
 def migrate_v1(db: sqlite3.Connection, set_meta: Callable[[str, str], None]) -> None:

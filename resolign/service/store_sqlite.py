@@ -75,7 +75,6 @@ class SqliteStore:
             self._tags_revision = -1
             self._tags_written: set[str] = set()
             """Tags the writer has inserted (forgotten on a rollback)."""
-            self._multi: sqlite_fulltext.MultiVariant = {}
             self._common: set[tuple[str, str]] = set()
             """(language, term) found in more rows than a look-up's `at_most`: not counted
             again (a word that common stays common)."""
@@ -102,6 +101,9 @@ class SqliteStore:
                     schema.migrate_v1(self._db, self._set_meta)
                 if self._meta("wordforms") != WORDFORMS_VERSION:
                     schema.reindex_word_forms(self._db, self._set_meta)
+                if self._meta(schema.MULTI_VARIANT) is None:
+                    bases = schema.multi_variant_bases(self._db)  # files written before it
+                    self._set_meta(schema.MULTI_VARIANT, dumps(bases))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -113,7 +115,8 @@ class SqliteStore:
         follow today's word-form rules."""
         try:
             if (self._meta("schema_version") != str(SCHEMA_VERSION)
-                    or self._meta("wordforms") != WORDFORMS_VERSION):
+                    or self._meta("wordforms") != WORDFORMS_VERSION
+                    or self._meta(schema.MULTI_VARIANT) is None):
                 return False
             marks = ",".join("?" * len(schema.TABLE_NAMES))
             found = self._db.execute(
@@ -210,6 +213,7 @@ class SqliteStore:
         if cursor.rowcount == 0:
             return None
         unit_id = int(cursor.lastrowid)
+        self._note_repeated_bases(unit)
         for position, variant in enumerate(unit.variants):
             row = self._db.execute(
                 "INSERT INTO variants(unit_id, position, lang, base, text, markup, annotations, "
@@ -223,6 +227,16 @@ class SqliteStore:
                                  (variant.lang, variant.primary))
                 self._tags_written.add(variant.lang)
         return unit_id
+
+    def _note_repeated_bases(self, unit: Unit) -> None:
+        """Record, in the writing transaction, a language the unit holds twice (fr and fr-CA):
+        a concordance count then counts such a unit once (sqlite_fulltext.fts_count)."""
+        bases = [variant.primary for variant in unit.variants]
+        repeated = {base for base in bases if bases.count(base) > 1}
+        if repeated:
+            known = set(json.loads(self._meta(schema.MULTI_VARIANT) or "[]"))
+            if not repeated <= known:
+                self._set_meta(schema.MULTI_VARIANT, dumps(sorted(known | repeated)))
 
     def _absorb(self, duplicate: Unit) -> bool:
         """Fold a duplicate's props and notes into the live unit with its key; True if any."""
@@ -366,7 +380,7 @@ class SqliteStore:
                   symbol: str | None = None, resolution: str | None = None) -> int:
         with self._readers.reading() as db:
             return sqlite_fulltext.fts_count(
-                db, self._fts_readable, self._multi, lang, match, document=document,
+                db, self._fts_readable, lang, match, document=document,
                 symbol=symbol, resolution=resolution)
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
