@@ -181,10 +181,10 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     from rapidfuzz.distance import Levenshtein
 
     from resolign.service.backends import index_path, vector_source
+    from resolign.service.candidates import text_candidates
     from resolign.service.fuzzy import prepare
     from resolign.service.memory import Memory
     from resolign.service.normalise import words
-    from resolign.service.search import _text_candidates
     from resolign.service.semantic_index import SemanticIndex
 
     units, recipe = built if built is not None else make_units(bases, size)
@@ -267,7 +267,7 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     rows["exact: store look-up only"] = (*percentiles(t), sum(bool(r) for r in res) / len(res))
 
     def fuzzy_candidates(q):
-        return _text_candidates(raw, q, prepare(q, "fr"), "fr",
+        return text_candidates(raw, q, prepare(q, "fr"), "fr",
                                 filters={"document": None, "symbol": None, "resolution": None})
 
     _, t = timed(fuzzy_candidates, fuzzy_q)

@@ -40,10 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
+    from resolign.service.candidates import text_candidates
     from resolign.service.fuzzy import prepare
     from resolign.service.memory import Memory
     from resolign.service.normalise import words
-    from resolign.service.search import _text_candidates
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, metavar="POSTGRESQL_URL")
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 return [r[0] for r in rows]
 
             def rare_words(q: str) -> list[int]:  # what a fuzzy look-up asks the store
-                return _text_candidates(store, q, prepare(q, "fr"), "fr", filters={
+                return text_candidates(store, q, prepare(q, "fr"), "fr", filters={
                     "document": None, "symbol": None, "resolution": None})[0]
 
             rows = []

@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolign.errors import InputError
-from resolign.service import search as search_module
+from resolign.service import candidates as candidates_module
+from resolign.service.candidates import text_candidates
 from resolign.service.fuzzy import compare, prepare, score_bound, word_keys
 from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
 from resolign.service.search import (
     _best_compared,
     _source_texts,
-    _text_candidates,
     fuzzy_score,
 )
 from resolign.service.wordforms import form_keys
@@ -127,7 +127,7 @@ def test_pruned_look_up_keeps_the_best_scores_of_every_candidate(store: Memory,
     for unit in units[::7]:
         query = " ".join(w for n, w in enumerate(unit.texts["fr"].split()) if n != 2)
         prepared = prepare(query, "fr")
-        ids, _ = _text_candidates(raw, query, prepared, "fr", filters={
+        ids, _ = text_candidates(raw, query, prepared, "fr", filters={
             "document": None, "symbol": None, "resolution": None})
         texts = _source_texts(raw, ids, "fr", "en")
         every = _best_compared(prepared, texts, "fr", min_score=30, keep=len(texts) + 1)
@@ -150,15 +150,15 @@ def test_a_query_of_common_words_only_still_finds_its_unit(
         store: Memory, units: list[Unit], monkeypatch: pytest.MonkeyPatch):
     """With every word of the query over the postings budget (as "Rapport du Secrétaire
     général" is in a large memory), candidates are the units holding its rarest words."""
-    monkeypatch.setattr(search_module, "MAX_POSTINGS", 1)
+    monkeypatch.setattr(candidates_module, "MAX_POSTINGS", 1)
     tried = 0
     for unit in units[::9]:
         words_of = unit.texts["fr"].split()
         if len(words_of) < 8:
             continue
         query = " ".join(w for n, w in enumerate(words_of) if n != len(words_of) // 2)
-        present = search_module._present_terms(store.store, "fr", prepare(query, "fr"))
-        assert present[0][1] + present[1][1] > search_module.MAX_POSTINGS
+        present = candidates_module.present_terms(store.store, "fr", prepare(query, "fr"))
+        assert present[0][1] + present[1][1] > candidates_module.MAX_POSTINGS
         found = store.search(query, src="fr", tgt="en", semantic=False, limit=3)
         assert found and found[0].unit["fr"] == unit.texts["fr"], query
         tried += 1

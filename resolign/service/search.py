@@ -8,9 +8,9 @@ newer unit, then the better-aligned one. A query that is a part of a longer stor
 paragraphs or sentences is also looked up piece by piece (passages.py), each piece's matches
 ranked by their % times the share of the query the piece is.
 
-Candidates come from the store, never from a scan: the exact key of the folded text (an index
-look-up; `limit` exact matches end the text search), then an FTS5 OR of the query's rarer form
-keys, bm25-ranked, at most FTS_CANDIDATES of them.
+Candidates come from the store, never from a scan (candidates.py); each one's score is first
+bounded from its words alone (fuzzy.score_bound), and only those whose bound can still reach
+the `limit` best are compared in full.
 
 Semantic similarity is 100 * cosine between the query and a unit's language-neutral embedding,
 kept only from SEMANTIC_MIN_COSINE up. On the UN devset (1,000-unit memory) a third of the
@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import TypedDict
 
 from resolign.errors import InvalidParameter
 from resolign.languages import check_pair
+from resolign.service.candidates import Filters, text_candidates
 from resolign.service.concordance import ConcordanceHit, ConcordancePage, find_concordance
 from resolign.service.fuzzy import (
     Comparison,
@@ -39,21 +39,13 @@ from resolign.service.fuzzy import (
 )
 from resolign.service.normalise import words
 from resolign.service.passages import Piece, pieces, sentence_spans
-from resolign.service.placeables import PLACEABLE
 from resolign.service.queries import check_limit, check_query
 from resolign.service.semantic_index import SemanticIndex
-from resolign.service.store import Store, StoredUnit, language_query, phrase
+from resolign.service.store import Store, StoredUnit, language_query
 
 __all__ = ["ConcordanceHit", "ConcordancePage", "Lookup", "Match", "PieceMatches",
            "find_concordance", "find_matches", "fuzzy_score", "lookup"]
 
-FTS_CANDIDATES = 100
-MAX_QUERY_TERMS = 12
-MAX_POSTINGS = 5_000
-"""Stop adding (ever commoner) query words to the FTS OR once this many rows would match:
-bm25 is computed for every matching row, so this bounds a look-up on a large memory."""
-COMMON_AND = 4
-"""Rarest words a candidate for a query of common words only must all hold."""
 SEMANTIC_MIN_COSINE = 0.60
 EDITS_MARKED = 3
 """Matches whose target gets the translations of their differences marked (best first)."""
@@ -67,14 +59,6 @@ look-up time). A query of several lines (pasted paragraphs) is always cut."""
 BOUND_SLACK = 0.05
 """Scores are rounded to one decimal: a bound this close to a score may still reach it."""
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
-
-
-class Filters(TypedDict):
-    """Which units a look-up may return (None: any), as the store's look-ups take them."""
-
-    document: str | None
-    symbol: str | None
-    resolution: str | None
 
 
 @dataclass
@@ -149,75 +133,6 @@ def fuzzy_score(query: str, query_words: list[str], text: str, lang: str = "fr"
     return found.score, found.kind
 
 
-def _present_terms(store: Store, lang: str, prepared: Words) -> list[tuple[str, int]]:
-    """The query's form keys present in the memory with how many rows hold them (counted up
-    to MAX_POSTINGS), rarest first. Numbers count as the words they are (a row indexes "2014",
-    not the placeable)."""
-    wanted = list(dict.fromkeys(norm if key == PLACEABLE else key
-                                for key, norm in zip(prepared.keys, prepared.norms, strict=True)))
-    freq = store.document_frequencies(lang, wanted, at_most=MAX_POSTINGS)
-    return sorted(((t, n) for t, n in freq.items() if n > 0), key=lambda pair: (pair[1], pair[0]))
-
-
-def _rare_terms(store: Store, lang: str, prepared: Words) -> list[str]:
-    """The query's rarer form keys present in the memory, rarest first (they pick the
-    candidates): a unit sharing most of the query's wording shares its rare words, so it stays a
-    candidate while "de", "la", "the" (in most units) are left out of the FTS query."""
-    return _chosen(_present_terms(store, lang, prepared))
-
-
-def _chosen(present: list[tuple[str, int]]) -> list[str]:
-    chosen: list[str] = []
-    postings = 0
-    for term, count in present:
-        if len(chosen) >= MAX_QUERY_TERMS or (len(chosen) >= 2
-                                              and postings + count > MAX_POSTINGS):
-            break
-        chosen.append(term)
-        postings += count
-    return chosen
-
-
-def _text_candidates(store: Store, text: str, prepared: Words, src: str, *,
-                     filters: Filters, enough: int | None = None) -> tuple[list[int], bool]:
-    """(candidate ids, True when one has the query's exact folded text). When the exact key
-    alone finds `enough` units, they are the answer (a direct index look-up, no full-text
-    search); with fewer, the fuzzy candidates follow them, as a CAT tool lists the near
-    variants beside the 100% match. A piece of a query (`enough` None) always goes on, since
-    the paragraph holding it matters too."""
-    same = store.same_words(src, text)
-    if same and any(filters.values()):
-        allowed = store.filter_ids(same, **filters)
-        same = [i for i in same if i in allowed]
-    if same and enough is not None and len(same) >= enough:
-        return same, True
-    present = _present_terms(store, src, prepared)
-    if not present:
-        return same, bool(same)
-    if len(present) >= 2 and present[0][1] + present[1][1] > MAX_POSTINGS:
-        return same + _common_word_candidates(store, src, [t for t, _ in present],
-                                              filters), bool(same)
-    match = " OR ".join(phrase([t]) for t in _chosen(present))
-    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, **filters), bool(same)
-
-
-def _common_word_candidates(store: Store, src: str, terms: list[str],
-                            filters: Filters) -> list[int]:
-    """Candidates for a query made of common words only ("Rapport du Secrétaire général"),
-    where ranking every unit holding its two rarest words took seconds at 1M units: the
-    newest units holding its COMMON_AND rarest words, then, when they are too few, its two
-    rarest (an index walk that stops at FTS_CANDIDATES, nothing ranked; at 1M units, all its
-    words took 65 ms, the four rarest 11)."""
-    found: list[int] = []
-    for size in dict.fromkeys((min(len(terms), COMMON_AND), 2)):
-        match = " AND ".join(phrase([t]) for t in terms[:size])
-        found += [i for i in store.fts_page(src, match, limit=FTS_CANDIDATES, **filters)
-                  if i not in found]
-        if len(found) >= FTS_CANDIDATES:
-            break
-    return found[:FTS_CANDIDATES]
-
-
 def _target_part(unit: StoredUnit, src: str, tgt: str, part: tuple[int, int]
                  ) -> tuple[int, int] | None:
     """The target sentences answering the source sentences the part covers, when both sides
@@ -265,7 +180,7 @@ def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: flo
     prepared = prepare(text, src)
     if not prepared.toks:
         return [], False
-    ids, exact = _text_candidates(store, text, prepared, src, filters=filters,
+    ids, exact = text_candidates(store, text, prepared, src, filters=filters,
                                   enough=enough)
     compared = _best_compared(prepared, _source_texts(store, ids, src, tgt), src,
                               min_score=min_score, keep=keep)
