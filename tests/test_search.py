@@ -144,6 +144,11 @@ def test_an_and_match_finds_the_units_holding_every_term(store: Memory):
     each = [set(raw.fts_page("fr", f'"{term}"', limit=500)) for term in (council, security)]
     assert both and both == each[0] & each[1]
     assert raw.fts_count("fr", f'"{council}" AND "{security}"') == len(both)
+    # ranked candidates of the same expressions: the same units, whatever the expression
+    assert set(raw.fts_candidates("fr", f'"{council}" AND "{security}"', limit=500)) == both
+    adjacent = f'"{council} de {security}"'
+    assert set(raw.fts_candidates("fr", adjacent, limit=500)) == set(
+        raw.fts_page("fr", adjacent, limit=500)) != set()
 
 
 def test_a_query_of_common_words_only_still_finds_its_unit(

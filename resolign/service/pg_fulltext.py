@@ -69,12 +69,17 @@ def fts_candidates(
     query: Query, stats: RankingStats, lang: str, match: str, *, limit: int,
     document: str | None = None, symbol: str | None = None, resolution: str | None = None,
 ) -> list[int]:
-    """Unit ids whose `lang` text holds one of the phrases of `match` (the search layer's
-    `"a b" OR "c"`), best first by a bm25 like FTS5's, then id."""
+    """Unit ids whose `lang` text matches `match` (the search layer's `"a b" OR "c"`), best
+    first by a bm25 like FTS5's (k1 = 1.2, b = 0.75; every matched term counted once), then id.
+
+    One GIN look-up per term, the bm25 summed here. Testing every term against every matching
+    row's tsvector in SQL (read from TOAST each time) took 100 ms at 10k units; a single
+    lexeme's GIN match needs no recheck, so for an OR of single terms (what a fuzzy look-up
+    asks) no tsvector is read at all. Any other expression also keeps the rows matching it
+    whole."""
     base, tag = language_query(lang)
     phrases, excluded, every = parse_match(match)
     phrases = [lexemes(base, phrase) for phrase in phrases]
-    tsquery = tsquery_literal(phrases, lexemes(base, excluded) if excluded else None, every)
     terms = list(dict.fromkeys(t for phrase in phrases for t in phrase))
     weights = _idf(query, stats, base, terms)
     _, average = _lang_stats(query, stats, base)
@@ -83,25 +88,10 @@ def fts_candidates(
     if tag:
         where += " AND f.tag = %s"
         params.append(tag)
-    if excluded is None and not every and all(len(phrase) == 1 for phrase in phrases):
-        return _ranked_by_terms(query, terms, weights, average, join, where, params, limit)
-    # bm25 with every matched term counted once (k1 = 1.2, b = 0.75, as FTS5's defaults).
-    score = " + ".join(f"(CASE WHEN f.tsv @@ %s::tsquery THEN {weights[t]!r} ELSE 0 END)"
-                       for t in terms)
-    sql = (f"SELECT f.unit_id FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where} "
-           f"ORDER BY ({score}) / (1 + 1.2 * (0.25 + 0.75 * f.nwords / %s)) DESC, "
-           f"f.unit_id LIMIT %s")
-    values = [tsquery, *params, *(tsquery_literal([[t]]) for t in terms), average, limit * 2]
-    rows = _fts_rows(query, sql, values)
-    return list(dict.fromkeys(row[0] for row in rows))[:limit]
-
-
-def _ranked_by_terms(query: Query, terms: list[str], weights: dict[str, float], average: float,
-                     join: str, where: str, params: list[Any], limit: int) -> list[int]:
-    """`fts_candidates` for an OR of single terms (what a fuzzy look-up asks): one GIN look-up
-    per term, the bm25 summed here. The SQL ranking tested every term against every matching
-    row's tsvector (read from TOAST each time): 100 ms at 10k units; a single lexeme's GIN
-    match needs no recheck, so no tsvector is read at all."""
+    if excluded or every or any(len(phrase) > 1 for phrase in phrases):
+        where += " AND f.tsv @@ %s::tsquery"
+        params.append(tsquery_literal(phrases, lexemes(base, excluded) if excluded else None,
+                                      every))
     rows = _fts_rows(query, "SELECT f.variant_id, f.unit_id, f.nwords, t.i "
                      "FROM unnest(%s::tsquery[]) WITH ORDINALITY AS t(q, i) "
                      f"JOIN fulltext AS f ON f.tsv @@ t.q{join} WHERE true{where}",

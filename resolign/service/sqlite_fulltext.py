@@ -19,6 +19,7 @@ from resolign.service.store import exact_key, language_query, origin_filter, phr
 
 ORIGIN_COMPARE = "u.{column} = ? COLLATE NOCASE"
 
+
 def has_table(db: sqlite3.Connection, base: str, readable: set[str]) -> bool:
     """Has `base` a full-text table? `readable` (the languages seen so far) is refreshed from
     `db` when it lacks `base`: an import may have added the language since."""
