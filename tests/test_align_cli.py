@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from resolign.align.encoders import load_encoder
-from resolign.align.pipeline import align_files
+from resolign.align.paragraphs import presegmented_paragraphs
+from resolign.align.pipeline import align_files, align_paragraphs
 from resolign.align.sentence_level import sentence_units
 from resolign.align.to_units import paragraph_units
 from resolign.errors import ModelUnavailable
@@ -193,3 +194,32 @@ def test_an_unavailable_model_is_a_clear_error_not_a_hang(tmp_path):
     _one_line_error(run, "LaBSE", "could not be loaded")
     with pytest.raises(ModelUnavailable, match="unknown encoder"):
         load_encoder("word2vec")
+
+
+def test_sentence_units_hold_whole_sentences_where_the_alignment_cut_clauses(devset_dir):
+    """The DP aligns clauses ("…de ses travaux," / "Soulignant …" in one splitter sentence),
+    but a CAT tool segments whole sentences: every sentence unit is a run of whole sentences
+    of its paragraphs, in every language."""
+    from resolign.align.evaluation import build_long_eval_set
+    from resolign.align.sentences import split_sentences
+
+    doc = build_long_eval_set(devset_dir, 2)[0]
+    paragraphs = {lang: presegmented_paragraphs("\n".join(doc.paragraphs[lang][:120]))
+                  for lang in ("fr", "en", "ar")}
+    result = align_paragraphs(paragraphs)
+    for lang in ("fr", "en", "ar"):  # the alignment did cut some sentences into clauses
+        assert len(set(result.sentence_whole[lang])) < len(result.sentences[lang]), lang
+    units = sentence_units(result)
+    for lang in ("fr", "en", "ar"):
+        whole = [s for p in result.paragraphs[lang] for s in split_sentences(p.match_text, lang)]
+        texts = [u.texts[lang] for u in units if lang in u.texts]
+        k = 0  # units follow the text: each is the next whole sentences, joined
+        for text in texts:
+            while not text.startswith(whole[k]):
+                k += 1  # a sentence no other language has is in no unit
+            run = whole[k]
+            while run != text:
+                k += 1
+                assert text.startswith(run + " " + whole[k]), (lang, text[:80])
+                run += " " + whole[k]
+            k += 1

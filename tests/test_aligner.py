@@ -3,6 +3,8 @@ resolution cuts and the embedding cache."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -207,3 +209,52 @@ def test_paragraph_boundary_inside_the_other_sides_sentence_gives_one_2_2_bead(d
                   "en": presegmented_paragraphs("\n".join(en))}
     found = [(b.src, b.tgt) for b in align_paragraphs(paragraphs).pairwise["en"]]
     assert found == [((0,), (0,)), ((1, 2), (1, 2)), ((3,), (3,))]
+
+
+def _recut(doc, i: int, lang: str) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """French keeps devset lines i-1 and i together and Arabic or English i and i+1: the
+    fr–lang beads found (the truth is one 2-2 bead, then 1-1)."""
+    def laid_out(language: str, groups: list[list[int]]):
+        return presegmented_paragraphs("\n".join(_layout(doc.sentences, groups, language)))
+
+    paragraphs = {"fr": laid_out("fr", [[i - 1, i], [i + 1], [i + 2]]),
+                  lang: laid_out(lang, [[i - 1], [i, i + 1], [i + 2]])}
+    return [(b.src, b.tgt) for b in align_paragraphs(paragraphs).pairwise[lang]]
+
+
+def test_preambular_paragraph_boundaries_cross_at_the_comma(devset_dir):
+    """Real preambular paragraphs end in "," ("…de ses travaux," / "وإذ …،"), so each language
+    runs two of them into one splitter sentence; French and the target put the paragraph
+    boundary at different ones. The cut after "," before a capitalised word (Arabic: before
+    "وإذ") lets the sentence links cross: one 2-2 bead (5 of these 16 before the cut)."""
+    found = []
+    for doc in devset_documents(6):
+        s = doc.sentences
+        for i in range(1, len(s["fr"]) - 2):
+            if (all(s[lang][k].rstrip().endswith((",", "،")) for lang in ("fr", "en", "ar")
+                    for k in (i - 1, i)) and s["ar"][i].startswith("وإذ")
+                    and s["ar"][i + 1].startswith("وإذ") and s["fr"][i + 1][:1].isupper()):
+                found.append((doc, i))
+                break
+    assert len(found) >= 8
+    for doc, i in found[:8]:
+        for lang in ("en", "ar"):
+            assert _recut(doc, i, lang) == [((0, 1), (0, 1)), ((2,), (2,))], (doc.symbol, lang)
+
+
+def test_arabic_heading_run_into_a_numbered_paragraph_is_cut_at_the_number(devset_dir):
+    """A real Arabic heading ("البند 1 من جدول الأعمال المؤقت") run into the numbered paragraph
+    after it ("2 - …") in one Arabic paragraph, while French keeps the heading with the
+    paragraph before: the cut before the paragraph number gives the 2-2 bead (4 of these 7
+    before the cut)."""
+    found = []
+    for doc in devset_documents(6):
+        s = doc.sentences
+        for i in range(1, len(s["ar"]) - 2):
+            if (len(s["ar"][i]) < 60 and not re.search(r"[.:؛،,]$", s["ar"][i])
+                    and re.match(r"[0-9٠-٩]{1,3} - ", s["ar"][i + 1])
+                    and re.match(r"\d{1,3}\. ", s["fr"][i + 1])):
+                found.append((doc, i))
+    assert len(found) >= 7
+    for doc, i in found:
+        assert _recut(doc, i, "ar") == [((0, 1), (0, 1)), ((2,), (2,))], doc.symbol

@@ -13,33 +13,33 @@ adding an unrelated UN paragraph barely moves a long bead's vector.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from resolign.align.beads import Bead, components
 from resolign.align.sentence_sides import SentenceSide
 
 
-def paragraph_links(sentence_beads: list[Bead], src: SentenceSide,
-                    tgt: SentenceSide) -> list[tuple[int, int, float]]:
-    """(source paragraph, target paragraph, score of the sentence link joining them)."""
-    links = []
+def group_beads(sentence_beads: list[Bead], src_group: Sequence[int], tgt_group: Sequence[int],
+                n_src: int, n_tgt: int) -> list[Bead]:
+    """Monotone beads of the groups sentences belong to (paragraphs, or the whole sentences
+    clauses were cut from), covering every group of both sides exactly once; a bead's score
+    is its weakest sentence link (0.0 for a one-sided bead)."""
+    links: list[tuple[int, int]] = []
+    weakest: dict[int, float] = {}
     for bead in sentence_beads:
         if bead.src and bead.tgt:
-            for p in sorted({int(src.paragraph_of[i]) for i in bead.src}):
-                for q in sorted({int(tgt.paragraph_of[j]) for j in bead.tgt}):
-                    links.append((p, q, bead.score))
-    return links
+            for p in sorted({int(src_group[i]) for i in bead.src}):
+                weakest[p] = min(weakest.get(p, 1.0), bead.score)
+                links += [(p, q) for q in sorted({int(tgt_group[j]) for j in bead.tgt})]
+    beads = []
+    for s, t in components(links, n_src, n_tgt):
+        scores = [weakest[p] for p in s if p in weakest] if t else []
+        beads.append(Bead(s, t, round(min(scores), 4) if scores else 0.0))
+    return beads
 
 
 def paragraph_beads(sentence_beads: list[Bead], src: SentenceSide,
                     tgt: SentenceSide) -> list[Bead]:
-    """Monotone paragraph beads covering every paragraph of both sides exactly once; a
-    bead's score is its weakest sentence link (0.0 for a one-sided bead)."""
-    links = paragraph_links(sentence_beads, src, tgt)
-    weakest: dict[int, float] = {}
-    for p, _, score in links:
-        weakest[p] = min(weakest.get(p, 1.0), score)
-    beads = []
-    for s, t in components([(p, q) for p, q, _ in links], src.paragraph_count,
-                           tgt.paragraph_count):
-        scores = [weakest[p] for p in s if p in weakest] if t else []
-        beads.append(Bead(s, t, round(min(scores), 4) if scores else 0.0))
-    return beads
+    """Paragraph beads of any shape read off the sentence links."""
+    return group_beads(sentence_beads, src.paragraph_of, tgt.paragraph_of, src.paragraph_count,
+                       tgt.paragraph_count)

@@ -70,7 +70,8 @@ class AlignmentResult:
 
     `pairwise[lang]` holds the paragraph beads of `lang` against the pivot (French when
     present); `sentence_pairwise[lang]` the sentence beads they were read from, indices into
-    `sentences[lang]` (each paragraph's sentences in order, `sentence_paragraph` says whose).
+    `sentences[lang]` (each paragraph's sentences in order, `sentence_paragraph` says whose;
+    clauses of one sentence are items of their own, `sentence_whole` names their sentence).
     `beads` joins every language on the pivot; beads with an empty pivot side pair the
     paragraphs the pivot lacks.
     """
@@ -84,6 +85,7 @@ class AlignmentResult:
     pivot: str = PIVOT
     sentences: dict[str, list[str]] = field(default_factory=dict)
     sentence_paragraph: dict[str, list[int]] = field(default_factory=dict)
+    sentence_whole: dict[str, list[int]] = field(default_factory=dict)
     sentence_pairwise: dict[str, list[Bead]] = field(default_factory=dict)
 
     def beads_json(self) -> list[dict]:
@@ -176,6 +178,7 @@ def align_paragraphs(
         pivot=pivot,
         sentences={lang: side.sentences for lang, side in sides.items()},
         sentence_paragraph={lang: side.paragraph_of.tolist() for lang, side in sides.items()},
+        sentence_whole={lang: side.whole_of.tolist() for lang, side in sides.items()},
         sentence_pairwise={lang: pair.sentences for lang, pair in pairs.items()},
     )
 
