@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from resolign.errors import InputError
 from resolign.service import candidates as candidates_module
 from resolign.service.candidates import text_candidates
+from resolign.service.concordance import find_concordance
+from resolign.service.equivalents import MIN_DICE, MIN_LIFT, _most_telling, association
 from resolign.service.fuzzy import compare, prepare, score_bound, word_keys
 from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
@@ -22,6 +24,7 @@ from resolign.service.search import (
     _source_texts,
     fuzzy_score,
 )
+from resolign.service.store import phrase
 from resolign.service.wordforms import form_keys
 from resolign.units import Unit, Variant
 from tests.devset import devset_lines, whole_documents
@@ -444,3 +447,56 @@ def test_token_spans_point_at_their_words_in_the_original(text: str):
 @given(st.text(alphabet=_ALPHABET, max_size=60))
 def test_normalising_twice_changes_nothing(text: str):
     assert normalise(normalise(text)) == normalise(text)
+
+
+class _CountsInFull:
+    """The store as it was before counts could stop early (every other call goes through)."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def fts_count(self, lang, match, *, at_most=None, **filters):
+        return self._store.fts_count(lang, match, **filters)
+
+
+def test_a_capped_count_stops_at_its_cap_and_equivalents_do_not_change(store: Memory):
+    """Equivalents count a candidate translation's units only up to the frequency at which it
+    could still pass (`_most_telling`): the count is min(true count, cap) on both backends,
+    and the marked translations and groups are the same as with every count in full."""
+    raw = store.store
+    for words_ in ("Conseil de sécurité", "Assemblée générale", "droits de l'homme",
+                   "Secrétaire général"):
+        expression = phrase(form_keys(words_, "fr"))
+        true = raw.fts_count("fr", expression)
+        assert true > 3, words_
+        for cap in (0, 1, 3, true, true + 5):
+            assert raw.fts_count("fr", expression, at_most=cap) == min(true, cap), (words_, cap)
+        assert raw.fts_count("fr", expression, at_most=2, symbol="nothing-has-this") == 0
+    compared = 0
+    for query in ("Conseil de sécurité", "maintien de la paix", "droits de l'homme",
+                  "Assemblée générale", "développement durable"):
+        capped = find_concordance(raw, query, lang="fr", limit=50)
+        full = find_concordance(_CountsInFull(raw), query, lang="fr", limit=50)
+        assert capped.groups == full.groups, query
+        assert [h.equivalents for h in capped.hits] == [h.equivalents for h in full.hits]
+        compared += bool(capped.groups)
+    assert compared >= 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 100), st.integers(0, 100), st.integers(1, 5000), st.integers(1, 10**6))
+def test_a_run_commoner_than_the_cap_can_never_pass(count, extra, total, units):
+    """The cap on a run's count (`_most_telling`) is the exact edge: one unit above it a run
+    cannot pass both tests; at it, a run found in at least its estimated joint count can."""
+    sample = count + extra
+    total = max(total, sample)
+    units = max(units, total)
+    useful = _most_telling(count, sample, total, units)
+    above = association(count, sample, total, units, max(useful + 1, 1))
+    assert above[0] < MIN_DICE or above[1] < MIN_LIFT
+    if useful >= max(1, count * total / sample):
+        dice, lift = association(count, sample, total, units, useful)
+        assert dice >= MIN_DICE - 1e-9 and lift >= MIN_LIFT - 1e-9

@@ -372,3 +372,40 @@ def test_large_memory_switches_to_hnsw(memory_location: str, devset_dir: Path,
             assert store.get_unit(top[0]).texts["en"] == unit.texts["en"]
     with Memory.open(memory_location) as store:
         assert store.index.kind() == "hnsw" and not store.index.rebuilt
+
+
+def test_kept_counts_follow_every_write(memory_location: str, devset_dir: Path):
+    """The unit count, the terms' document frequencies and full-text counts a store keeps
+    between writes are read afresh after its own writes, another opener's writes and a
+    delete: always what a memory opened afresh reads."""
+    from resolign.service.store import phrase
+    from resolign.service.wordforms import form_keys
+
+    units = devset_units(0, 60)
+    terms = list(dict.fromkeys(k for u in units[:60:6] for k in form_keys(u.texts["fr"], "fr")))
+
+    def fresh() -> tuple[int, dict[str, int]]:
+        with Memory.open(memory_location, encoder=NO_ENCODER, create=False) as other:
+            return other.count(), other.store.document_frequencies("fr", terms)
+
+    def phrase_counts(memory: Memory) -> list[int]:
+        return [memory.store.fts_count("fr", phrase(terms[k:k + 2])) for k in range(0, 40, 2)]
+
+    with Memory.open(memory_location, encoder=NO_ENCODER) as store:
+        store.add_units(units[:20])
+        first = (store.count(), store.store.document_frequencies("fr", terms))
+        assert first == fresh() and first[0] == 20
+        with Memory.open(memory_location, encoder=NO_ENCODER, create=False) as other:
+            other.add_units(units[20:40])
+        second = (store.count(), store.store.document_frequencies("fr", terms))
+        assert second == fresh() and second[0] == 40
+        store.add_units(units[40:])
+        third = (store.count(), store.store.document_frequencies("fr", terms))
+        assert third == fresh() and third[0] == 60
+        assert sum(third[1].values()) > sum(second[1].values()) > sum(first[1].values())
+        counted = phrase_counts(store)
+        store.store.replace_units([store.ids()[0]], [], who="test", action="delete")
+        assert (store.count(), store.store.document_frequencies("fr", terms)) == fresh()
+        assert store.count() == 59
+        with Memory.open(memory_location, encoder=NO_ENCODER, create=False) as other:
+            assert phrase_counts(store) == phrase_counts(other) != counted

@@ -71,15 +71,39 @@ def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], tota
         wanted = [run for run in common if run[0] not in function and run[-1] not in function]
         scored = []
         for run in wanted[:CANDIDATES]:
-            df = df1.get(run[0], 0) if len(run) == 1 else store.fts_count(lang, phrase(list(run)))
-            joint = min(df, counts[run] * total / sample)
-            dice = 2 * joint / (total + df) if df else 0.0
-            lift = (counts[run] / sample) / (df / max(1, units)) if df else 0.0
+            useful = _most_telling(counts[run], sample, total, units)
+            if useful < 1:
+                continue
+            df = df1.get(run[0], 0) if len(run) == 1 else store.fts_count(
+                lang, phrase(list(run)), at_most=useful + 1)
+            if df > useful:
+                continue  # commoner than any run that passes both tests
+            dice, lift = association(counts[run], sample, total, units, df)
             if dice >= MIN_DICE and lift >= MIN_LIFT:
                 scored.append((dice, len(run), run))
         scored.sort(key=lambda item: (-item[0], -item[1]))
         found[lang] = [run for _, _, run in scored]
     return found
+
+
+def association(count: int, sample: int, total: int, units: int, df: int,
+                ) -> tuple[float, float]:
+    """(Dice, lift) of a run held by `count` of `sample` sampled hits of a phrase with
+    `total` hits, and by `df` of the memory's `units` units."""
+    if not df:
+        return 0.0, 0.0
+    joint = min(df, count * total / sample)
+    return 2 * joint / (total + df), (count / sample) / (df / max(1, units))
+
+
+def _most_telling(count: int, sample: int, total: int, units: int) -> int:
+    """The largest document frequency at which a run held by `count` of `sample` sampled hits
+    can still pass MIN_DICE and MIN_LIFT: counting a phrase's units can stop just above it
+    (at 1M units, "the Security Council" would otherwise be counted in full)."""
+    joint = count * total / sample
+    by_dice = 2 * joint / MIN_DICE - total
+    by_lift = count * units / (sample * MIN_LIFT)
+    return int(min(by_dice, by_lift) + 1e-9)
 
 
 def mark(text: str, lang: str, runs: list[tuple[str, ...]]) -> tuple[list[Span], str]:

@@ -111,10 +111,15 @@ def fts_candidates(
 
 
 def fts_count(query: Query, lang: str, match: str, *, document: str | None = None,
-              symbol: str | None = None, resolution: str | None = None) -> int:
+              symbol: str | None = None, resolution: str | None = None,
+              at_most: int | None = None) -> int:
     """How many live units match (a concordance's true total): one GIN index scan; the
-    full-text rows of deleted units are gone, so only a filter needs the units table."""
+    full-text rows of deleted units are gone, so only a filter needs the units table. With
+    `at_most`, the rows are read (and a phrase rechecked) only until that many units."""
     sql, values = _matching(lang, match, document, symbol, resolution)
+    if at_most is not None:
+        return int(_fts_rows(query, f"SELECT count(*) FROM (SELECT DISTINCT f.unit_id {sql} "
+                                    "LIMIT %s) AS first", [*values, max(0, at_most)])[0][0])
     return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
 
 

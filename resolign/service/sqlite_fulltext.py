@@ -120,15 +120,27 @@ def fts_candidates(
 def fts_count(
     db: sqlite3.Connection, readable: set[str], lang: str, match: str, *,
     document: str | None, symbol: str | None, resolution: str | None,
+    at_most: int | None = None,
 ) -> int:
     """How many live units match (the full-text rows of deleted units are removed, so
     without a filter or a tag this counts rows alone, then subtracts the units that match
-    with two variants of the language: a concordance total stays one index scan)."""
+    with two variants of the language: a concordance total stays one index scan). With
+    `at_most`, the scan stops after that many units."""
     base, tag = language_query(lang)
     if not has_table(db, base, readable):
         return 0
     table = schema.fts_table(base)
     where, params = _filters(tag, document, symbol, resolution)
+    if at_most is not None:
+        if where or _multi_variant(db, base):
+            first = _live_matches("DISTINCT v.unit_id", table, where)
+        else:
+            first = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
+        sql = f"SELECT count(*) FROM ({first} LIMIT ?)"
+        try:
+            return int(db.execute(sql, [match, *params, max(0, at_most)]).fetchone()[0])
+        except sqlite3.OperationalError as error:
+            raise InputError(f"query cannot be searched: {error}") from error
     if where:
         sql = _live_matches("count(DISTINCT v.unit_id)", table, where)
     else:

@@ -164,8 +164,10 @@ class Store(Protocol):
         ...
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
-                  symbol: str | None = None, resolution: str | None = None) -> int:
-        """How many units match `match` (a concordance's true total)."""
+                  symbol: str | None = None, resolution: str | None = None,
+                  at_most: int | None = None) -> int:
+        """How many units match `match` (a concordance's true total); with `at_most`, counting
+        stops there (a caller that only needs to know "at least this many")."""
         ...
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,

@@ -333,9 +333,10 @@ class PostgresStore:
                                           resolution=resolution)
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
-                  symbol: str | None = None, resolution: str | None = None) -> int:
+                  symbol: str | None = None, resolution: str | None = None,
+                  at_most: int | None = None) -> int:
         return pg_fulltext.fts_count(self._one, lang, match, document=document, symbol=symbol,
-                                     resolution=resolution)
+                                     resolution=resolution, at_most=at_most)
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,

@@ -46,6 +46,9 @@ from resolign.service.store import (
 )
 from resolign.units import Unit, absorb_duplicate
 
+KEPT_READS = 100_000
+"""Kept reads (terms' frequencies) at most, before they are read afresh."""
+
 
 class SqliteStore:
     """A translation memory file. Thread-safe: one write connection behind a lock, and a pool
@@ -78,6 +81,10 @@ class SqliteStore:
             self._common: set[tuple[str, str]] = set()
             """(language, term) found in more rows than a look-up's `at_most`: not counted
             again (a word that common stays common)."""
+            self._reads: tuple[int, dict[Any, Any]] = (-1, {})
+            """Reads that only a write changes (the unit count, whole document frequencies,
+            full-text counts), kept for the revision they were read at: every write bumps
+            the revision."""
         except sqlite3.DatabaseError as error:
             raise InputError(f"{self.path} is not a resolign memory: {error}") from error
 
@@ -280,9 +287,21 @@ class SqliteStore:
 
     # --- reading ----------------------------------------------------------------------------
 
+    def _kept_reads(self, db: sqlite3.Connection) -> dict[Any, Any]:
+        """The reads kept for the revision `db` sees now (emptied by any write: 300 ms for a
+        count, 300 ms for the frequencies of four common words at 1M units)."""
+        revision = int(self._meta("revision", db) or 0)
+        if self._reads[0] != revision or len(self._reads[1]) > KEPT_READS:
+            self._reads = (revision, {})
+        return self._reads[1]
+
     def count(self) -> int:
         with self._readers.reading() as db:
-            return int(db.execute("SELECT count(*) FROM units WHERE deleted = 0").fetchone()[0])
+            kept = self._kept_reads(db)
+            if "count" not in kept:
+                kept["count"] = int(db.execute(
+                    "SELECT count(*) FROM units WHERE deleted = 0").fetchone()[0])
+            return kept["count"]
 
     def ids(self) -> list[int]:
         with self._readers.reading() as db:
@@ -366,8 +385,14 @@ class SqliteStore:
     def document_frequencies(self, lang: str, terms: Sequence[str], *,
                              at_most: int | None = None) -> dict[str, int]:
         with self._readers.reading() as db:
-            return sqlite_fulltext.document_frequencies(db, self._fts_readable, lang, terms,
-                                                        at_most=at_most, common=self._common)
+            if at_most is not None:
+                return sqlite_fulltext.document_frequencies(
+                    db, self._fts_readable, lang, terms, at_most=at_most, common=self._common)
+            kept = self._kept_reads(db)
+            missing = [t for t in dict.fromkeys(terms) if (lang, t) not in kept]
+            found = sqlite_fulltext.document_frequencies(db, self._fts_readable, lang, missing)
+            kept.update({(lang, t): n for t, n in found.items()})
+            return {t: kept[(lang, t)] for t in terms}
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
                        symbol: str | None = None, resolution: str | None = None) -> list[int]:
@@ -377,11 +402,16 @@ class SqliteStore:
                 symbol=symbol, resolution=resolution)
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
-                  symbol: str | None = None, resolution: str | None = None) -> int:
-        with self._readers.reading() as db:
-            return sqlite_fulltext.fts_count(
-                db, self._fts_readable, lang, match, document=document,
-                symbol=symbol, resolution=resolution)
+                  symbol: str | None = None, resolution: str | None = None,
+                  at_most: int | None = None) -> int:
+        with self._readers.reading() as db:  # a concordance's next page counts again
+            kept = self._kept_reads(db)
+            key = ("fts_count", lang, match, document, symbol, resolution, at_most)
+            if key not in kept:
+                kept[key] = sqlite_fulltext.fts_count(
+                    db, self._fts_readable, lang, match, document=document,
+                    symbol=symbol, resolution=resolution, at_most=at_most)
+            return kept[key]
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
