@@ -2,6 +2,7 @@
 as it is, and as it was before counts stopped early and reads were kept between writes.
 
     python bench/equivalents.py DB [--queries 40]
+    python bench/equivalents.py DB --quick      # 5 queries (smoke test)
 
 DB is a memory `bench/lookup.py --keep DIR` left (DIR/tm-1000000.db for 1M units). Queries
 are three consecutive French words of random stored units, as `bench/lookup.py` makes them;
@@ -55,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db", type=Path)
     parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="5 queries (smoke test)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.queries = 5
 
     from resolign.service.concordance import find_concordance
     from resolign.service.memory import Memory

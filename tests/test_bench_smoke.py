@@ -66,3 +66,16 @@ def test_lookup_prints_every_lookup_kind_against_brute_force(cache):
     assert any(k.startswith("fuzzy brute force") for k in kinds)
     assert any(k.startswith("semantic brute force") for k in kinds)
     assert "DERIVED" in out  # derived vectors are said plainly
+
+
+def test_equivalents_prints_both_ways_with_the_same_groups(cache, tmp_path):
+    from resolign.service.memory import NO_ENCODER, Memory
+    from tests.devset import devset_units
+
+    db = tmp_path / "tm.db"
+    with Memory.open(str(db), encoder=NO_ENCODER) as memory:
+        memory.add_units(devset_units(0, 600))
+    out = run_bench("equivalents.py", str(db), cache=cache)
+    ways = {r[0] for r in table_rows(out)}
+    assert {"now", "before"} <= ways, out
+    assert "same groups for 5 of 5 queries" in out, out
