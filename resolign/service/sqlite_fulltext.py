@@ -8,9 +8,10 @@ the Store protocol's face (opening, transactions, unit rows). Only live units ar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from resolign.errors import InputError
 from resolign.service import sqlite_schema as schema
@@ -18,6 +19,15 @@ from resolign.service.sqlite_rows import CHUNK
 from resolign.service.store import exact_key, language_query, origin_filter, phrase
 
 ORIGIN_COMPARE = "u.{column} = ? COLLATE NOCASE"
+
+
+@contextlib.contextmanager
+def _searchable() -> Iterator[None]:
+    """A match expression FTS5 cannot read is the query's fault: an input error."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        raise InputError(f"query cannot be searched: {error}") from error
 
 
 def has_table(db: sqlite3.Connection, base: str, readable: set[str]) -> bool:
@@ -110,10 +120,8 @@ def fts_candidates(
         sql = (f"SELECT v.unit_id FROM (SELECT rowid, bm25({table}) AS rank FROM {table} "
                f"WHERE {table} MATCH ? ORDER BY rank, rowid LIMIT ?) AS f "
                "JOIN variants AS v ON v.id = f.rowid ORDER BY f.rank, v.unit_id")
-    try:
+    with _searchable():
         rows = db.execute(sql, [match, *params, limit * 2]).fetchall()
-    except sqlite3.OperationalError as error:
-        raise InputError(f"query cannot be searched: {error}") from error
     return list(dict.fromkeys(row[0] for row in rows))[:limit]
 
 
@@ -136,24 +144,20 @@ def fts_count(
             first = _live_matches("DISTINCT v.unit_id", table, where)
         else:
             first = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
-        sql = f"SELECT count(*) FROM ({first} LIMIT ?)"
-        try:
-            return int(db.execute(sql, [match, *params, max(0, at_most)]).fetchone()[0])
-        except sqlite3.OperationalError as error:
-            raise InputError(f"query cannot be searched: {error}") from error
+        with _searchable():
+            return int(db.execute(f"SELECT count(*) FROM ({first} LIMIT ?)",
+                                  [match, *params, max(0, at_most)]).fetchone()[0])
     if where:
         sql = _live_matches("count(DISTINCT v.unit_id)", table, where)
     else:
         sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
-    try:
+    with _searchable():
         total = int(db.execute(sql, [match, *params]).fetchone()[0])
         if not where and _multi_variant(db, base):
             total -= int(db.execute(
                 f"SELECT count(*) - count(DISTINCT v.unit_id) FROM {table} AS f "
                 f"JOIN variants AS v ON v.id = f.rowid WHERE {table} MATCH ?",
                 [match]).fetchone()[0])
-    except sqlite3.OperationalError as error:
-        raise InputError(f"query cannot be searched: {error}") from error
     return total
 
 
@@ -181,7 +185,7 @@ def fts_page(
     page: list[int] = []
     seen = 0
     last = None
-    try:
+    with _searchable():
         for (unit_id,) in db.execute(sql, [match, *params]):
             if unit_id == last:
                 continue  # the unit's other variant in this language
@@ -191,8 +195,6 @@ def fts_page(
                 page.append(unit_id)
                 if len(page) >= limit:
                     break
-    except sqlite3.OperationalError as error:
-        raise InputError(f"query cannot be searched: {error}") from error
     return page
 
 
