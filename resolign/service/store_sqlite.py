@@ -74,17 +74,15 @@ class SqliteStore:
             """Languages with a full-text table, as the writer knows them (uncommitted too)."""
             self._fts_readable = set(self._fts)
             """The same as the last read snapshot saw them: what look-ups may query."""
-            self._tags: set[str] = set()
-            self._tags_revision = -1
             self._tags_written: set[str] = set()
             """Tags the writer has inserted (forgotten on a rollback)."""
             self._common: set[tuple[str, str]] = set()
             """(language, term) found in more rows than a look-up's `at_most`: not counted
             again (a word that common stays common)."""
             self._reads: tuple[int, dict[Any, Any]] = (-1, {})
-            """Reads that only a write changes (the unit count, whole document frequencies,
-            full-text counts), kept for the revision they were read at: every write bumps
-            the revision."""
+            """Reads that only a write changes (the unit count, the language tags, whole
+            document frequencies, full-text counts), kept for the revision they were read at:
+            every write bumps the revision."""
         except sqlite3.DatabaseError as error:
             raise InputError(f"{self.path} is not a resolign memory: {error}") from error
 
@@ -364,11 +362,11 @@ class SqliteStore:
     def tags(self) -> set[str]:
         """Every language tag stored in this memory (fr, en-GB, fr-CA...): kept in a table of
         its own, so checking a query's language costs one small read."""
-        if self._tags_revision != (revision := self.revision):
-            with self._readers.reading() as db:
-                self._tags = {lang for (lang,) in db.execute("SELECT lang FROM tags")}
-            self._tags_revision = revision
-        return set(self._tags)
+        with self._readers.reading() as db:
+            kept = self._kept_reads(db)
+            if "tags" not in kept:
+                kept["tags"] = {lang for (lang,) in db.execute("SELECT lang FROM tags")}
+            return set(kept["tags"])
 
     def import_headers(self) -> list[dict[str, Any]]:
         """The header (attributes, props, notes) of every imported file, oldest first."""
