@@ -227,6 +227,54 @@ def test_rows_made_under_older_word_form_rules_are_rebuilt_on_open(pg_memory: st
         (0,)]
 
 
+def kept_and_recounted_counts(url: str) -> tuple[list[tuple], list[tuple]]:
+    """(terms and language counts the writers keep, the same counted from the full-text rows)."""
+    kept = sql(url, "SELECT term, docs FROM resolign.terms WHERE docs <> 0 ORDER BY term") + \
+        sql(url, "SELECT base, rows, words FROM resolign.langstats WHERE rows <> 0 ORDER BY base")
+    recounted = sql(url, "SELECT t.term, count(*) FROM resolign.fulltext, "
+                    "unnest(tsvector_to_array(tsv)) AS t(term) GROUP BY t.term ORDER BY t.term"
+                    ) + sql(url, "SELECT base, count(*), sum(nwords) FROM resolign.fulltext "
+                            "GROUP BY base ORDER BY base")
+    return [tuple(row) for row in kept], [tuple(row) for row in recounted]
+
+
+def test_term_counts_stay_what_the_full_text_rows_hold(pg_memory: str,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    """The term and language counts that rank full-text hits are added up over a whole
+    transaction and written once before it commits: after a many-batch import with
+    duplicates, an edit, a delete, their undo and a rebuild under new word-form rules they
+    equal a count of the full-text rows, and a failed import leaves them as they were."""
+    from resolign.service import store_postgres
+
+    monkeypatch.setattr(store_postgres, "WRITE_CHUNK", 40)  # several batches per import
+    units = devset_units(0, 200)
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        report = memory.add_units(units + units[:30])
+        assert (report.added, report.duplicates) == (200, 30)
+        kept, recounted = kept_and_recounted_counts(pg_memory)
+        assert kept == recounted and len(kept) > 1000
+        ids = memory.ids()
+        edited = memory.edit_unit(ids[3], {"fr": "Texte corrigé par un réviseur."}, who="t")
+        memory.delete_unit(ids[7], who="t")
+        assert kept_and_recounted_counts(pg_memory)[0] == kept_and_recounted_counts(pg_memory)[1]
+        for change in memory.history(edited) + memory.history(ids[7]):
+            if change.action in {"edit", "delete"} and change.undone_by is None:
+                memory.undo(change.id, who="t")
+        assert kept_and_recounted_counts(pg_memory) == (kept, recounted)
+
+        def failing():
+            yield from devset_units(200, 300)
+            raise RuntimeError("the file ended badly")
+
+        with pytest.raises(RuntimeError):
+            memory.add_units(failing())
+        assert kept_and_recounted_counts(pg_memory) == (kept, recounted)
+    sql(pg_memory, "UPDATE resolign.meta SET value = 'older' WHERE key = 'wordforms'")
+    sql(pg_memory, "UPDATE resolign.terms SET docs = docs + 1")
+    with Memory.open(pg_memory, encoder=NO_ENCODER):
+        assert kept_and_recounted_counts(pg_memory) == (kept, recounted)
+
+
 def test_a_missing_database_is_a_one_line_error(pg_server: str):
     url = pg_cluster.with_database(pg_server, "resolign_no_such_database")
     with pytest.raises(StoreUnavailable, match='database "resolign_no_such_database" does '):

@@ -69,22 +69,17 @@ def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool
     ids = [unit.id for unit in units]
     conn.execute("UPDATE units SET deleted = %s WHERE id = ANY(%s::bigint[])", (deleted, ids))
     live = -len(ids) if deleted else len(ids)
+    counts = pg_schema.TermCounts()
     if not deleted:
         pg_schema.index_rows(conn, conn.execute(
             "SELECT id, unit_id, lang, base, text FROM variants "
-            "WHERE unit_id = ANY(%s::bigint[]) ORDER BY id", (ids,)).fetchall())
-        return live
-    counts: dict[str, int] = {}
-    stats: dict[str, list[int]] = {}
-    for base, nwords, terms in conn.execute(
-            "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "
-            "RETURNING base, nwords, tsvector_to_array(tsv)", (ids,)):
-        for term in terms:
-            counts[term] = counts.get(term, 0) - 1
-        total = stats.setdefault(base, [0, 0])
-        total[0] -= 1
-        total[1] -= nwords
-    pg_schema.add_counts(conn, counts, stats)
+            "WHERE unit_id = ANY(%s::bigint[]) ORDER BY id", (ids,)).fetchall(), counts)
+    else:
+        for base, nwords, terms in conn.execute(
+                "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "
+                "RETURNING base, nwords, tsvector_to_array(tsv)", (ids,)):
+            counts.count(base, terms, nwords, sign=-1)
+    counts.write(conn)
     return live
 
 

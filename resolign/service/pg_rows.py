@@ -52,6 +52,8 @@ class Write:
     """Change in the live unit count."""
     next_unit: int = 0
     next_variant: int = 0
+    counts: pg_schema.TermCounts = field(default_factory=pg_schema.TermCounts)
+    """Term and language counts, written once before the commit (see TermCounts)."""
 
     def unit_ids(self, count: int) -> list[int]:
         if not self.next_unit:
@@ -139,7 +141,7 @@ def insert(write: Write, units: list[Unit], keys: list[str],
                          variant.primary, variant.text))
             extra.append((variant.markup, dumps(variant.annotations.to_json())))
             tags[variant.lang] = variant.primary
-    pg_schema.write_variants(conn, rows, lambda i: extra[i])
+    pg_schema.write_variants(conn, rows, write.counts, lambda i: extra[i])
     conn.execute("INSERT INTO tags(lang, base) SELECT * FROM unnest(%s::text[], %s::text[]) "
                  "ON CONFLICT DO NOTHING", (list(tags), list(tags.values())))
     write.changed = True

@@ -37,6 +37,7 @@ ukey over every row) is brought forward by `migrate_v1` inside the same transact
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -56,6 +57,7 @@ SCHEMA = "resolign"
 SCHEMA_VERSION = 2
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
 _MIGRATE_BATCH = 5000
+_COUNTS_BATCH = 50_000  # terms per upsert statement when counts are written
 
 TABLES = [
     "CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL)",
@@ -165,6 +167,7 @@ def migrate_v1(conn: psycopg.Connection) -> None:
     conn.execute("CREATE TEMPORARY TABLE new_keys(id bigint PRIMARY KEY, ukey text NOT NULL) "
                  "ON COMMIT DROP")
     variant_id = 0
+    counts = TermCounts()
     for batch in _segments_by_unit(conn):
         variant_rows, keys = [], []
         for unit_id, by_lang in batch:
@@ -173,10 +176,11 @@ def migrate_v1(conn: psycopg.Connection) -> None:
                 variant_id += 1
                 variant_rows.append((variant_id, unit_id, position, lang, lang, text))
             keys.append((unit_id, Unit(texts=ordered).dedup_key()))
-        write_variants(conn, variant_rows)
+        write_variants(conn, variant_rows, counts)
         with conn.cursor().copy("COPY new_keys(id, ukey) FROM STDIN") as copy:
             for row in keys:
                 copy.write_row(row)
+    counts.write(conn)
     conn.execute("UPDATE units SET ukey = k.ukey FROM new_keys AS k WHERE units.id = k.id")
     conn.execute("DROP TABLE segments")
     for statement in INDEXES:
@@ -203,6 +207,7 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     conn.execute("DELETE FROM terms")
     conn.execute("DELETE FROM langstats")
     last = 0
+    counts = TermCounts()
     while True:
         rows = conn.execute(
             "SELECT v.id, v.unit_id, v.lang, v.base, v.text, u.deleted FROM variants AS v "
@@ -213,8 +218,9 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
         conn.execute("UPDATE variants AS v SET nkey = k.nkey FROM unnest(%s::bigint[], "
                      "%s::text[]) AS k(id, nkey) WHERE v.id = k.id",
                      ([row[0] for row in rows], [exact_key(row[4]) for row in rows]))
-        index_rows(conn, [row[:5] for row in rows if not row[5]])
+        index_rows(conn, [row[:5] for row in rows if not row[5]], counts)
         last = rows[-1][0]
+    counts.write(conn)
     conn.execute("INSERT INTO meta(key, value) VALUES ('wordforms', %s) ON CONFLICT (key) "
                  "DO UPDATE SET value = excluded.value", (WORDFORMS_VERSION,))
 
@@ -243,9 +249,10 @@ def _segments_by_unit(conn: psycopg.Connection) -> Iterable[list[tuple[int, dict
 
 
 def write_variants(conn: psycopg.Connection,
-                   rows: list[tuple[int, int, int, str, str, str]],
+                   rows: list[tuple[int, int, int, str, str, str]], counts: TermCounts,
                    extra: Callable[[int], tuple[str, str]] | None = None) -> None:
-    """COPY variants (id, unit_id, position, lang, base, text) and their full-text rows.
+    """COPY variants (id, unit_id, position, lang, base, text) and their full-text rows; the
+    term counts they add go to `counts`.
 
     `extra(i)` gives row i's (markup, annotations JSON); without it both are empty."""
     with conn.cursor().copy("COPY variants(id, unit_id, position, lang, base, text, markup, "
@@ -255,15 +262,14 @@ def write_variants(conn: psycopg.Connection,
             copy.write_row((variant_id, unit_id, position, lang, base, text, markup, notes,
                             exact_key(text)))
     index_rows(conn, [(variant_id, unit_id, lang, base, text)
-                      for variant_id, unit_id, _, lang, base, text in rows])
+                      for variant_id, unit_id, _, lang, base, text in rows], counts)
 
 
-def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, str]]) -> None:
-    """Full-text rows for variants (variant id, unit id, tag, base, text), and the term and
-    language counts that rank them. Variants without text, or of a language whose primary
-    subtag is not letters, get none (as in SQLite)."""
-    counts: dict[str, int] = {}
-    stats: dict[str, list[int]] = {}
+def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, str]],
+               counts: TermCounts) -> None:
+    """Full-text rows for variants (variant id, unit id, tag, base, text); the term and
+    language counts that rank them go to `counts`. Variants without text, or of a language
+    whose primary subtag is not letters, get none (as in SQLite)."""
     with conn.cursor().copy("COPY fulltext(variant_id, unit_id, base, tag, nwords, tsv) "
                             "FROM STDIN") as copy:
         for variant_id, unit_id, lang, base, text in rows:
@@ -272,27 +278,46 @@ def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, st
             terms = lexemes(base, index_terms(text, base))
             copy.write_row((variant_id, unit_id, base, lang.lower(), len(terms),
                             tsvector_literal(terms)))
-            for term in set(terms):
-                counts[term] = counts.get(term, 0) + 1
-            total = stats.setdefault(base, [0, 0])
-            total[0] += 1
-            total[1] += len(terms)
-    add_counts(conn, counts, stats)
+            counts.count(base, set(terms), len(terms))
 
 
-def add_counts(conn: psycopg.Connection, counts: dict[str, int],
-               stats: dict[str, list[int]]) -> None:
-    """Add (or with negative numbers take away) term and language counts."""
-    if counts:
-        conn.execute(
-            "INSERT INTO terms(term, docs) SELECT * FROM unnest(%s::text[], %s::integer[]) "
-            "ON CONFLICT (term) DO UPDATE SET docs = terms.docs + excluded.docs",
-            (list(counts), list(counts.values())))
-    for base, (rows, total) in stats.items():
-        conn.execute(
-            "INSERT INTO langstats(base, rows, words) VALUES (%s, %s, %s) ON CONFLICT (base) "
-            "DO UPDATE SET rows = langstats.rows + excluded.rows, "
-            "words = langstats.words + excluded.words", (base, rows, total))
+@dataclass
+class TermCounts:
+    """What a transaction changes in the term and language counts, added up in memory and
+    written once, just before it commits.
+
+    Written per batch instead, a 1M-unit import updated each common term's row a thousand
+    times in one transaction; none of those row versions can be pruned before the commit,
+    so every update walked a longer chain (the import slowed down as it went: hours)."""
+
+    terms: dict[str, int] = field(default_factory=dict)
+    langs: dict[str, list[int]] = field(default_factory=dict)
+    """base -> [full-text rows, words]"""
+
+    def count(self, base: str, terms: Iterable[str], words: int, sign: int = 1) -> None:
+        """Count one full-text row (sign -1: take one away) with its distinct terms."""
+        for term in terms:
+            self.terms[term] = self.terms.get(term, 0) + sign
+        total = self.langs.setdefault(base, [0, 0])
+        total[0] += sign
+        total[1] += sign * words
+
+    def write(self, conn: psycopg.Connection) -> None:
+        """Add the counts to the tables (each term's row is written once) and start afresh."""
+        changed = sorted((term, n) for term, n in self.terms.items() if n)
+        for start in range(0, len(changed), _COUNTS_BATCH):
+            batch = changed[start:start + _COUNTS_BATCH]
+            conn.execute(
+                "INSERT INTO terms(term, docs) SELECT * FROM unnest(%s::text[], "
+                "%s::integer[]) ON CONFLICT (term) DO UPDATE SET docs = terms.docs + "
+                "excluded.docs", ([term for term, _ in batch], [n for _, n in batch]))
+        for base, (rows, words) in sorted(self.langs.items()):
+            conn.execute(
+                "INSERT INTO langstats(base, rows, words) VALUES (%s, %s, %s) "
+                "ON CONFLICT (base) DO UPDATE SET rows = langstats.rows + excluded.rows, "
+                "words = langstats.words + excluded.words", (base, rows, words))
+        self.terms.clear()
+        self.langs.clear()
 
 
 def installed_version(conn: psycopg.Connection) -> int | None:

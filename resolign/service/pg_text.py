@@ -10,7 +10,6 @@ no PostgreSQL stemming widens a concordance beyond what the search side decided.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from resolign.errors import InputError
 
@@ -31,20 +30,33 @@ def lexemes(base: str, terms: list[str]) -> list[str]:
 
 
 def _quoted(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in word or "\\" in word:
+        word = word.replace("\\", "\\\\").replace("'", "''")
+    return "'" + word + "'"
 
 
 def tsvector_literal(words: list[str]) -> str:
-    """`'conseil':1 'de':2,5 ...`: the words with their positions, ready to cast to tsvector."""
-    positions: dict[str, list[int]] = defaultdict(list)
+    """`'conseil':1 'de':2,5 ...`: the words with their positions, ready to cast to tsvector.
+
+    Written for speed (it runs once per variant of an import): positions arrive in order, so
+    only those capped at MAX_POSITION can repeat."""
+    positions: dict[str, list[int]] = {}
     for position, word in enumerate(words, start=1):
-        if len(word.encode("utf-8")) > MAX_LEXEME_BYTES:
-            continue
-        kept = positions[word]
+        kept = positions.get(word)
+        if kept is None:
+            if len(word) * 4 > MAX_LEXEME_BYTES and len(word.encode("utf-8")) > MAX_LEXEME_BYTES:
+                continue
+            kept = positions[word] = []
         if len(kept) < MAX_POSITIONS:
             kept.append(min(position, MAX_POSITION))
-    return " ".join(f"{_quoted(word)}:{','.join(map(str, sorted(set(found))))}"
-                    for word, found in positions.items())
+    parts = []
+    for word, found in positions.items():
+        if len(found) == 1:
+            parts.append(f"{_quoted(word)}:{found[0]}")
+        else:
+            kept = found if found[-1] < MAX_POSITION else dict.fromkeys(found)
+            parts.append(f"{_quoted(word)}:{','.join(map(str, kept))}")
+    return " ".join(parts)
 
 
 def parse_match(match: str) -> tuple[list[list[str]], list[str] | None, bool]:

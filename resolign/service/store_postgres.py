@@ -155,6 +155,7 @@ class PostgresStore:
                     "SELECT value FROM meta WHERE key = 'revision' FOR UPDATE").fetchone()[0])
                 write = pg_rows.Write(conn)
                 yield write
+                write.counts.write(conn)
                 if write.changed:
                     conn.execute("UPDATE meta SET value = %s WHERE key = 'revision'",
                                  (str(revision + 1),))
