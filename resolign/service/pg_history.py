@@ -61,15 +61,15 @@ def record(conn: psycopg.Connection, action: str, who: str,
     return change_id
 
 
-def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool) -> int:
-    """Mark units deleted (their full-text rows and term counts go) or bring them back
-    (rebuilt from their variants). The change in the live unit count."""
+def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool,
+                counts: pg_schema.TermCounts) -> int:
+    """Mark units deleted (their full-text rows go, their terms are taken from `counts`) or
+    bring them back (rebuilt from their variants). The change in the live unit count."""
     if not units:
         return 0
     ids = [unit.id for unit in units]
     conn.execute("UPDATE units SET deleted = %s WHERE id = ANY(%s::bigint[])", (deleted, ids))
     live = -len(ids) if deleted else len(ids)
-    counts = pg_schema.TermCounts()
     if not deleted:
         pg_schema.index_rows(conn, conn.execute(
             "SELECT id, unit_id, lang, base, text FROM variants "
@@ -79,16 +79,15 @@ def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool
                 "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "
                 "RETURNING base, nwords, tsvector_to_array(tsv)", (ids,)):
             counts.count(base, terms, nwords, sign=-1)
-    counts.write(conn)
     return live
 
 
 def retire(conn: psycopg.Connection, old: dict[int, StoredUnit], unit_ids: Sequence[int],
-           new_keys: list[str]) -> int:
+           new_keys: list[str], counts: pg_schema.TermCounts) -> int:
     """Mark the live units `unit_ids` (read as `old`) deleted before units with `new_keys`
     take their place; refuse a missing unit or a clash. The change in the live unit count."""
     check_replaceable(unit_ids, old)
-    live = set_deleted(conn, list(old.values()), True)
+    live = set_deleted(conn, list(old.values()), True, counts)
     clash = conn.execute(
         "SELECT 1 FROM units WHERE ukey = ANY(%s::text[]) AND NOT deleted LIMIT 1",
         (new_keys,)).fetchone()
@@ -97,7 +96,8 @@ def retire(conn: psycopg.Connection, old: dict[int, StoredUnit], unit_ids: Seque
     return live
 
 
-def undo(conn: psycopg.Connection, change_id: int, who: str) -> tuple[Change, int]:
+def undo(conn: psycopg.Connection, change_id: int, who: str,
+         counts: pg_schema.TermCounts) -> tuple[Change, int]:
     """Undo one change: its new units are marked deleted and its old ones come back.
     The undo's own change, and the change in the live unit count."""
     query = on(conn)
@@ -105,13 +105,13 @@ def undo(conn: psycopg.Connection, change_id: int, who: str) -> tuple[Change, in
     after = read_units(query, found.after_ids) if found else {}
     change = check_undoable(change_id, found, after)
     before = read_units(query, change.before_ids)
-    live = set_deleted(conn, list(after.values()), True)
+    live = set_deleted(conn, list(after.values()), True, counts)
     for unit in before.values():
         clash = conn.execute("SELECT id FROM units WHERE ukey = %s AND NOT deleted",
                              (unit.dedup_key(),)).fetchone()
         if clash is not None:
             raise undo_clash(change_id, clash[0], unit.id)
-        live += set_deleted(conn, [unit], False)
+        live += set_deleted(conn, [unit], False, counts)
     undo_id = record(conn, "undo", who, [unit_json(u, u.id) for u in after.values()],
                      [unit_json(u, u.id) for u in before.values()])
     conn.execute("UPDATE history SET undone_by = %s WHERE id = %s", (undo_id, change_id))

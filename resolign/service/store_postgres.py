@@ -219,7 +219,7 @@ class PostgresStore:
         with self._writing(before_commit) as write:
             old = pg_rows.read_units(pg_rows.on(write.conn), unit_ids)
             keys = [unit.dedup_key() for unit in new]
-            write.live += pg_history.retire(write.conn, old, unit_ids, keys)
+            write.live += pg_history.retire(write.conn, old, unit_ids, keys, write.counts)
             added = pg_rows.insert(write, list(new), keys, changed=datetime.now(UTC).isoformat())
             write.added.extend(added)
             pg_history.record(write.conn, action, who,
@@ -232,7 +232,7 @@ class PostgresStore:
              before_commit: BeforeCommit | None = None) -> Change:
         """Undo one change: its new units are marked deleted and its old ones come back."""
         with self._writing(before_commit) as write:
-            done, live = pg_history.undo(write.conn, change_id, who)
+            done, live = pg_history.undo(write.conn, change_id, who, write.counts)
             write.live += live
             write.changed = True
         return done
