@@ -15,7 +15,14 @@ from resolign.errors import InputError
 from resolign.service import candidates as candidates_module
 from resolign.service.candidates import text_candidates
 from resolign.service.concordance import find_concordance
-from resolign.service.equivalents import MIN_DICE, MIN_LIFT, _most_telling, association
+from resolign.service.equivalents import (
+    MAX_RUN,
+    MIN_DICE,
+    MIN_LIFT,
+    _most_telling,
+    association,
+    run_counts,
+)
 from resolign.service.fuzzy import compare, prepare, score_bound, word_keys
 from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
@@ -25,7 +32,7 @@ from resolign.service.search import (
     fuzzy_score,
 )
 from resolign.service.store import phrase
-from resolign.service.wordforms import form_keys
+from resolign.service.wordforms import form_keys, form_tokens
 from resolign.units import Unit, Variant
 from tests.devset import devset_lines, whole_documents
 
@@ -120,6 +127,28 @@ def test_score_bound_never_undercuts_the_score_on_devset_lines():
                     found = compare(prepared, prepare(stored, lang))
                     assert score_bound(prepared, word_keys(stored, lang)) >= found.score - 0.05, \
                         (query, stored, found)
+
+
+def test_run_counts_are_the_brute_force_counts_of_the_common_runs():
+    """Equivalents count only the runs whose shorter runs are common enough: on samples of
+    devset lines holding one phrase (as a concordance samples its hits), in every language and
+    sample size, the counts kept are exactly those of counting every run of every text and
+    dropping the rare ones."""
+    lines = devset_lines()
+    phrases = {"fr": "Nations Unies", "en": "United Nations", "ar": "الأمم المتحدة"}
+    for lang, wanted in phrases.items():
+        holding = [line for line in lines[lang] if wanted in line]
+        for size in (5, 30, 100):
+            texts = [[t.key for t in form_tokens(line, lang)] for line in holding[:size]]
+            least = max(2, round(0.1 * size))
+            every: dict[tuple[str, ...], int] = {}
+            for keys in texts:
+                for run in {tuple(keys[i:i + n]) for n in range(1, MAX_RUN + 1)
+                            for i in range(len(keys) - n + 1)}:
+                    every[run] = every.get(run, 0) + 1
+            common = {run: n for run, n in every.items() if n >= least}
+            assert any(len(run) > 1 for run in common), (lang, size)
+            assert dict(run_counts(texts, least)) == common, (lang, size)
 
 
 def test_pruned_look_up_keeps_the_best_scores_of_every_candidate(store: Memory,

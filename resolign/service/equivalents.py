@@ -46,8 +46,25 @@ class Equivalents:
     groups: list[tuple[str, str, int]]
 
 
-def _runs(keys: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(keys[i:i + n]) for n in range(1, MAX_RUN + 1) for i in range(len(keys) - n + 1)}
+def run_counts(texts: list[list[str]], least: int) -> Counter[tuple[str, ...]]:
+    """In how many of `texts` (form keys) each run of 1..MAX_RUN words occurs, for the runs
+    held by `least` texts or more. A run is only that common if both its shorter runs are,
+    so each length is counted only where the length below passed (a sample's translations
+    hold tens of thousands of runs, nearly all of them once)."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    kept: set[tuple[str, ...]] | None = None
+    for n in range(1, MAX_RUN + 1):
+        these: Counter[tuple[str, ...]] = Counter()
+        for keys in texts:
+            runs = {tuple(keys[i:i + n]) for i in range(len(keys) - n + 1)}
+            if kept is not None:
+                runs = {run for run in runs if run[:-1] in kept and run[1:] in kept}
+            these.update(runs)
+        kept = {run for run, c in these.items() if c >= least}
+        if not kept:
+            break
+        counts.update({run: these[run] for run in kept})
+    return counts
 
 
 def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], total: int,
@@ -56,15 +73,13 @@ def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], tota
     texts are `texts` (unit id -> lang -> text); `total` hits in all, `units` in the memory."""
     found: dict[str, list[tuple[str, ...]]] = {}
     sample = max(1, len(texts))
+    least = max(2, round(0.1 * sample))  # one hit teaches nothing
     for lang in langs:
-        counts: Counter[tuple[str, ...]] = Counter()
-        for by_lang in texts.values():
-            if by_lang.get(lang):
-                counts.update(_runs([t.key for t in form_tokens(by_lang[lang], lang)]))
+        counts = run_counts([[t.key for t in form_tokens(by_lang[lang], lang)]
+                             for by_lang in texts.values() if by_lang.get(lang)], least)
         if not counts:
             continue
-        least = max(2, round(0.1 * sample))  # one hit teaches nothing
-        common = [run for run, c in counts.most_common(CANDIDATES * 4) if c >= least]
+        common = sorted(counts, key=lambda run: (-counts[run], run))[:CANDIDATES * 4]
         edges = sorted({w for run in common for w in (run[0], run[-1])})
         df1 = store.document_frequencies(lang, edges)
         function = {w for w, n in df1.items() if n > FUNCTION_SHARE * units}
