@@ -2,6 +2,7 @@
 
     python bench/load.py                       # 2,000 lookups, 32 at a time, 200-unit memory
     python bench/load.py --lookups 500 --concurrency 8 --units 100 --import-units 200
+    python bench/load.py --kinds search,concordance,unit   # no semantic look-ups
     python bench/load.py --db postgresql://postgres@127.0.0.1:5432/postgres --replicas 2
                                                # SQLite (one server), then PostgreSQL with
                                                # two servers sharing one memory
@@ -120,14 +121,19 @@ class Server:
         self.log.close()
 
 
-def lookups(count: int, units: int, seed: int = 7) -> list[tuple[str, str, dict[str, str]]]:
-    """(kind, path, params) for a mix of look-ups a translator's tools would send."""
+KINDS = ("search", "semantic", "concordance", "unit")
+
+
+def lookups(count: int, units: int, seed: int = 7, kinds: tuple[str, ...] = KINDS
+            ) -> list[tuple[str, str, dict[str, str]]]:
+    """(kind, path, params) for a mix of look-ups a translator's tools would send, the
+    `kinds` in turn (every other concordance in Arabic)."""
     lines = devset_lines()
     rng = random.Random(seed)
     out = []
     for n in range(count):
         i = rng.randrange(units)
-        kind = ("search", "semantic", "concordance", "unit")[n % 4]
+        kind = kinds[n % len(kinds)]
         if kind == "search":  # a sentence with a word dropped: a fuzzy match
             words = lines["fr"][i].split()
             if len(words) > 3:
@@ -137,8 +143,8 @@ def lookups(count: int, units: int, seed: int = 7) -> list[tuple[str, str, dict[
             out.append((kind, "/api/search", {"q": lines["en"][i], "src": "fr", "tgt": "en",
                                               "min_score": "0", "limit": "5"}))
         elif kind == "concordance":
-            words = [w for w in lines["ar" if n % 8 == 2 else "fr"][i].split() if len(w) > 3]
-            lang = "ar" if n % 8 == 2 else "fr"
+            lang = "ar" if (n // len(kinds)) % 2 else "fr"
+            words = [w for w in lines[lang][i].split() if len(w) > 3]
             out.append((kind, "/api/concordance", {"q": rng.choice(words or ["session"]),
                                                    "lang": lang}))
         else:
@@ -246,7 +252,8 @@ def run_scenario(label: str, location: str, servers: int, args: argparse.Namespa
         before = httpx.get(urls[0] + "/healthz", timeout=10).json()["units"]
         wall_start = time.monotonic()
         results, imported, span = run_load(
-            urls, lookups(args.lookups, before), concurrency=args.concurrency, tmx=tmx,
+            urls, lookups(args.lookups, before, kinds=args.kinds), concurrency=args.concurrency,
+            tmx=tmx,
             max_seconds=args.max_seconds)
         wall = time.monotonic() - wall_start
         print(f"\n## {label}: {servers} server(s), {args.concurrency} clients\n")
@@ -268,6 +275,14 @@ def run_scenario(label: str, location: str, servers: int, args: argparse.Namespa
             server.stop()
 
 
+def kinds_arg(text: str) -> tuple[str, ...]:
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in KINDS]
+    if not kinds or unknown:
+        raise argparse.ArgumentTypeError(f"kinds are {', '.join(KINDS)}, not {text!r}")
+    return kinds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lookups", type=int, default=2000)
@@ -275,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=200, help="units in the memory at start")
     parser.add_argument("--import-units", type=int, default=500, help="units imported meanwhile")
     parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        type=kinds_arg,
+                        help="look-up kinds sent in turn (default: all four; e.g. "
+                             "search,concordance,unit for the non-semantic load)")
     parser.add_argument("--db", metavar="POSTGRESQL_URL",
                         help="also run on PostgreSQL: a server where a scratch database may be "
                              "created (the URL's own database is not touched)")
