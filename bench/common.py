@@ -14,15 +14,19 @@ def machine_line() -> str:
             f"load average at the end {load} (the machine is shared)")
 
 
-def scratch_database(server_url: str, name: str) -> str:
-    """A new empty database `name` on the server of `server_url` (an old one is dropped)."""
+def scratch_database(server_url: str, name: str, *, reuse: bool = False) -> str:
+    """A new empty database `name` on the server of `server_url` (an old one is dropped, or
+    with `reuse` kept as it is)."""
     from urllib.parse import urlsplit, urlunsplit
 
     import psycopg
 
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              (name,)).fetchone()
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 

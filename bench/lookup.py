@@ -176,7 +176,8 @@ def database_bytes(location: str) -> int:
 
 
 def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: Path,
-               backend: str = "sqlite", server_url: str | None = None, built=None) -> dict:
+               backend: str = "sqlite", server_url: str | None = None, built=None,
+               keep: bool = False) -> dict:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
@@ -190,13 +191,17 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     units, recipe = built if built is not None else make_units(bases, size)
     vectors = derive_vectors(base_vecs, recipe)
     if backend == "postgresql":
-        location = scratch_database(server_url, f"resolign_bench_{size}")
+        location = scratch_database(server_url, f"resolign_bench_{size}", reuse=keep)
     else:
         location = str(workdir / f"tm-{size}.db")
     start = time.perf_counter()
     store = Memory.open(location, encoder="none")
-    reused = backend == "sqlite" and store.count() == size
-    if not reused:  # (a --keep folder may hold this size's memory from an earlier run)
+    reused = store.count() == size
+    if not reused and store.count() and backend == "postgresql":  # an unfinished memory
+        store.close()
+        location = scratch_database(server_url, f"resolign_bench_{size}")
+        store = Memory.open(location, encoder="none")
+    if not reused:  # (--keep may hold this size's memory from an earlier run)
         report = store.add_units(units)
         assert report.added == size, (report, size)
     build_db = None if reused else time.perf_counter() - start
@@ -313,7 +318,7 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     recall = np.mean([len(set(f.tolist()) & e) / 10 for f, e in
                       zip(faiss_ids, exact_ids, strict=True)])
     store.close()
-    if backend == "postgresql":
+    if backend == "postgresql" and not keep:
         index.index_path.unlink(missing_ok=True)
         drop_database(server_url, f"resolign_bench_{size}")
     return {"size": size, "backend": backend, "build_db": build_db, "build_index": build_index,
@@ -338,8 +343,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure PostgreSQL: a server where scratch databases may be "
                              "created (the URL's own database is not touched)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="keep the SQLite memories built here (tm-<size>.db) and reuse "
-                             "them on the next run (the same units: they are made from a seed)")
+                        help="keep the SQLite memories built here (tm-<size>.db), and the "
+                             "PostgreSQL databases (resolign_bench_<size>), and reuse them on "
+                             "the next run (the same units: they are made from a seed)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"),
                         help="with --db: measure one backend only")
     args = parser.parse_args(argv)
@@ -363,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
             built = make_units(bases, size)
             for backend in backends:
                 results.append(bench_size(size, bases, base_vecs, args.encoder, n_queries,
-                                          workdir, backend, args.db, built))
+                                          workdir, backend, args.db, built,
+                                          keep=args.keep is not None))
 
     print(f"# Memory look-up — {len(bases)} base sentence triples, {n_queries} queries per kind, "
           f"encoder {args.encoder}\n")
