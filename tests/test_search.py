@@ -323,6 +323,34 @@ def _summary(matches) -> list[tuple]:
     return [(m.unit_id, m.kind, m.score, m.target) for m in matches]
 
 
+def test_one_wording_held_many_times_ranks_newer_then_better_aligned_at_any_limit(
+    memory_location: str,
+):
+    """Units holding the same French wording tie on score; they rank newer first, then better
+    aligned, and a look-up with a small limit returns the head of that ranking (it settles
+    the ties from two columns instead of reading every tied unit)."""
+    from datetime import UTC, datetime
+
+    lines = devset_lines()
+    french = lines["fr"][10]
+    held = [Unit(texts={"fr": french, "en": lines["en"][10 + k]},
+                 created=datetime(2015, 1 + k % 3, 1, tzinfo=UTC), score=0.5 + 0.05 * k)
+            for k in range(9)]
+    expected = [u.texts["en"] for u in sorted(held, key=lambda u: (-u.created.timestamp(),
+                                                                 -u.score))]
+    words = french.split()
+    fuzzy = " ".join(words[:3] + words[4:])
+    with Memory.open(memory_location, encoder="none") as memory:
+        assert memory.add_units(held).added == len(held)
+        for query, kind in ((french, "exact"), (fuzzy, "fuzzy")):
+            whole = memory.search(query, src="fr", tgt="en", semantic=False, limit=20)
+            assert [m.target for m in whole] == expected, query
+            assert {m.kind for m in whole} == {kind}
+            for limit in (1, 2, 5):
+                head = memory.search(query, src="fr", tgt="en", semantic=False, limit=limit)
+                assert [m.target for m in head] == expected[:limit], (query, limit)
+
+
 def test_searches_during_an_import_answer_from_the_memory_as_committed(
     units: list[Unit], memory_location: str
 ):

@@ -188,11 +188,35 @@ def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: flo
         return [], False
     ids, exact = text_candidates(store, text, prepared, src, filters=filters,
                                   enough=enough)
-    compared = _best_compared(prepared, _source_texts(store, ids, src, tgt), src,
-                              min_score=min_score, keep=keep)
+    texts = _source_texts(store, ids, src, tgt)
+    compared = _best_compared(prepared, texts, src, min_score=min_score, keep=keep)
+    if len(compared) > keep:
+        compared = _first_of_ties(store, compared, texts, keep)
     units = store.get_units(list(compared))
     return [_match(units[i], found, src, tgt, **extra)
             for i, found in compared.items() if i in units], exact
+
+
+def _first_of_ties(store: Store, compared: dict[int, Comparison], texts: dict[int, str],
+                   keep: int) -> dict[int, Comparison]:
+    """The `keep` best of `compared`, ties for the last places settled as `_order` settles
+    them (newer unit, better aligned, source text) from two columns per unit instead of whole
+    units: a memory may hold one wording hundreds of times."""
+    last = sorted((found.score for found in compared.values()), reverse=True)[keep - 1]
+    chosen = {i: found for i, found in compared.items() if found.score > last}
+    tied = [i for i, found in compared.items() if found.score == last]
+    known = store.recency(tied)
+
+    def settled(unit_id: int) -> tuple:
+        found = compared[unit_id]
+        created, alignment = known.get(unit_id, (None, None))
+        return (_KIND_RANK[found.kind], found.part is not None,
+                -created.timestamp() if created else math.inf, -(alignment or 0.0),
+                texts[unit_id])
+
+    for unit_id in sorted(tied, key=settled)[:keep - len(chosen)]:
+        chosen[unit_id] = compared[unit_id]
+    return chosen
 
 
 def _source_texts(store: Store, ids: list[int], src: str, tgt: str) -> dict[int, str]:
@@ -213,16 +237,23 @@ def _best_compared(prepared: Words, texts: dict[int, str], src: str, *, min_scor
     """The `keep` best comparisons scoring `min_score` or more (and any tied with the last):
     candidates are taken by their score bound, best first, until `keep` of them score more than
     any candidate left could (the rest are never prepared nor compared: the costly part of a
-    look-up on a large memory)."""
-    bounded = sorted(((score_bound(prepared, word_keys(t, src)), i) for i, t in texts.items()),
-                     key=lambda pair: -pair[0])
+    look-up on a large memory). Units with the same text share one comparison."""
+    bounds: dict[str, float] = {}  # by text: a memory holds the same wording many times
+    for text in texts.values():
+        if text not in bounds:
+            bounds[text] = score_bound(prepared, word_keys(text, src))
+    bounded = sorted(((bounds[t], i) for i, t in texts.items()), key=lambda pair: -pair[0])
     best: list[float] = []  # the `keep` best scores so far, a min-heap
     found: dict[int, Comparison] = {}
+    by_text: dict[str, Comparison] = {}
     for bound, unit_id in bounded:
         if bound + BOUND_SLACK < min_score or (len(best) >= keep
                                                and bound + BOUND_SLACK < best[0]):
             break
-        compared = compare(prepared, prepare(texts[unit_id], src), min_score=min_score)
+        text = texts[unit_id]
+        if text not in by_text:
+            by_text[text] = compare(prepared, prepare(text, src), min_score=min_score)
+        compared = by_text[text]
         if compared.score >= min_score:
             found[unit_id] = compared
             heapq.heappush(best, compared.score)

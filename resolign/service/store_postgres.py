@@ -49,6 +49,7 @@ from resolign.service.store import (
     Change,
     ImportRecord,
     StoredUnit,
+    created_time,
     dumps,
     unit_json,
 )
@@ -256,6 +257,11 @@ class PostgresStore:
                   include_deleted: bool = False) -> dict[int, StoredUnit]:
         """Units by id (missing, and unless asked deleted, ids are absent from the result)."""
         return pg_rows.read_units(self._one, unit_ids, include_deleted=include_deleted)
+
+    def recency(self, unit_ids: Sequence[int]) -> dict[int, tuple[datetime, float | None]]:
+        return {unit_id: (created_time(created), score) for unit_id, created, score in self._one(
+            "SELECT id, created, score FROM units WHERE id = ANY(%s::bigint[]) AND NOT deleted",
+            ([int(i) for i in unit_ids],))}
 
     def iter_units(self, *, batch: int = 1000) -> Iterator[StoredUnit]:
         """Every live unit in id order, read in batches (keyset paging: safe on a large memory)."""

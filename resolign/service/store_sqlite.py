@@ -40,6 +40,7 @@ from resolign.service.store import (
     StoredUnit,
     check_replaceable,
     check_store_path,
+    created_time,
     dumps,
     exact_key,
     unit_json,
@@ -310,6 +311,18 @@ class SqliteStore:
         """Units by id (missing, and unless asked deleted, ids are absent from the result)."""
         with self._readers.reading() as db:
             return sqlite_rows.read_units(db, unit_ids, include_deleted=include_deleted)
+
+    def recency(self, unit_ids: Sequence[int]) -> dict[int, tuple[datetime, float | None]]:
+        ids = list(dict.fromkeys(int(i) for i in unit_ids))
+        found: dict[int, tuple[datetime, float | None]] = {}
+        with self._readers.reading() as db:
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                for unit_id, created, score in db.execute(
+                        "SELECT id, created, score FROM units WHERE deleted = 0 AND id IN "
+                        f"({','.join('?' * len(chunk))})", chunk):
+                    found[unit_id] = (created_time(created), score)
+        return found
 
     def iter_units(self, *, batch: int = 1000) -> Iterator[StoredUnit]:
         """Every live unit in id order, read in batches (keyset paging: safe on a large memory)."""
