@@ -58,6 +58,9 @@ PIECES_BELOW = 90.0
 """The sentences of a one-line query are looked up only when the whole has no match this good
 (a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
 look-up time). A query of several lines (pasted paragraphs) is always cut."""
+READ_WHOLE = 10
+"""Candidates this few (what the exact key finds) are read whole at once: one round trip to
+the store instead of their texts first and the best units after."""
 BOUND_SLACK = 0.05
 """Scores are rounded to one decimal: a bound this close to a score may still reach it."""
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "semantic": 2}
@@ -188,11 +191,13 @@ def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: flo
         return [], False
     ids, exact = text_candidates(store, text, prepared, src, filters=filters,
                                   enough=enough)
-    texts = _source_texts(store, ids, src, tgt)
+    units = store.get_units(ids) if 0 < len(ids) <= READ_WHOLE else {}
+    texts = _source_texts(store, ids, src, tgt, units)
     compared = _best_compared(prepared, texts, src, min_score=min_score, keep=keep)
     if len(compared) > keep:
         compared = _first_of_ties(store, compared, texts, keep)
-    units = store.get_units(list(compared))
+    if unread := [i for i in compared if i not in units]:
+        units.update(store.get_units(unread))
     return [_match(units[i], found, src, tgt, **extra)
             for i, found in compared.items() if i in units], exact
 
@@ -219,12 +224,14 @@ def _first_of_ties(store: Store, compared: dict[int, Comparison], texts: dict[in
     return chosen
 
 
-def _source_texts(store: Store, ids: list[int], src: str, tgt: str) -> dict[int, str]:
-    """Each candidate's `src` text, for those that also have a `tgt` one."""
+def _source_texts(store: Store, ids: list[int], src: str, tgt: str,
+                  units: dict[int, StoredUnit] | None = None) -> dict[int, str]:
+    """Each candidate's `src` text, for those that also have a `tgt` one (from `units` when
+    they were read whole already)."""
     src_base, src_tag = language_query(src)
     tgt_base, tgt_tag = language_query(tgt)
-    if src_tag or tgt_tag:  # a regional variant: only a unit knows which text answers it
-        units = store.get_units(ids)
+    if units or src_tag or tgt_tag:  # a regional variant: only a unit knows which answers
+        units = units or store.get_units(ids)
         return {i: units[i].text_for(src) for i in ids if i in units
                 and units[i].text_for(src) is not None and units[i].text_for(tgt) is not None}
     texts = store.texts_of(ids, [src_base, tgt_base])
