@@ -170,15 +170,14 @@ def _order(match: Match) -> tuple:
     else:
         head = (0, match.second, -match.rank_score, _KIND_RANK[match.kind],
                 match.part is not None)
-    return (*head, _newest_first(match.created), -(match.alignment or 0.0), match.source)
+    created = datetime.fromisoformat(match.created) if match.created else None
+    return (*head, _newest_first(created), -(match.alignment or 0.0), match.source)
 
 
-def _newest_first(created: str) -> float:
+def _newest_first(created: datetime | None) -> float:
     """A sort key putting later dates first and undated units after every dated one (one
     float: a key of negated characters cost a tenth of a large fuzzy look-up)."""
-    if not created:
-        return math.inf
-    return -datetime.fromisoformat(created).timestamp()
+    return -created.timestamp() if created else math.inf
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
@@ -215,9 +214,8 @@ def _first_of_ties(store: Store, compared: dict[int, Comparison], texts: dict[in
     def settled(unit_id: int) -> tuple:
         found = compared[unit_id]
         created, alignment = known.get(unit_id, (None, None))
-        return (_KIND_RANK[found.kind], found.part is not None,
-                -created.timestamp() if created else math.inf, -(alignment or 0.0),
-                texts[unit_id])
+        return (_KIND_RANK[found.kind], found.part is not None, _newest_first(created),
+                -(alignment or 0.0), texts[unit_id])
 
     for unit_id in sorted(tied, key=settled)[:keep - len(chosen)]:
         chosen[unit_id] = compared[unit_id]
