@@ -171,3 +171,34 @@ def test_band_gives_the_full_programmes_answer_on_long_input(devset_dir):
     cells = sum(top - bottom + 1 for bottom, top in zip(lo, hi, strict=True))
     assert cells < (fr.count + 1) * (en.count + 1) / 4
     assert [(b.src, b.tgt) for b in banded] == [(b.src, b.tgt) for b in full]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_short_line_one_language_drops_is_left_alone(lang):
+    """Every devset line of three French words or fewer ("Additif", "Soixante-neuvième
+    session", "28 octobre 2014"), between its three real neighbours on each side: where the
+    translation drops it, it stays a 1-0 bead and the six others stay 1-1 (the former skip
+    cost: 93% English, 90% Arabic); where the translation keeps it, all seven stay 1-1."""
+    from resolign.align.embedding_cache import EmbeddingCache
+    from resolign.align.encoders import load_encoder
+    from resolign.align.sentence_first import align_sides
+    from resolign.align.sentence_sides import sentence_side
+    from tests.devset import devset_lines
+
+    lines = devset_lines()
+    cache = EmbeddingCache(load_encoder())
+    short = [k for k in range(3, len(lines["fr"]) - 3) if len(lines["fr"][k].split()) <= 3]
+    assert len(short) > 150
+    left_alone = kept = 0
+    for k in short:
+        around = list(range(k - 3, k + 4))
+        french = sentence_side([lines["fr"][i] for i in around], "fr", cache)
+        dropped = sentence_side([lines[lang][i] for i in around if i != k], lang, cache)
+        beads = {b.src: b.tgt for b in align_sides(french, dropped).paragraphs}
+        left_alone += beads == {**{(p,): (p,) for p in range(3)}, (3,): (),
+                                **{(p,): (p - 1,) for p in range(4, 7)}}
+        whole = sentence_side([lines[lang][i] for i in around], lang, cache)
+        beads = {b.src: b.tgt for b in align_sides(french, whole).paragraphs}
+        kept += beads == {(p,): (p,) for p in range(7)}
+    assert left_alone >= 0.96 * len(short), f"{left_alone} of {len(short)} left alone"
+    assert kept >= 0.98 * len(short), f"{kept} of {len(short)} kept 1-1"

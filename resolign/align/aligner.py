@@ -48,6 +48,8 @@ class AlignParams:
     margin_weight: float = 0.1  # 0 = plain cosine, 1 = pure ratio margin
     margin_k: int = 4
     skip_cost: float = 0.0
+    short_skip: float = 0.0  # added to skipping a text of at most `short_words` words
+    short_words: int = 3
     merge_penalty: dict[tuple[int, int], float] = field(
         default_factory=lambda: dict(MERGE_PENALTY)
     )
@@ -72,6 +74,7 @@ class Side:
 
     vectors: dict[int, np.ndarray]  # n -> (count - n + 1, dim)
     lengths: np.ndarray  # characters per paragraph
+    words: np.ndarray | None = None  # words per text (for AlignParams.short_skip)
 
     @property
     def count(self) -> int:
@@ -93,6 +96,8 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
     dens_tgt = {b: density(v, src.vectors[1], params.margin_k) for b, v in tgt.vectors.items()}
     log_ratio = _expected_log_ratio(src, tgt)
     lo, hi = _band(src, tgt, params)
+    src_skip = _skip_costs(src, params)
+    tgt_skips = np.concatenate([[0.0], np.cumsum(_skip_costs(tgt, params))])
     cost_rows: list[np.ndarray] = []
     back_rows: list[np.ndarray] = []
     for i in range(n + 1):
@@ -112,7 +117,7 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
             js = np.arange(j_first, j_last + 1)
             prev = cost_rows[i - a][js - b - prev_lo]
             if b == 0:
-                step = np.full(js.shape, params.skip_cost)
+                step = np.full(js.shape, src_skip[i - 1])
             else:
                 step = _bead_cost(
                     i - a, a, js - b, b, src, tgt, dens_src, dens_tgt, log_ratio, params
@@ -122,7 +127,8 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
             better = total < row[slots]
             row[slots[better]] = total[better]
             back[slots[better]] = t
-        _scan_insertions(row, back, params.skip_cost, params.bead_types.index((0, 1)))
+        _scan_insertions(row, back, tgt_skips[lo[i]:lo[i] + width],
+                         params.bead_types.index((0, 1)))
         cost_rows.append(row)
         back_rows.append(back)
     return _trace(cost_rows, back_rows, lo, src, tgt, params.bead_types)
@@ -156,12 +162,25 @@ def _bead_cost(
     return np.where(ok, cost, np.inf)
 
 
-def _scan_insertions(row: np.ndarray, back: np.ndarray, skip: float, insertion_type: int) -> None:
-    """Apply 0-1 beads along a row: row[j] = min(row[j], row[j-1] + skip), in one vectorised
-    pass (min over k <= j of row[k] + (j - k) * skip is a running minimum)."""
+def _skip_costs(side: Side, params: AlignParams) -> np.ndarray:
+    """What skipping each text costs (1-0, 0-1): `skip_cost`, plus `short_skip` for a text of
+    `short_words` words or fewer. A label such as "Additif" or "Paru" is what one language
+    drops or runs into its neighbour, and a vector of so few words places it poorly."""
+    costs = np.full(side.count, params.skip_cost)
+    if params.short_skip and side.words is not None:
+        costs += np.where(side.words <= params.short_words, params.short_skip, 0.0)
+    return costs
+
+
+def _scan_insertions(row: np.ndarray, back: np.ndarray, skipped: np.ndarray,
+                     insertion_type: int) -> None:
+    """Apply 0-1 beads along a row: row[j] = min(row[j], row[j-1] + cost of skipping target
+    j-1), in one vectorised pass. `skipped[j]` is what skipping every target text before the
+    row's j-th slot costs, so min over k <= j of row[k] + skipped[j] - skipped[k] is a running
+    minimum."""
     if row.shape[0] < 2:
         return
-    steps = np.arange(row.shape[0]) * skip
+    steps = skipped - skipped[0]
     best = np.minimum.accumulate(row - steps) + steps
     better = best < row - 1e-12  # not a rounding of row[j] itself
     better[0] = False

@@ -76,7 +76,8 @@ class SentenceSide:
             starts = np.arange(max(count - n + 1, 0))
             vectors[n] = self.runs(starts, starts + n)
         lengths = np.array([len(s) for s in self.sentences], dtype=float)
-        return Side(vectors=vectors, lengths=lengths)
+        words = np.array([len(s.split()) for s in self.sentences])
+        return Side(vectors=vectors, lengths=lengths, words=words)
 
 
 # Where one language's paragraph boundary may fall inside the other's sentence, cut the
