@@ -6,8 +6,9 @@ Each side comes as overlap embeddings: `vectors[n][i]` embeds texts i..i+n-1 joi
 2-1 bead compares the two French sentences *together* with the English one. A bead's cost
 falls with its similarity — cosine blended with the ratio margin against each side's k nearest
 neighbours — and rises with a length-ratio deviation and a small penalty per merge; skipping a
-text (1-0, 0-1) has a fixed cost. Short documents are solved in full; long ones in a band
-around a monotone chain of FAISS anchors, so time and memory grow linearly with length.
+text (1-0, 0-1) has a fixed cost, a little lower for a text of a few words (`_skip_costs`).
+Short documents are solved in full; long ones in a band around a monotone chain of FAISS
+anchors, so time and memory grow linearly with length.
 """
 
 from __future__ import annotations
