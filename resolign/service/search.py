@@ -166,18 +166,22 @@ def _order(match: Match) -> tuple:
     """Best first: text matches by their % (times the share of the query) then kind, semantic
     ones after them by similarity; ties to the newer unit, then the better-aligned one."""
     if match.kind == "semantic":
-        head: tuple = (1, -(match.similarity or 0.0), 0)
+        head: tuple = (1, -(match.similarity or 0.0))
     else:
-        head = (0, match.second, -match.rank_score, _KIND_RANK[match.kind],
-                match.part is not None)
+        head = (0, match.second, -match.rank_score)
     created = datetime.fromisoformat(match.created) if match.created else None
-    return (*head, _newest_first(created), -(match.alignment or 0.0), match.source)
+    return (*head, *_tie_order(match.kind, match.part is not None, created, match.alignment,
+                               match.source))
 
 
-def _newest_first(created: datetime | None) -> float:
-    """A sort key putting later dates first and undated units after every dated one (one
-    float: a key of negated characters cost a tenth of a large fuzzy look-up)."""
-    return -created.timestamp() if created else math.inf
+def _tie_order(kind: str, is_part: bool, created: datetime | None, alignment: float | None,
+               source: str) -> tuple:
+    """How matches of equal score rank: exact before fuzzy, a whole segment before a part,
+    the newer unit, the better-aligned one, then the text (the final ranking and the settling
+    of ties in `_first_of_ties` both use it). Dates as one float: a key of negated characters
+    cost a tenth of a large fuzzy look-up; undated units come after every dated one."""
+    newest_first = -created.timestamp() if created else math.inf
+    return (_KIND_RANK[kind], is_part, newest_first, -(alignment or 0.0), source)
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
@@ -214,8 +218,7 @@ def _first_of_ties(store: Store, compared: dict[int, Comparison], texts: dict[in
     def settled(unit_id: int) -> tuple:
         found = compared[unit_id]
         created, alignment = known.get(unit_id, (None, None))
-        return (_KIND_RANK[found.kind], found.part is not None, _newest_first(created),
-                -(alignment or 0.0), texts[unit_id])
+        return _tie_order(found.kind, found.part is not None, created, alignment, texts[unit_id])
 
     for unit_id in sorted(tied, key=settled)[:keep - len(chosen)]:
         chosen[unit_id] = compared[unit_id]
