@@ -196,8 +196,9 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
         location = str(workdir / f"tm-{size}.db")
     start = time.perf_counter()
     store = Memory.open(location, encoder="none")
-    reused = store.count() == size
-    if not reused and store.count() and backend == "postgresql":  # an unfinished memory
+    held = store.count()
+    reused = held == size
+    if not reused and held and backend == "postgresql":  # an unfinished memory
         store.close()
         location = scratch_database(server_url, f"resolign_bench_{size}")
         store = Memory.open(location, encoder="none")
