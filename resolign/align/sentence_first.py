@@ -4,8 +4,8 @@ paragraph beads off the sentence links (`paragraph_beads`).
 The sentence DP is the banded overlap DP of `aligner` run on sentences, with span vectors
 joined from sentence encodings (`SentenceSide`); bead shapes up to 4-1 and 3-2 absorb the
 sentences one language's punctuation runs together (a heading with no full stop reads as part
-of the next sentence). A short line the DP leaves unaligned is then looked for inside its
-neighbours' sentences (`glued.adopt_glued`): one language may have run it into them.
+of the next sentence). A heading one language runs into a neighbouring sentence is then looked
+for in the first and last words of the sentences around it (glued.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from resolign.align.aligner import MERGE_PENALTY, AlignParams, align_pair
 from resolign.align.beads import Bead
-from resolign.align.glued import adopt_glued
+from resolign.align.glued import adopt_glued, join_crossing
 from resolign.align.paragraph_beads import paragraph_beads
 from resolign.align.sentence_sides import SentenceSide
 
@@ -56,5 +56,5 @@ def align_sides(src: SentenceSide, tgt: SentenceSide,
     else:
         src_span, tgt_span = params.max_span
         sentences = align_pair(src.aligner_side(src_span), tgt.aligner_side(tgt_span), params)
-        sentences = adopt_glued(sentences, src, tgt)
+        sentences = join_crossing(adopt_glued(sentences, src, tgt), src, tgt)
     return PairAlignment(sentences, paragraph_beads(sentences, src, tgt))
