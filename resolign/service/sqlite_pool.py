@@ -18,6 +18,11 @@ from resolign.errors import ResolignError
 
 READERS_KEPT = 32
 """Idle read-only connections kept for reuse (more are opened when more threads read at once)."""
+MMAP_BYTES = 1 << 34
+"""Read the file through memory mapping, up to this much (SQLite caps it, at 2 GB by default):
+every connection then shares the OS's cached pages instead of copying them into its own page
+cache with a read call each. The full-text look-ups of 200 fuzzy searches at 1M units (warm
+cache) took 9-26% less time over three paired runs; the whole searches, within noise."""
 
 
 class ReadPool:
@@ -51,10 +56,14 @@ class ReadPool:
             if self._idle:
                 return self._idle.pop()
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        db = None
         try:
             db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
                                  timeout=30)
+            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         except sqlite3.Error as error:
+            if db is not None:
+                db.close()
             raise ResolignError(f"could not read {self.path}: {error}") from error
         with self._lock:
             if not self._closed:
