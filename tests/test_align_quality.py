@@ -70,13 +70,13 @@ def test_three_way_beads_on_a_long_document(long_doc, three_way):
     for lang in ("fr", "en", "ar"):  # every paragraph of every language once, in order
         assert [i for b in beads for i in b[lang]] == list(range(len(long_doc.paragraphs[lang])))
     gold = join_gold(long_doc)
-    # the goal is 0.98; these documents score 0.975 (fr-en 0.981, fr-ar 0.978 from the
-    # join), so the floor guards what is reached, not the goal
+    # the goal is 0.98; these documents score 0.982 (fr-en 0.988, fr-ar 0.985 from the
+    # join), so the floors guard what is reached with a little room
     scores = three_way_scores(beads, gold)
-    assert scores.f1 >= 0.97, f"FR-EN-AR strict F1 {scores.f1:.3f}"
+    assert scores.f1 >= 0.975, f"FR-EN-AR strict F1 {scores.f1:.3f}"
     for lang in ("en", "ar"):
         projected = bead_scores(project(beads, lang), project(gold, lang))
-        assert projected.f1 >= 0.97, f"fr-{lang} from FR-EN-AR {projected.f1:.3f}"
+        assert projected.f1 >= 0.98, f"fr-{lang} from FR-EN-AR {projected.f1:.3f}"
 
 
 @pytest.mark.slow
@@ -89,8 +89,8 @@ def test_two_file_beads_on_a_long_document(long_doc, files, three_way, lang):
     beads = [json.loads(line) for line in out.read_text().splitlines()]
     assert all(set(b) == {"fr", lang, "score"} for b in beads)
     scores = bead_scores([(tuple(b["fr"]), tuple(b[lang])) for b in beads], long_doc.gold[lang])
-    # goal 0.98; reached here: fr-en 0.987, fr-ar 0.983
-    assert scores.f1 >= 0.975, f"FR {lang.upper()} strict F1 {scores.f1:.3f}"
+    # goal 0.98; reached here: fr-en 0.987, fr-ar 0.989
+    assert scores.f1 >= 0.98, f"FR {lang.upper()} strict F1 {scores.f1:.3f}"
 
 
 @pytest.mark.slow
