@@ -138,8 +138,12 @@ def _asks(beads: list[Bead], k: int, sides: tuple[SentenceSide, SentenceSide]) -
 
 
 def _part(words: list[str], size: int, end: int) -> str:
-    return " ".join(words[:size] if end == 0 else words[-size:])
+    """The first (end 0) or last (end -1) `size` words."""
+    return " ".join(_run(words, size, end))
 
+
+def _run(words: list[str], size: int, end: int) -> list[str]:
+    return words[:size] if end == 0 else words[-size:]
 
 
 def join_crossing(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> list[Bead]:
@@ -215,14 +219,12 @@ def _parts(words: list[str], end: int, *, guard: bool = False) -> list[str]:
     """The first (end 0) or last (end -1) 1..CROSS_WORDS words: leaving a word of the
     sentence out and holding a real word; for a guard, any of them, up to the whole."""
     if guard:
-        runs = [words[:m] if end == 0 else words[-m:]
-                for m in range(1, min(CROSS_WORDS, len(words)) + 1)]
-        return [" ".join(run) for run in runs] or [""]
+        return [_part(words, m, end) for m in range(1, min(CROSS_WORDS, len(words)) + 1)] or [""]
     if len(words) < 3:
         return []
-    runs = [words[:m] if end == 0 else words[-m:]
-            for m in range(1, min(CROSS_WORDS, len(words) - 1) + 1)]
-    return [" ".join(run) for run in runs if _worded(run)]
+    return [_part(words, m, end) for m in range(1, min(CROSS_WORDS, len(words) - 1) + 1)
+            if _worded(_run(words, m, end))]
+
 
 def _worded(words: list[str]) -> bool:
     """Holds a word of four letters or more ("به" and "Le" alone are 0.70 alike)."""
