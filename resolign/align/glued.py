@@ -65,11 +65,10 @@ def adopt_glued(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> list
     asks = [ask for k, bead in enumerate(beads) for ask in _asks(beads, k, sides)]
     if not asks:
         return beads
-    encoder = src.encoder
-    tops = _closest(encoder, asks, [ask.other for ask in asks], sides)
+    tops = _closest(asks, [ask.other for ask in asks], sides)
     likely = [(ask, top) for ask, top in zip(asks, tops, strict=True) if top >= GLUED_MIN and
               top - _similarity(sides, ask.side, ask.line, 1 - ask.side, ask.whole) >= GLUED_GAIN]
-    repeats = _closest(encoder, [ask for ask, _ in likely], [ask.mine for ask, _ in likely],
+    repeats = _closest([ask for ask, _ in likely], [ask.mine for ask, _ in likely],
                        sides)  # (only these: encoding costs, and few lines get this far)
     best: dict[int, tuple[float, _Ask]] = {}
     for (ask, top), repeat in zip(likely, repeats, strict=True):
@@ -93,10 +92,10 @@ def adopt_glued(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> list
     return out
 
 
-def _closest(encoder, asks: list[_Ask], parts: list[list[str]],
+def _closest(asks: list[_Ask], parts: list[list[str]],
              sides: tuple[SentenceSide, SentenceSide]) -> list[float]:
     """Per ask, the highest similarity between its line and one of its `parts`."""
-    vectors = encoder.encode([p for group in parts for p in group])
+    vectors = sides[0].vectors([p for group in parts for p in group])
     tops, at = [], 0
     for ask, group in zip(asks, parts, strict=True):
         line = sides[ask.side].runs([ask.line], [ask.line + 1])[0]
@@ -154,7 +153,7 @@ def join_crossing(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> li
     this one also opens the next bead with them: then they are repeated, not moved."""
     sides = (src, tgt)
     asks = [ask for k in range(len(beads) - 1) for ask in _crossings(beads, k, sides)]
-    vectors = src.encoder.encode([p for ask in asks for p in ask.ends + ask.opens])
+    vectors = src.vectors([p for ask in asks for p in ask.ends + ask.opens])
     likely = []
     at = 0
     for ask in asks:
@@ -164,7 +163,7 @@ def join_crossing(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> li
         top = float(np.max(ends @ opens.T))
         if top >= CROSS_MIN:
             likely.append((ask, top, ends, opens))
-    guards = src.encoder.encode([p for ask, *_ in likely for p in ask.other_ends + ask.mine_opens])
+    guards = src.vectors([p for ask, *_ in likely for p in ask.other_ends + ask.mine_opens])
     joined = set()
     at = 0
     for ask, top, ends, opens in likely:

@@ -6,6 +6,7 @@ paragraphs) computed from those encodings (`Encoder.join`) instead of encoding j
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,9 @@ class SentenceSide:
     whole_of: np.ndarray
     pieces: np.ndarray
     encoder: Encoder
+    embed: Callable[[list[str]], np.ndarray] | None = None
+    """Unit vectors of other texts (parts of sentences), cached when given: an alignment
+    compares the same headings and sentence ends for every pair it aligns."""
     prefix: np.ndarray = field(init=False, repr=False)
     _sides: dict[int, Side] = field(init=False, repr=False, default_factory=dict)
 
@@ -49,7 +53,11 @@ class SentenceSide:
         return SentenceSide(self.lang, self.sentences[s0:s1], self.paragraph_of[s0:s1] - first,
                             self.paragraph_start[first : last + 1] - s0,
                             whole - (whole[0] if len(whole) else 0), self.pieces[s0:s1],
-                            self.encoder)
+                            self.encoder, self.embed)
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of `texts` (through the cache when the side has one)."""
+        return self.embed(texts) if self.embed is not None else self.encoder.encode(texts)
 
     def runs(self, starts, ends) -> np.ndarray:
         """Vectors of the sentence runs [starts[k], ends[k])."""
@@ -135,4 +143,4 @@ def sentence_side(texts: list[str], lang: str, cache: EmbeddingCache,
     """Cut paragraphs (their matching text) into sentences and encode each sentence once."""
     sentences, owner, starts, whole = split_paragraphs(texts, lang)
     pieces = cache.pieces(sentences, progress)
-    return SentenceSide(lang, sentences, owner, starts, whole, pieces, cache.encoder)
+    return SentenceSide(lang, sentences, owner, starts, whole, pieces, cache.encoder, cache.embed)
