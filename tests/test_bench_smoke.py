@@ -60,8 +60,12 @@ def test_lookup_prints_every_lookup_kind_against_brute_force(cache):
     # rows: size, backend, kind, p50, p99, per second, agreement with brute force
     kinds = {r[2] for r in table_rows(out) if len(r) > 2 and r[:2] == ["1,000", "sqlite"]}
     assert {"fuzzy", "concordance", "semantic"} <= kinds, kinds
-    # the whole look-up (best match; with near variants) and the store's part alone
-    assert sum(k.startswith("exact") for k in kinds) == 3, kinds
+    # the whole look-up (best match; with near variants), the store's part alone, and the
+    # best match again with the memory in the OS cache
+    assert sum(k.startswith("exact") for k in kinds) == 4, kinds
+    assert {f"{kind}, warm" for kind in ("fuzzy", "concordance", "semantic")} <= kinds, kinds
+    assert "exact, best match, warm" in kinds
+    assert "the rows marked warm were measured after reading the whole memory" in out
     assert "fuzzy: store candidates only" in kinds
     assert any(k.startswith("fuzzy brute force") for k in kinds)
     assert any(k.startswith("semantic brute force") for k in kinds)
