@@ -208,8 +208,14 @@ def _continues(prev: str, nxt: str) -> bool:
 # --- markup ---------------------------------------------------------------------------------
 
 
+_MARKUP_SIGNS = frozenset("~*_<^®¹²³⁴⁵⁶⁷⁸⁹⁰”")
+"""Every rule of `clean_markup` but the spacing needs one of these characters."""
+
+
 def clean_markup(text: str) -> str:
     """The wording without layout markup, for matching and embedding."""
+    if _MARKUP_SIGNS.isdisjoint(text):  # plain text (most paragraphs): only the spacing
+        return re.sub(r"\s+", " ", text).strip()
     s = re.sub(r"~~.*?~~", "", text)  # struck-out words are not part of the adopted text
     s = s.replace("**", "").replace("__", "")
     s = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", s)
