@@ -280,42 +280,48 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     sem_q = [_drop_word(units[p].texts["en"], rng) for p in picks]
 
     rows = {}
-    res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False, limit=1),
-                   exact_q)
-    rows["exact, best match (limit 1: direct key)"] = (
-        *percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
+    def exact_best(q):
+        return store.search(q, src="fr", tgt="en", semantic=False, limit=1)
+
+    def fuzzy(q):
+        return store.search(q, src="fr", tgt="en", semantic=False, min_score=50)
+
+    def concordance(q):
+        return store.concordance(q, lang="fr", limit=20, equivalents=False)
+
+    def semantic(q):
+        return index.nearest(q, 10)
+
+    def exact_first(res) -> float:
+        return sum(bool(r) and r[0].kind == "exact" for r in res) / len(res)
+
+    def found(res) -> float:
+        return sum(r.total > 0 for r in res) / len(res)
+
+    res, t = timed(exact_best, exact_q)
+    rows["exact, best match (limit 1: direct key)"] = (*percentiles(t), exact_first(res))
     res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False), exact_q)
-    rows["exact + near variants (limit 10)"] = (
-        *percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
-    fuzzy_res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
-                                          min_score=50), fuzzy_q)
+    rows["exact + near variants (limit 10)"] = (*percentiles(t), exact_first(res))
+    fuzzy_res, t = timed(fuzzy, fuzzy_q)
     rows["fuzzy"] = (*percentiles(t), None)
-    res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20, equivalents=False),
-                   conc_q)
-    rows["concordance"] = (*percentiles(t), sum(r.total > 0 for r in res) / len(res))
+    res, t = timed(concordance, conc_q)
+    rows["concordance"] = (*percentiles(t), found(res))
     res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20), conc_q[:50])
     rows["concordance + translations marked and grouped"] = (
         *percentiles(t), sum(bool(r.groups) for r in res) / len(res))
     passage_q = [units[p].texts["fr"] + "\n\n" + units[p - 1].texts["fr"] for p in picks[:50]]
-    res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
-                                          min_score=50), passage_q)
+    _, t = timed(fuzzy, passage_q)
     rows["two pasted units (pieces)"] = (*percentiles(t), None)
-    _, t = timed(lambda q: index.nearest(q, 10), sem_q)
+    _, t = timed(semantic, sem_q)
     rows["semantic"] = (*percentiles(t), None)
     warmed = prewarm(location, backend)
     if warmed:  # the main rows again, as on a server whose memory the OS keeps cached
-        res, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False, limit=1),
-                       exact_q)
-        rows[f"exact, best match, {WARM}"] = (
-            *percentiles(t), sum(bool(r) and r[0].kind == "exact" for r in res) / len(res))
-        _, t = timed(lambda q: store.search(q, src="fr", tgt="en", semantic=False,
-                                            min_score=50), fuzzy_q)
-        rows[f"fuzzy, {WARM}"] = (*percentiles(t), None)
-        res, t = timed(lambda q: store.concordance(q, lang="fr", limit=20, equivalents=False),
-                       conc_q)
-        rows[f"concordance, {WARM}"] = (*percentiles(t), sum(r.total > 0 for r in res) / len(res))
-        _, t = timed(lambda q: index.nearest(q, 10), sem_q)
-        rows[f"semantic, {WARM}"] = (*percentiles(t), None)
+        for name, look_up, queries, check in (
+                ("exact, best match", exact_best, exact_q, exact_first),
+                ("fuzzy", fuzzy, fuzzy_q, None), ("concordance", concordance, conc_q, found),
+                ("semantic", semantic, sem_q, None)):
+            res, t = timed(look_up, queries)
+            rows[f"{name}, {WARM}"] = (*percentiles(t), check(res) if check else None)
     # The store's part alone (what the database answers, before Python scores candidates).
     raw = store.store
 
