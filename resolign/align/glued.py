@@ -98,7 +98,7 @@ def _closest(asks: list[_Ask], parts: list[list[str]],
     vectors = sides[0].vectors([p for group in parts for p in group])
     tops, at = [], 0
     for ask, group in zip(asks, parts, strict=True):
-        line = sides[ask.side].runs([ask.line], [ask.line + 1])[0]
+        line = sides[ask.side].sentence_vectors()[ask.line]
         tops.append(float(np.max(vectors[at:at + len(group)] @ line)))
         at += len(group)
     return tops
@@ -107,7 +107,7 @@ def _closest(asks: list[_Ask], parts: list[list[str]],
 def _similarity(sides: tuple[SentenceSide, SentenceSide], side: int, i: int, other: int,
                 j: int) -> float:
     """Cosine of sentence `i` of `sides[side]` and sentence `j` of `sides[other]`."""
-    return float(sides[side].runs([i], [i + 1])[0] @ sides[other].runs([j], [j + 1])[0])
+    return float(sides[side].sentence_vectors()[i] @ sides[other].sentence_vectors()[j])
 
 
 def _asks(beads: list[Bead], k: int, sides: tuple[SentenceSide, SentenceSide]) -> list[_Ask]:

@@ -59,6 +59,13 @@ class SentenceSide:
         """Unit vectors of `texts` (through the cache when the side has one)."""
         return self.embed(texts) if self.embed is not None else self.encoder.encode(texts)
 
+    def sentence_vectors(self) -> np.ndarray:
+        """Each sentence's own vector: the one-sentence spans of the DP's side when it was
+        built already, else computed once."""
+        for side in self._sides.values():
+            return side.vectors[1]
+        return self.aligner_side(1).vectors[1]
+
     def runs(self, starts, ends) -> np.ndarray:
         """Vectors of the sentence runs [starts[k], ends[k])."""
         return self.encoder.join(self.pieces, self.prefix, np.asarray(starts, dtype=np.int64),
