@@ -95,13 +95,15 @@ def adopt_glued(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> list
 def _closest(asks: list[_Ask], parts: list[list[str]],
              sides: tuple[SentenceSide, SentenceSide]) -> list[float]:
     """Per ask, the highest similarity between its line and one of its `parts`."""
-    vectors = sides[0].vectors([p for group in parts for p in group])
-    tops, at = [], 0
-    for ask, group in zip(asks, parts, strict=True):
-        line = sides[ask.side].sentence_vectors()[ask.line]
-        tops.append(float(np.max(vectors[at:at + len(group)] @ line)))
-        at += len(group)
-    return tops
+    return [float(np.max(vectors @ sides[ask.side].sentence_vectors()[ask.line]))
+            for ask, vectors in zip(asks, _grouped(sides[0], parts), strict=True)]
+
+
+def _grouped(side: SentenceSide, groups: list[list[str]]) -> list[np.ndarray]:
+    """The unit vectors of each group of texts, all embedded in one call."""
+    vectors = side.vectors([text for group in groups for text in group])
+    bounds = np.cumsum([0, *map(len, groups)])
+    return [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _similarity(sides: tuple[SentenceSide, SentenceSide], side: int, i: int, other: int,
@@ -153,24 +155,17 @@ def join_crossing(beads: list[Bead], src: SentenceSide, tgt: SentenceSide) -> li
     this one also opens the next bead with them: then they are repeated, not moved."""
     sides = (src, tgt)
     asks = [ask for k in range(len(beads) - 1) for ask in _crossings(beads, k, sides)]
-    vectors = src.vectors([p for ask in asks for p in ask.ends + ask.opens])
+    found = _grouped(src, [group for ask in asks for group in (ask.ends, ask.opens)])
     likely = []
-    at = 0
-    for ask in asks:
-        ends = vectors[at:at + len(ask.ends)]
-        opens = vectors[at + len(ask.ends):at + len(ask.ends) + len(ask.opens)]
-        at += len(ask.ends) + len(ask.opens)
+    for ask, ends, opens in zip(asks, found[::2], found[1::2], strict=True):
         top = float(np.max(ends @ opens.T))
         if top >= CROSS_MIN:
             likely.append((ask, top, ends, opens))
-    guards = src.vectors([p for ask, *_ in likely for p in ask.other_ends + ask.mine_opens])
+    guards = _grouped(src, [group for ask, *_ in likely
+                            for group in (ask.other_ends, ask.mine_opens)])
     joined = set()
-    at = 0
-    for ask, top, ends, opens in likely:
-        other_ends = guards[at:at + len(ask.other_ends)]
-        mine_opens = guards[at + len(ask.other_ends):
-                            at + len(ask.other_ends) + len(ask.mine_opens)]
-        at += len(ask.other_ends) + len(ask.mine_opens)
+    for (ask, top, ends, opens), other_ends, mine_opens in zip(likely, guards[::2], guards[1::2],
+                                                               strict=True):
         if top - float(np.max(other_ends @ opens.T)) >= CROSS_OVER and \
                 top - float(np.max(mine_opens @ ends.T)) >= CROSS_OVER:
             joined.add(ask.bead)
