@@ -81,6 +81,21 @@ def test_clean_seeds_are_not_touched(seeds_dir, prefix):
     assert all(not p.repairs for p in paragraphs)
 
 
+def test_long_documents_are_judged_on_a_sample_that_still_finds_an_ocrd_part(seeds_dir):
+    """Seed 001 (87,000 words, clean) is judged on about 20,000 of them; with the OCR'd seed 003
+    appended (4,000 words, 412 misreadings) the sample still holds enough of its damage."""
+    from resolign.align.ocr import SAMPLE_WORDS, _evenly
+
+    clean = [p.match_text for p in read_paragraphs(seed_path(seeds_dir, "001"), "fr")]
+    damaged = [p.text for p in read_paragraphs(seed_path(seeds_dir, "003"), "fr")]
+    sample = _evenly(clean + damaged)
+    assert len(sample) < len(clean) / 3
+    assert sum(t.count(" ") + 1 for t in sample) <= 1.2 * SAMPLE_WORDS
+    assert not is_ocr_damaged(clean, "fr")
+    assert is_ocr_damaged(clean + damaged, "fr")
+    assert is_ocr_damaged(damaged + clean, "fr")
+
+
 def test_clean_devset_documents_are_not_touched(devset_dir):
     bench = load_bench()
     changed = 0

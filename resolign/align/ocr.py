@@ -311,9 +311,24 @@ def _damage_signals(texts: list[str], lang: str) -> tuple[int, int]:
     return sum(tokens.values()), signals
 
 
+SAMPLE_WORDS = 20_000
+"""The damage rate is read on about this many words, paragraphs taken evenly through a longer
+document: at rates of 0.005% (clean) and 10% (OCR'd) against a threshold of 0.2%, 20,000 words
+decide as surely as all of them, and looking up the misreadings of every rare word of a
+1,000-paragraph document took 0.8 s of a 15 s alignment."""
+
+
+def _evenly(texts: list[str], words: int = SAMPLE_WORDS) -> list[str]:
+    """Every k-th text, k chosen so that about `words` words are kept (all when fewer)."""
+    total = sum(text.count(" ") + 1 for text in texts)
+    step = -(-total // words)
+    return texts if step <= 1 else texts[::step]
+
+
 def is_ocr_damaged(texts: list[str], lang: str) -> bool:
-    """Does the document show OCR misreadings often enough to be repaired?"""
-    words, signals = _damage_signals(texts, lang)
+    """Does the document show OCR misreadings often enough to be repaired (judged on
+    `SAMPLE_WORDS` words spread over it)?"""
+    words, signals = _damage_signals(_evenly(texts), lang)
     return signals >= 2 and signals >= DAMAGE_RATE * words
 
 
