@@ -41,14 +41,22 @@ def align_in_pieces(
     params: AlignParams | None = None,
 ) -> dict[str, PairAlignment]:
     """Align every language to the pivot piece by piece between hard cuts (resolution
-    starts), then renumber paragraphs and sentences to whole-document indices."""
+    starts), then renumber paragraphs and sentences to whole-document indices. The first
+    language (English in FR–EN–AR) is aligned on its own; the next is aligned against the
+    pivot and the first language's linked sentences together (bridge.py)."""
     counts = {lang: side.paragraph_count for lang, side in sides.items()}
     bounds = [{lang: 0 for lang in sides}] + cuts + [counts]
     out = {lang: PairAlignment([], []) for lang in sides if lang != pivot}
     for start, end in zip(bounds, bounds[1:], strict=False):
         piece = {lang: side.slice(start[lang], end[lang]) for lang, side in sides.items()}
+        first: tuple[str, PairAlignment] | None = None
         for lang, found in out.items():
-            pair = align_sides(piece[pivot], piece[lang], params)
+            if first is None:
+                pair = align_sides(piece[pivot], piece[lang], params)
+                first = (lang, pair)
+            else:  # the pivot's spans carry the first language's linked sentences
+                pair = align_sides(piece[pivot], piece[lang], params, through=first[1],
+                                   third=piece[first[0]])
             offsets = (start[pivot], start[lang])
             sentence_offsets = (int(sides[pivot].paragraph_start[start[pivot]]),
                                 int(sides[lang].paragraph_start[start[lang]]))

@@ -5,7 +5,8 @@ The sentence DP is the banded overlap DP of `aligner` run on sentences, with spa
 joined from sentence encodings (`SentenceSide`); bead shapes up to 4-1 and 3-2 absorb the
 sentences one language's punctuation runs together (a heading with no full stop reads as part
 of the next sentence). A heading one language runs into a neighbouring sentence is then looked
-for in the first and last words of the sentences around it (glued.py).
+for in the first and last words of the sentences around it (glued.py). In FR–EN–AR, Arabic is
+aligned against French together with the English already linked to it (bridge.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from resolign.align.aligner import MERGE_PENALTY, AlignParams, align_pair
 from resolign.align.beads import Bead
+from resolign.align.bridge import bridged_side
 from resolign.align.glued import adopt_glued, join_crossing
 from resolign.align.paragraph_beads import paragraph_beads
 from resolign.align.sentence_sides import SentenceSide
@@ -46,15 +48,21 @@ class PairAlignment:
     paragraphs: list[Bead]
 
 
-def align_sides(src: SentenceSide, tgt: SentenceSide,
-                params: AlignParams | None = None) -> PairAlignment:
-    """Sentence beads of `src` against `tgt`, and the paragraph beads they give."""
+def align_sides(src: SentenceSide, tgt: SentenceSide, params: AlignParams | None = None,
+                through: PairAlignment | None = None,
+                third: SentenceSide | None = None) -> PairAlignment:
+    """Sentence beads of `src` against `tgt`, and the paragraph beads they give; with
+    `through` (`src` aligned to a `third` language already), `src`'s spans also carry the
+    third language's sentences linked to them (bridge.py)."""
     params = params or sentence_params()
     if not src.sentences or not tgt.sentences:
         sentences = [Bead((i,), (), 0.0) for i in range(len(src.sentences))] + [
             Bead((), (j,), 0.0) for j in range(len(tgt.sentences))]
     else:
         src_span, tgt_span = params.max_span
-        sentences = align_pair(src.aligner_side(src_span), tgt.aligner_side(tgt_span), params)
+        src_side = src.aligner_side(src_span)
+        if through is not None and third is not None:
+            src_side = bridged_side(src_side, through.sentences, third)
+        sentences = align_pair(src_side, tgt.aligner_side(tgt_span), params)
         sentences = join_crossing(adopt_glued(sentences, src, tgt), src, tgt)
     return PairAlignment(sentences, paragraph_beads(sentences, src, tgt))
