@@ -99,6 +99,10 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
     lo, hi = _band(src, tgt, params)
     src_skip = _skip_costs(src, params)
     tgt_skips = np.concatenate([[0.0], np.cumsum(_skip_costs(tgt, params))])
+    steps = {
+        t: _band_costs(a, b, lo, hi, src, tgt, dens_src, dens_tgt, log_ratio, params)
+        for t, (a, b) in enumerate(params.bead_types) if a and b
+    }
     cost_rows: list[np.ndarray] = []
     back_rows: list[np.ndarray] = []
     for i in range(n + 1):
@@ -115,19 +119,17 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
             j_last = min(hi[i], prev_hi + b)
             if j_first > j_last:
                 continue
-            js = np.arange(j_first, j_last + 1)
-            prev = cost_rows[i - a][js - b - prev_lo]
+            prev = cost_rows[i - a][j_first - b - prev_lo : j_last - b - prev_lo + 1]
             if b == 0:
-                step = np.full(js.shape, src_skip[i - 1])
+                step = src_skip[i - 1]
             else:
-                step = _bead_cost(
-                    i - a, a, js - b, b, src, tgt, dens_src, dens_tgt, log_ratio, params
-                )
+                costs, offsets = steps[t]
+                step = costs[offsets[i] : offsets[i] + j_last - j_first + 1]
             total = prev + step
-            slots = js - lo[i]
-            better = total < row[slots]
-            row[slots[better]] = total[better]
-            back[slots[better]] = t
+            here = row[j_first - lo[i] : j_last - lo[i] + 1]  # views: writes land in row, back
+            better = total < here
+            here[better] = total[better]
+            back[j_first - lo[i] : j_last - lo[i] + 1][better] = t
         _scan_insertions(row, back, tgt_skips[lo[i]:lo[i] + width],
                          params.bead_types.index((0, 1)))
         cost_rows.append(row)
@@ -135,8 +137,45 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
     return _trace(cost_rows, back_rows, lo, src, tgt, params.bead_types)
 
 
+def _band_costs(
+    a: int,
+    b: int,
+    lo: list[int],
+    hi: list[int],
+    src: Side,
+    tgt: Side,
+    dens_src: dict[int, np.ndarray],
+    dens_tgt: dict[int, np.ndarray],
+    log_ratio: float,
+    params: AlignParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Costs of every a-b bead the band allows, computed at once (they do not depend on the
+    path): for the row ending at source i, the beads ending at target j_first(i)..j_last(i)
+    are costs[offsets[i]:], in order."""
+    n = src.count
+    rows = np.arange(a, n + 1)
+    lo_, hi_ = np.asarray(lo), np.asarray(hi)
+    j_first = np.maximum(lo_[rows], lo_[rows - a] + b)
+    j_last = np.minimum(hi_[rows], hi_[rows - a] + b)
+    counts = np.maximum(j_last - j_first + 1, 0)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[a:] = np.cumsum(counts) - counts
+    row_of = np.repeat(rows, counts)
+    ts = (np.arange(int(counts.sum())) - np.repeat(offsets[a:], counts)
+          + np.repeat(j_first, counts) - b)  # each bead's first target
+    costs = np.empty(ts.shape[0])
+    for start in range(0, ts.shape[0], _CHUNK):  # bounded memory for the gathered vectors
+        part = slice(start, start + _CHUNK)
+        costs[part] = _bead_cost(row_of[part] - a, a, ts[part], b, src, tgt, dens_src, dens_tgt,
+                                 log_ratio, params)
+    return costs, offsets
+
+
+_CHUNK = 8192
+
+
 def _bead_cost(
-    s: int,
+    s: np.ndarray,
     a: int,
     ts: np.ndarray,
     b: int,
@@ -147,13 +186,13 @@ def _bead_cost(
     log_ratio: float,
     params: AlignParams,
 ) -> np.ndarray:
-    """Cost of beads src[s:s+a] ~ tgt[t:t+b] for every t in `ts` (vectorised over t)."""
+    """Cost of beads src[s:s+a] ~ tgt[t:t+b] for every pair (s, t) of `s` and `ts`."""
     ok = ts + b <= tgt.count
     ts_ok = np.where(ok, ts, 0)
-    cos = tgt.vectors[b][ts_ok] @ src.vectors[a][s]
+    cos = np.einsum("ij,ij->i", tgt.vectors[b][ts_ok], src.vectors[a][s])
     ratio = cos / ((dens_src[a][s] + dens_tgt[b][ts_ok]) / 2)
     sim = (1 - params.margin_weight) * cos + params.margin_weight * ratio
-    src_len = src.lengths[s : s + a].sum()
+    src_len = src.length_prefix[s + a] - src.length_prefix[s]
     tgt_len = tgt.length_prefix[np.minimum(ts_ok + b, tgt.count)] - tgt.length_prefix[ts_ok]
     deviation = (np.log((tgt_len + 10) / (src_len + 10)) - log_ratio) / params.length_sigma
     cost = ((a + b) / 2) ** params.size_exponent * (
