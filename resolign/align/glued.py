@@ -43,8 +43,11 @@ CROSS_MIN = 0.7
 """Least similarity between the words ending one side and those opening the other."""
 CROSS_OVER = 0.2
 """How much closer than the words the other side ends with, or this side opens with."""
-_ENDED = re.compile(r"[.;:!?…»)\"”،؛,]\s*$")
-"""A sentence ending so is not a heading run into the next."""
+_ENDED = re.compile(r"[.;:!?…»\"”،؛,]\s*$")
+"""A sentence ending so is not a heading run into the next. A closing bracket may be: a list of
+names ("… M. Prithivi Dass Bissessur (Maurice)") runs into the next paragraph in one language
+(three-way F1 seeds 2-3 0.9808 -> 0.9818, held-out seeds 1, 4-15 0.9840 -> 0.9842, no seed
+lower, once ")" stopped counting as an ending)."""
 
 
 @dataclass
