@@ -93,14 +93,16 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
     n, m = src.count, tgt.count
     if n == 0 or m == 0:
         return [Bead((i,), (), 0.0) for i in range(n)] + [Bead((), (j,), 0.0) for j in range(m)]
-    dens_src = {a: density(v, tgt.vectors[1], params.margin_k) for a, v in src.vectors.items()}
-    dens_tgt = {b: density(v, src.vectors[1], params.margin_k) for b, v in tgt.vectors.items()}
-    log_ratio = _expected_log_ratio(src, tgt)
+    scoring = _Scoring(
+        src, tgt,
+        {a: density(v, tgt.vectors[1], params.margin_k) for a, v in src.vectors.items()},
+        {b: density(v, src.vectors[1], params.margin_k) for b, v in tgt.vectors.items()},
+        _expected_log_ratio(src, tgt), params)
     lo, hi = _band(src, tgt, params)
     src_skip = _skip_costs(src, params)
     tgt_skips = np.concatenate([[0.0], np.cumsum(_skip_costs(tgt, params))])
     steps = {
-        t: _band_costs(a, b, lo, hi, src, tgt, dens_src, dens_tgt, log_ratio, params)
+        t: _band_costs(a, b, lo, hi, scoring)
         for t, (a, b) in enumerate(params.bead_types) if a and b
     }
     cost_rows: list[np.ndarray] = []
@@ -137,22 +139,25 @@ def align_pair(src: Side, tgt: Side, params: AlignParams | None = None) -> list[
     return _trace(cost_rows, back_rows, lo, src, tgt, params.bead_types)
 
 
-def _band_costs(
-    a: int,
-    b: int,
-    lo: list[int],
-    hi: list[int],
-    src: Side,
-    tgt: Side,
-    dens_src: dict[int, np.ndarray],
-    dens_tgt: dict[int, np.ndarray],
-    log_ratio: float,
-    params: AlignParams,
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class _Scoring:
+    """What every bead cost of one alignment reads: both sides, each span's margin density
+    against the other side, the expected length ratio, the parameters."""
+
+    src: Side
+    tgt: Side
+    dens_src: dict[int, np.ndarray]
+    dens_tgt: dict[int, np.ndarray]
+    log_ratio: float
+    params: AlignParams
+
+
+def _band_costs(a: int, b: int, lo: list[int], hi: list[int],
+                scoring: _Scoring) -> tuple[np.ndarray, np.ndarray]:
     """Costs of every a-b bead the band allows, computed at once (they do not depend on the
     path): for the row ending at source i, the beads ending at target j_first(i)..j_last(i)
     are costs[offsets[i]:], in order."""
-    n = src.count
+    n = scoring.src.count
     rows = np.arange(a, n + 1)
     lo_, hi_ = np.asarray(lo), np.asarray(hi)
     j_first = np.maximum(lo_[rows], lo_[rows - a] + b)
@@ -166,27 +171,17 @@ def _band_costs(
     costs = np.empty(ts.shape[0])
     for start in range(0, ts.shape[0], _CHUNK):  # bounded memory for the gathered vectors
         part = slice(start, start + _CHUNK)
-        costs[part] = _bead_cost(row_of[part] - a, a, ts[part], b, src, tgt, dens_src, dens_tgt,
-                                 log_ratio, params)
+        costs[part] = _bead_cost(row_of[part] - a, a, ts[part], b, scoring)
     return costs, offsets
 
 
 _CHUNK = 8192
 
 
-def _bead_cost(
-    s: np.ndarray,
-    a: int,
-    ts: np.ndarray,
-    b: int,
-    src: Side,
-    tgt: Side,
-    dens_src: dict[int, np.ndarray],
-    dens_tgt: dict[int, np.ndarray],
-    log_ratio: float,
-    params: AlignParams,
-) -> np.ndarray:
+def _bead_cost(s: np.ndarray, a: int, ts: np.ndarray, b: int, scoring: _Scoring) -> np.ndarray:
     """Cost of beads src[s:s+a] ~ tgt[t:t+b] for every pair (s, t) of `s` and `ts`."""
+    src, tgt, params = scoring.src, scoring.tgt, scoring.params
+    dens_src, dens_tgt, log_ratio = scoring.dens_src, scoring.dens_tgt, scoring.log_ratio
     ok = ts + b <= tgt.count
     ts_ok = np.where(ok, ts, 0)
     cos = np.einsum("ij,ij->i", tgt.vectors[b][ts_ok], src.vectors[a][s])
