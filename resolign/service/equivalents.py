@@ -55,10 +55,10 @@ def run_counts(texts: list[list[str]], least: int) -> Counter[tuple[str, ...]]:
     words: Counter[str] = Counter()
     for keys in texts:
         words.update(set(keys))
-    kept: set = {w for w, c in words.items() if c >= least}
-    counts: Counter[tuple[str, ...]] = Counter({(w,): words[w] for w in kept})
+    common = {w for w, c in words.items() if c >= least}
+    counts: Counter[tuple[str, ...]] = Counter({(w,): words[w] for w in common})
     # where a kept run of the current length starts, per text
-    starts = [[i for i, key in enumerate(keys) if key in kept] for keys in texts]
+    starts = [[i for i, key in enumerate(keys) if key in common] for keys in texts]
     for n in range(2, MAX_RUN + 1):
         these: Counter[tuple[str, ...]] = Counter()
         longer: list[list[int]] = []
@@ -67,7 +67,7 @@ def run_counts(texts: list[list[str]], least: int) -> Counter[tuple[str, ...]]:
             grown = [i for i in at if i + 1 in begins]
             longer.append(grown)
             these.update({tuple(keys[i:i + n]) for i in grown})
-        kept = {run for run, c in these.items() if c >= least}
+        kept: set[tuple[str, ...]] = {run for run, c in these.items() if c >= least}
         if not kept:
             break
         counts.update({run: these[run] for run in kept})
