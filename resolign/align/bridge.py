@@ -26,7 +26,8 @@ def bridged_side(pivot: Side, links: list[Bead], other: SentenceSide) -> Side:
     `links` (pivot sentence -> `other` sentence beads) tie to the span, and made unit length
     again; a span none of whose sentences is linked keeps its own vector."""
     count = pivot.count
-    first = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    unlinked = np.iinfo(np.int64).max
+    first = np.full(count, unlinked, dtype=np.int64)
     last = np.full(count, -1, dtype=np.int64)  # one past the last linked sentence
     for bead in links:
         if bead.src and bead.tgt:
@@ -35,7 +36,7 @@ def bridged_side(pivot: Side, links: list[Bead], other: SentenceSide) -> Side:
     vectors = {}
     for span, own in pivot.vectors.items():
         starts = np.arange(own.shape[0])
-        lo = np.min([first[starts + k] for k in range(span)], axis=0, initial=first.max())
+        lo = np.min([first[starts + k] for k in range(span)], axis=0, initial=unlinked)
         hi = np.max([last[starts + k] for k in range(span)], axis=0, initial=-1)
         linked = hi > 0
         mixed = np.array(own, dtype=np.float32)

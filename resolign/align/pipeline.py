@@ -49,14 +49,11 @@ def align_in_pieces(
     out = {lang: PairAlignment([], []) for lang in sides if lang != pivot}
     for start, end in zip(bounds, bounds[1:], strict=False):
         piece = {lang: side.slice(start[lang], end[lang]) for lang, side in sides.items()}
-        first: tuple[str, PairAlignment] | None = None
+        first: tuple[PairAlignment, SentenceSide] | None = None
         for lang, found in out.items():
-            if first is None:
-                pair = align_sides(piece[pivot], piece[lang], params)
-                first = (lang, pair)
-            else:  # the pivot's spans carry the first language's linked sentences
-                pair = align_sides(piece[pivot], piece[lang], params, through=first[1],
-                                   third=piece[first[0]])
+            # after the first language, the pivot's spans carry its linked sentences
+            pair = align_sides(piece[pivot], piece[lang], params, through=first)
+            first = first or (pair, piece[lang])
             offsets = (start[pivot], start[lang])
             sentence_offsets = (int(sides[pivot].paragraph_start[start[pivot]]),
                                 int(sides[lang].paragraph_start[start[lang]]))

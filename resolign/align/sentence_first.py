@@ -49,11 +49,10 @@ class PairAlignment:
 
 
 def align_sides(src: SentenceSide, tgt: SentenceSide, params: AlignParams | None = None,
-                through: PairAlignment | None = None,
-                third: SentenceSide | None = None) -> PairAlignment:
+                through: tuple[PairAlignment, SentenceSide] | None = None) -> PairAlignment:
     """Sentence beads of `src` against `tgt`, and the paragraph beads they give; with
-    `through` (`src` aligned to a `third` language already), `src`'s spans also carry the
-    third language's sentences linked to them (bridge.py)."""
+    `through` (`src` already aligned to a third language, and that language's side), `src`'s
+    spans also carry the third language's sentences linked to them (bridge.py)."""
     params = params or sentence_params()
     if not src.sentences or not tgt.sentences:
         sentences = [Bead((i,), (), 0.0) for i in range(len(src.sentences))] + [
@@ -61,8 +60,8 @@ def align_sides(src: SentenceSide, tgt: SentenceSide, params: AlignParams | None
     else:
         src_span, tgt_span = params.max_span
         src_side = src.aligner_side(src_span)
-        if through is not None and third is not None:
-            src_side = bridged_side(src_side, through.sentences, third)
+        if through is not None:
+            src_side = bridged_side(src_side, through[0].sentences, through[1])
         sentences = align_pair(src_side, tgt.aligner_side(tgt_span), params)
         sentences = join_crossing(adopt_glued(sentences, src, tgt), src, tgt)
     return PairAlignment(sentences, paragraph_beads(sentences, src, tgt))
