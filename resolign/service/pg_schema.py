@@ -18,8 +18,11 @@ Layout (version 2: the same rows as the SQLite store's schema 2, sqlite_schema.p
   fulltext(variant_id, unit_id, base, tag, nwords, tsv)   one row per LIVE variant with text
         (a deleted unit's rows go, an undo brings them back, as SQLite's FTS rows): tsv holds
         store.index_terms(text, base), each prefixed by the language (`fr:conseil`), with word
-        positions; one GIN index serves every language and a look-up in one language never
-        reads another's postings. tag = lower-case full tag (a `fr-CA` query filters on it).
+        positions, and its runs of 2-3 words (pg_text.py); one GIN index serves every language
+        and a look-up in one language never reads another's postings. tag = lower-case full
+        tag (a `fr-CA` query filters on it). The tsvector is kept out of line (TOAST, table
+        option toast_tuple_target): the table's own rows stay narrow, so counting or paging
+        many hits reads few pages.
   terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
   langstats(base, rows, words)   per language, for bm25-like ranking as FTS5 ranks
   tags(lang, base)      every language tag ever stored
@@ -43,18 +46,16 @@ import psycopg
 
 from resolign.errors import InputError
 from resolign.languages import lang_rank
-from resolign.service.pg_text import lexemes, tsvector_literal
-from resolign.service.store import (
-    WORDFORMS_VERSION,
-    dumps,
-    exact_key,
-    index_terms,
-    is_fts_language,
-)
+from resolign.service.pg_text import RUN_WORDS, lexemes, run_lexemes, tsvector_literal
+from resolign.service.store import WORDFORMS_VERSION, dumps, exact_key, is_fts_language
+from resolign.service.wordforms import index_phrases
 from resolign.units import Unit
 
 SCHEMA = "resolign"
 SCHEMA_VERSION = 2
+INDEX_RULES = f"{WORDFORMS_VERSION}+runs{RUN_WORDS}"
+"""What the full-text rows and exact keys were made under (meta `wordforms`): the word-form
+rules and the run lexemes of pg_text.py. A memory made under others is rebuilt on open."""
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
 _MIGRATE_BATCH = 5000
 _COUNTS_BATCH = 50_000  # terms per upsert statement when counts are written
@@ -99,7 +100,7 @@ TABLES = [
         base text NOT NULL,
         tag text NOT NULL,
         nwords integer NOT NULL,
-        tsv tsvector NOT NULL)""",
+        tsv tsvector NOT NULL) WITH (toast_tuple_target = 128)""",
     "CREATE TABLE terms(term text PRIMARY KEY, docs integer NOT NULL)",
     "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL)",
     "CREATE TABLE tags(lang text PRIMARY KEY, base text NOT NULL)",
@@ -121,6 +122,7 @@ TABLES = [
         vector bytea NOT NULL,
         PRIMARY KEY (encoder, unit_id))""",
 ]
+FULLTEXT_INDEX = "CREATE INDEX fulltext_tsv ON fulltext USING gin(tsv)"
 INDEXES = [
     "CREATE UNIQUE INDEX units_live_key ON units(ukey) WHERE NOT deleted",
     "CREATE INDEX units_document ON units(lower(document))",
@@ -128,7 +130,7 @@ INDEXES = [
     "CREATE INDEX units_resolution ON units(lower(resolution))",
     "CREATE INDEX variants_nkey ON variants(base, nkey)",
     "CREATE INDEX fulltext_unit ON fulltext(unit_id)",
-    "CREATE INDEX fulltext_tsv ON fulltext USING gin(tsv)",
+    FULLTEXT_INDEX,
 ]
 
 
@@ -138,7 +140,7 @@ def create_tables(conn: psycopg.Connection) -> None:
         conn.execute(statement)
     conn.execute("INSERT INTO meta(key, value) VALUES ('store_id', replace("
                  "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0'), "
-                 "('wordforms', %s)", (WORDFORMS_VERSION,))
+                 "('wordforms', %s)", (INDEX_RULES,))
 
 
 def migrate_v1(conn: psycopg.Connection) -> None:
@@ -189,7 +191,7 @@ def migrate_v1(conn: psycopg.Connection) -> None:
             conn.execute(statement)
     conn.execute("INSERT INTO tags(lang, base) SELECT DISTINCT lang, base FROM variants")
     conn.execute("INSERT INTO meta(key, value) VALUES ('migrated_from', %s), ('wordforms', %s)",
-                 (dumps({"version": 1}), WORDFORMS_VERSION))
+                 (dumps({"version": 1}), INDEX_RULES))
 
 
 def word_forms_of(conn: psycopg.Connection) -> str | None:
@@ -200,12 +202,16 @@ def word_forms_of(conn: psycopg.Connection) -> str | None:
 
 
 def reindex_word_forms(conn: psycopg.Connection) -> None:
-    """Rebuild every full-text row, term count and exact key under today's word-form rules,
+    """Rebuild every full-text row, term count and exact key under today's INDEX_RULES,
     inside the caller's transaction (all or nothing). Deleted units get an exact key but no
-    full-text row, as when they were deleted."""
-    conn.execute("DELETE FROM fulltext")
-    conn.execute("DELETE FROM terms")
-    conn.execute("DELETE FROM langstats")
+    full-text row, as when they were deleted.
+
+    The tables are emptied with TRUNCATE and the GIN index built once at the end: other
+    servers wait for the rebuild instead of reading half of it, and no dead row or index
+    entry is left behind (at 1M units, the rows deleted one by one doubled the table)."""
+    conn.execute("TRUNCATE fulltext, terms, langstats")
+    conn.execute("ALTER TABLE fulltext SET (toast_tuple_target = 128)")
+    conn.execute("DROP INDEX fulltext_tsv")
     last = 0
     counts = TermCounts()
     while True:
@@ -221,8 +227,10 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
         index_rows(conn, [row[:5] for row in rows if not row[5]], counts)
         last = rows[-1][0]
     counts.write(conn)
+    conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    conn.execute(FULLTEXT_INDEX)
     conn.execute("INSERT INTO meta(key, value) VALUES ('wordforms', %s) ON CONFLICT (key) "
-                 "DO UPDATE SET value = excluded.value", (WORDFORMS_VERSION,))
+                 "DO UPDATE SET value = excluded.value", (INDEX_RULES,))
 
 
 def _segments_by_unit(conn: psycopg.Connection) -> Iterable[list[tuple[int, dict[str, str]]]]:
@@ -275,9 +283,10 @@ def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, st
         for variant_id, unit_id, lang, base, text in rows:
             if not is_fts_language(base) or not text.strip():
                 continue
-            terms = lexemes(base, index_terms(text, base))
+            keys, surfaces = index_phrases(text, base)
+            terms = lexemes(base, keys + surfaces)
             copy.write_row((variant_id, unit_id, base, lang.lower(), len(terms),
-                            tsvector_literal(terms)))
+                            tsvector_literal(terms, run_lexemes(base, [keys, surfaces]))))
             counts.count(base, set(terms), len(terms))
 
 
@@ -337,7 +346,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
     server's import). A missing memory is an InputError unless `create`.
     """
     version = installed_version(conn)
-    if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
+    if version == SCHEMA_VERSION and word_forms_of(conn) == INDEX_RULES:
         return
     _refuse_newer(version, where)
     if version is None and not create:
@@ -349,7 +358,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
         with conn.transaction():
             version = installed_version(conn)  # another server may have migrated meanwhile
             _refuse_newer(version, where)
-            if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
+            if version == SCHEMA_VERSION and word_forms_of(conn) == INDEX_RULES:
                 return
             if version is None:
                 conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")

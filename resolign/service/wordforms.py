@@ -136,9 +136,16 @@ def form_keys(text: str, lang: str) -> list[str]:
 def index_terms(text: str, lang: str) -> list[str]:
     """What a variant's full-text row holds: every word's form key, then every word's folded
     surface behind SURFACE_MARK (see the module docstring)."""
+    keys, surfaces = index_phrases(text, lang)
+    return keys + surfaces
+
+
+def index_phrases(text: str, lang: str) -> tuple[list[str], list[str]]:
+    """`index_terms` as the two phrases a query's phrase can match: the form keys, and the
+    marked surfaces, each in text order."""
     folded = words(text)
     base = _base(lang)
-    return [form_key(w, base) for w in folded] + [SURFACE_MARK + w for w in folded]
+    return [form_key(w, base) for w in folded], [SURFACE_MARK + w for w in folded]
 
 
 def surface_terms(text: str) -> list[str]:
