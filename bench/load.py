@@ -3,6 +3,7 @@
     python bench/load.py                       # 2,000 lookups, 32 at a time, 200-unit memory
     python bench/load.py --lookups 500 --concurrency 8 --units 100 --import-units 200
     python bench/load.py --kinds search,concordance,unit   # no semantic look-ups
+    python bench/load.py --workers 2           # the server answers from two processes
     python bench/load.py --db postgresql://postgres@127.0.0.1:5432/postgres --replicas 2
                                                # SQLite (one server), then PostgreSQL with
                                                # two servers sharing one memory
@@ -88,7 +89,7 @@ class Server:
     """`resolign serve` in a subprocess on 127.0.0.1 with the write key set."""
 
     def __init__(self, db: Path | str, key: str = KEY, start_timeout: float = 180,
-                 log: Path | None = None, cache: Path | None = None) -> None:
+                 log: Path | None = None, cache: Path | None = None, workers: int = 1) -> None:
         self.url = f"http://127.0.0.1:{free_port()}"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RESOLIGN_API_KEY": key}
         if cache is not None:  # a server's own FAISS folder (PostgreSQL memories)
@@ -97,7 +98,8 @@ class Server:
         self.log = log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db), "--port",
-             self.url.rsplit(":", 1)[1]], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+             self.url.rsplit(":", 1)[1], "--workers", str(workers)], env=env, stdout=self.log,
+            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + start_timeout
         while True:
             if self.proc.poll() is not None:
@@ -247,7 +249,8 @@ def run_scenario(label: str, location: str, servers: int, args: argparse.Namespa
             cache = folder / f"cache-{label}-{n}"
             cache.mkdir()
             running.append(Server(location, log=folder / f"{label}-{n}.log", cache=cache
-                                  if location.startswith("postgresql://") else None))
+                                  if location.startswith("postgresql://") else None,
+                                  workers=args.workers))
         urls = [server.url for server in running]
         before = httpx.get(urls[0] + "/healthz", timeout=10).json()["units"]
         wall_start = time.monotonic()
@@ -256,7 +259,8 @@ def run_scenario(label: str, location: str, servers: int, args: argparse.Namespa
             tmx=tmx,
             max_seconds=args.max_seconds)
         wall = time.monotonic() - wall_start
-        print(f"\n## {label}: {servers} server(s), {args.concurrency} clients\n")
+        print(f"\n## {label}: {servers} server(s) of {args.workers} process(es), "
+              f"{args.concurrency} clients\n")
         print(report(results, wall))
         if imported is not None:
             during = sum(1 for r in results if r.start < span[1] and r.end > span[0])
@@ -301,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="servers sharing the PostgreSQL memory (default 2)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"),
                         help="with --db: run one backend only")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes per server (`resolign serve --workers`, default 1)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     failed = 0

@@ -272,6 +272,7 @@ QUERY_CASES = {
     "search 100 kB": (["search", "a" * 100_000, "--no-semantic"], ["too long"]),
     "concordance 100 kB": (["concordance", "a " * 50_000], ["too long"]),
     "missing memory": (["search", "x", "--no-semantic", "--db", "NOWHERE"], ["no translation"]),
+    "serve --workers 0": (["serve", "--workers", "0"], ["--workers must be 1-64, not 0"]),
 }
 
 

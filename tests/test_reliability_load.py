@@ -65,3 +65,36 @@ def test_200_concurrent_lookups_during_an_import_all_succeed(bench, tmp_path: Pa
     finally:
         server.stop()
     print(bench.report(results, max(r.end for r in results) - min(r.start for r in results)))
+
+
+def test_two_worker_processes_share_the_port_the_memory_and_an_import(bench, tmp_path: Path):
+    """`resolign serve --workers 2`: both processes answer on the one port, the same mixed
+    look-ups all succeed while an import runs through one of them, and afterwards each
+    process reports the new units and finds one of them by meaning (it followed the other's
+    write through the memory's revision counter)."""
+    import time
+
+    db = tmp_path / "memory.db"
+    bench.build_memory(db, UNITS)
+    tmx = bench.import_tmx(UNITS, UNITS + IMPORTED)
+    server = bench.Server(db, workers=2)
+    try:
+        results, imported, _ = bench.run_load(
+            server.url, bench.lookups(LOOKUPS // 2, UNITS), concurrency=8, tmx=tmx,
+            max_seconds=120)
+        assert [(r.kind, r.status, r.error) for r in results if not r.valid] == []
+        assert imported["status"] == 200 and imported["body"]["added"] == IMPORTED
+        new = bench.devset_lines()["en"][UNITS + 3]
+        seen: dict[int, tuple[int, str]] = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+                len(seen) < 2 or any(v != (UNITS + IMPORTED, new) for v in seen.values())):
+            with httpx.Client(base_url=server.url, timeout=60) as client:  # a new connection
+                health = client.get("/healthz").json()
+                found = client.get("/api/search", params={  # English among French: by meaning
+                    "q": new, "src": "fr", "tgt": "en", "min_score": 0}).json()["matches"]
+            seen[health["process"]] = (health["units"], found[0]["target"] if found else "")
+        assert len(seen) == 2
+        assert set(seen.values()) == {(UNITS + IMPORTED, new)}
+    finally:
+        server.stop()

@@ -16,6 +16,7 @@ from resolign.errors import InputError
 from resolign.service.locations import Location, parse_location
 
 HEAD_LIMIT = 128 * 1024
+MAX_WORKERS = 64
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                         help="a web origin allowed to call the API from a browser, e.g. "
                              "https://weblate.example.org (repeat for more; default none)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes answering on the port (default 1). Each opens "
+                             "the memory and keeps its own semantic index; with more than one, "
+                             "look-ups from many clients use every core")
     parser.add_argument("--log-queries", action="store_true",
                         help="write the text looked up (query strings, CAT-tool unit paths) to "
                              "the access log; by default it is left out: drafts stay "
@@ -45,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     return serve(args.db, host=args.host, port=args.port, encoder=args.encoder,
                  max_upload_mb=args.max_upload_mb, cors_origins=args.cors_origin,
-                 log_queries=args.log_queries)
+                 log_queries=args.log_queries, workers=args.workers)
 
 
 def check_origin(origin: str) -> str:
@@ -58,21 +63,38 @@ def check_origin(origin: str) -> str:
 
 def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 8000,
           encoder: str | None = None, max_upload_mb: float = 50.0,
-          cors_origins: Sequence[str] = (), log_queries: bool = False) -> int:
-    """Serve the memory at `db` (a file or a PostgreSQL URL) until interrupted."""
+          cors_origins: Sequence[str] = (), log_queries: bool = False, workers: int = 1) -> int:
+    """Serve the memory at `db` (a file or a PostgreSQL URL) until interrupted, from
+    `workers` processes.
+
+    One process answers with one Python interpreter, about one core, whatever the number of
+    clients. With several, uvicorn starts them on one port and each builds the app from
+    SERVE_ENV (`app_from_environment`). Each is what a replica on another machine is: it
+    follows the others' writes through the memory's revision counter. The memory and its
+    semantic index are opened once here first, so the workers start from an index on disk
+    instead of each embedding what it lacks."""
     # Refuse a missing memory up front: serving a fresh empty one would hide a typo'd path.
     db = parse_location(db)
     if db.path is not None and not db.path.is_file():
         raise InputError(f"memory database not found: {db}")
     if not 0 < port < 65536:
         raise InputError(f"--port must be 1-65535, not {port}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"--workers must be 1-{MAX_WORKERS}, not {workers}")
     origins = [check_origin(o) for o in cors_origins]
     import uvicorn
 
-    from resolign.service.http.app import API_KEY_ENV, create_app
+    from resolign.service.http.app import API_KEY_ENV, SERVE_ENV, AppSettings, create_app
 
-    app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder,
-                     cors_origins=origins, log_queries=log_queries)
+    settings = AppSettings(location=db.url if db.path is None else str(db.path.resolve()),
+                           max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder,
+                           cors_origins=origins, log_queries=log_queries)
+    app: Any = create_app(**settings.arguments())
+    if workers > 1:
+        # Every worker opens the memory itself; this process only checked and synced it.
+        app.state.memory.close()
+        os.environ[SERVE_ENV] = settings.to_json()
+        app = "resolign.service.http.app:app_from_environment"
     if not os.environ.get(API_KEY_ENV):
         print(f"resolign serve: {API_KEY_ENV} is not set, so import and align are disabled",
               file=sys.stderr)
@@ -82,7 +104,8 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
     # is off and the "resolign" loggers write through uvicorn's handler.
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                 proxy_headers=False, h11_max_incomplete_event_size=HEAD_LIMIT,
-                access_log=False, log_config=_log_config())
+                access_log=False, log_config=_log_config(), workers=workers,
+                factory=workers > 1)
     return 0
 
 

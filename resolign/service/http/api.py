@@ -8,6 +8,7 @@ shapes.py; refusals are ResolignErrors, which app.py turns into `{"detail": reas
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -222,8 +223,10 @@ async def api_align(request: Request, memory: MemoryDep) -> AlignShape:
 @router.get("/healthz", tags=["service"])
 async def healthz(request: Request, memory: MemoryDep) -> Health:
     """Liveness plus what a monitor wants to see: the backend (sqlite or postgresql), unit
-    count and the search index state (`lag`: units not yet searchable by meaning here)."""
+    count, the search index state (`lag`: units not yet searchable by meaning here) and the
+    answering process's id."""
     count = await run_in_threadpool(memory.count)
     return Health(status="ok", version=__version__, backend=backend_of(memory.store),
                   units=count, index=memory.index_state(),
-                  writes="enabled" if request.app.state.api_key else "disabled")
+                  writes="enabled" if request.app.state.api_key else "disabled",
+                  process=os.getpid())

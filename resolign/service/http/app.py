@@ -5,9 +5,11 @@ No endpoint reads a path named by the request.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,33 @@ from resolign.service.memory import Memory
 
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 API_KEY_ENV = api.API_KEY_ENV
+SERVE_ENV = "RESOLIGN_SERVE_SETTINGS"
+"""The app's settings as JSON, for the worker processes of `resolign serve --workers`."""
 _FROM_ENV: Any = object()
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """What `create_app` is given, as a worker process receives it (SERVE_ENV)."""
+
+    location: str
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    encoder: str | None = None
+    cors_origins: Sequence[str] = ()
+    log_queries: bool = False
+
+    def arguments(self) -> dict[str, Any]:
+        return {"location": self.location, "max_upload_bytes": self.max_upload_bytes,
+                "encoder": self.encoder, "cors_origins": list(self.cors_origins),
+                "log_queries": self.log_queries}
+
+    def to_json(self) -> str:
+        return json.dumps(self.arguments())
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process: the settings `resolign serve` left in SERVE_ENV."""
+    return create_app(**AppSettings(**json.loads(os.environ[SERVE_ENV])).arguments())
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorReason, "description": text} for code, text in (

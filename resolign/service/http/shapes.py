@@ -207,6 +207,8 @@ class Health(BaseModel):
     units: int
     index: dict[str, Any]
     writes: str
+    process: int
+    """The answering server process (`serve --workers` runs several on one port)."""
 
 
 def import_shape(report: ImportReport) -> ImportShape:
