@@ -227,6 +227,28 @@ def test_rows_made_under_older_word_form_rules_are_rebuilt_on_open(pg_memory: st
         (0,)]
 
 
+def test_a_version_2_memory_gets_its_runs_on_open(pg_memory: str):
+    """Version 2 kept no run lexemes: opening it rebuilds every full-text row with them (as a
+    new memory has them) in the migration's one transaction, and phrases find their units."""
+    units = devset_units(0, 30)
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        memory.add_units(units)
+    rows = "SELECT variant_id, tsv::text FROM resolign.fulltext ORDER BY variant_id"
+    before = sql(pg_memory, rows)
+    sql(pg_memory, "UPDATE resolign.fulltext SET tsv = ts_delete(tsv, ARRAY(SELECT t FROM "
+                   "unnest(tsvector_to_array(tsv)) AS t WHERE strpos(t, ' ') > 0))")
+    sql(pg_memory, f"UPDATE resolign.schema_version SET version = 2 "
+                   f"WHERE version = {SCHEMA_VERSION}")
+    assert sql(pg_memory, rows) != before
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        phrase = " ".join(units[4].texts["fr"].split()[2:5])
+        assert units[4].texts["fr"] in [
+            hit.text for hit in memory.concordance(phrase, lang="fr", limit=100).hits]
+    assert sql(pg_memory, rows) == before
+    assert sql(pg_memory, "SELECT version FROM resolign.schema_version ORDER BY version") == [
+        (2,), (SCHEMA_VERSION,)]
+
+
 def test_phrases_find_on_postgresql_what_they_find_on_sqlite(pg_memory: str, tmp_path: Path):
     """PostgreSQL matches a phrase through its runs of 2-3 words (one lexeme each: no word
     positions to recheck) and a longer one through all its 3-word runs, then in order. The

@@ -6,7 +6,7 @@ version reached, with when; creating or migrating runs in ONE transaction under 
 lock, so two servers starting on one database at once create the tables once, and a failed
 migration leaves the memory as it was.
 
-Layout (version 2: the same rows as the SQLite store's schema 2, sqlite_schema.py):
+Layout (version 3: the same rows as the SQLite store's schema 2, sqlite_schema.py):
   meta(key, value)      store_id, revision (bumped by every committed change), units (live
                         unit count, kept by the writers: no count(*) over a large table)
   imports(id, name, at, header JSON, report JSON)
@@ -34,7 +34,9 @@ JSON columns are `json` (not jsonb): key order is kept, and other tools' attribu
 in the order their file had them.
 
 Version 1 (the first PostgreSQL release: fr/en/ar `segments` with one tsvector each, unique
-ukey over every row) is brought forward by `migrate_v1` inside the same transaction.
+ukey over every row) is brought forward by `migrate_v1` inside the same transaction. Version 2
+had no run lexemes and kept tsvectors in the rows: `reindex_word_forms` rebuilds them (an
+older resolign then refuses the memory rather than rebuild it back).
 """
 
 from __future__ import annotations
@@ -46,16 +48,13 @@ import psycopg
 
 from resolign.errors import InputError
 from resolign.languages import lang_rank
-from resolign.service.pg_text import RUN_WORDS, lexemes, run_lexemes, tsvector_literal
+from resolign.service.pg_text import lexemes, run_lexemes, tsvector_literal
 from resolign.service.store import WORDFORMS_VERSION, dumps, exact_key, is_fts_language
 from resolign.service.wordforms import index_phrases
 from resolign.units import Unit
 
 SCHEMA = "resolign"
-SCHEMA_VERSION = 2
-INDEX_RULES = f"{WORDFORMS_VERSION}+runs{RUN_WORDS}"
-"""What the full-text rows and exact keys were made under (meta `wordforms`): the word-form
-rules and the run lexemes of pg_text.py. A memory made under others is rebuilt on open."""
+SCHEMA_VERSION = 3
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
 _MIGRATE_BATCH = 5000
 _COUNTS_BATCH = 50_000  # terms per upsert statement when counts are written
@@ -140,7 +139,7 @@ def create_tables(conn: psycopg.Connection) -> None:
         conn.execute(statement)
     conn.execute("INSERT INTO meta(key, value) VALUES ('store_id', replace("
                  "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0'), "
-                 "('wordforms', %s)", (INDEX_RULES,))
+                 "('wordforms', %s)", (WORDFORMS_VERSION,))
 
 
 def migrate_v1(conn: psycopg.Connection) -> None:
@@ -191,7 +190,7 @@ def migrate_v1(conn: psycopg.Connection) -> None:
             conn.execute(statement)
     conn.execute("INSERT INTO tags(lang, base) SELECT DISTINCT lang, base FROM variants")
     conn.execute("INSERT INTO meta(key, value) VALUES ('migrated_from', %s), ('wordforms', %s)",
-                 (dumps({"version": 1}), INDEX_RULES))
+                 (dumps({"version": 1}), WORDFORMS_VERSION))
 
 
 def word_forms_of(conn: psycopg.Connection) -> str | None:
@@ -202,13 +201,13 @@ def word_forms_of(conn: psycopg.Connection) -> str | None:
 
 
 def reindex_word_forms(conn: psycopg.Connection) -> None:
-    """Rebuild every full-text row, term count and exact key under today's INDEX_RULES,
-    inside the caller's transaction (all or nothing). Deleted units get an exact key but no
-    full-text row, as when they were deleted.
+    """Rebuild every full-text row, term count and exact key under today's word-form rules
+    and run lexemes, inside the caller's transaction (all or nothing). Deleted units get an
+    exact key but no full-text row, as when they were deleted.
 
-    The tables are emptied with TRUNCATE and the GIN index built once at the end: other
+    The tables are emptied with TRUNCATE and the GIN index is built once at the end: other
     servers wait for the rebuild instead of reading half of it, and no dead row or index
-    entry is left behind (at 1M units, the rows deleted one by one doubled the table)."""
+    entry is left behind (a DELETE leaves every old one until a vacuum)."""
     conn.execute("TRUNCATE fulltext, terms, langstats")
     conn.execute("ALTER TABLE fulltext SET (toast_tuple_target = 128)")
     conn.execute("DROP INDEX fulltext_tsv")
@@ -230,7 +229,7 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
     conn.execute(FULLTEXT_INDEX)
     conn.execute("INSERT INTO meta(key, value) VALUES ('wordforms', %s) ON CONFLICT (key) "
-                 "DO UPDATE SET value = excluded.value", (INDEX_RULES,))
+                 "DO UPDATE SET value = excluded.value", (WORDFORMS_VERSION,))
 
 
 def _segments_by_unit(conn: psycopg.Connection) -> Iterable[list[tuple[int, dict[str, str]]]]:
@@ -346,7 +345,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
     server's import). A missing memory is an InputError unless `create`.
     """
     version = installed_version(conn)
-    if version == SCHEMA_VERSION and word_forms_of(conn) == INDEX_RULES:
+    if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
         return
     _refuse_newer(version, where)
     if version is None and not create:
@@ -358,7 +357,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
         with conn.transaction():
             version = installed_version(conn)  # another server may have migrated meanwhile
             _refuse_newer(version, where)
-            if version == SCHEMA_VERSION and word_forms_of(conn) == INDEX_RULES:
+            if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
                 return
             if version is None:
                 conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -382,7 +381,8 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
         conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
 
 
-MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {2: migrate_v1}
+MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {
+    2: migrate_v1, 3: reindex_word_forms}
 """Version N's migration from version N - 1."""
 
 
