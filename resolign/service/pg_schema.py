@@ -215,14 +215,16 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     counts = TermCounts()
     while True:
         rows = conn.execute(
-            "SELECT v.id, v.unit_id, v.lang, v.base, v.text, u.deleted FROM variants AS v "
-            "JOIN units AS u ON u.id = v.unit_id WHERE v.id > %s ORDER BY v.id LIMIT %s",
-            (last, _MIGRATE_BATCH)).fetchall()
+            "SELECT v.id, v.unit_id, v.lang, v.base, v.text, u.deleted, v.nkey "
+            "FROM variants AS v JOIN units AS u ON u.id = v.unit_id WHERE v.id > %s "
+            "ORDER BY v.id LIMIT %s", (last, _MIGRATE_BATCH)).fetchall()
         if not rows:
             break
-        conn.execute("UPDATE variants AS v SET nkey = k.nkey FROM unnest(%s::bigint[], "
-                     "%s::text[]) AS k(id, nkey) WHERE v.id = k.id",
-                     ([row[0] for row in rows], [exact_key(row[4]) for row in rows]))
+        changed = [(row[0], key) for row in rows if (key := exact_key(row[4])) != row[6]]
+        if changed:  # only the keys the rules changed: an UPDATE of all leaves a dead copy of each
+            conn.execute("UPDATE variants AS v SET nkey = k.nkey FROM unnest(%s::bigint[], "
+                         "%s::text[]) AS k(id, nkey) WHERE v.id = k.id",
+                         ([i for i, _ in changed], [key for _, key in changed]))
         index_rows(conn, [row[:5] for row in rows if not row[5]], counts)
         last = rows[-1][0]
     counts.write(conn)
