@@ -118,9 +118,9 @@ def fts_count(query: Query, lang: str, match: str, *, document: str | None = Non
     `at_most`, the rows are read (and a phrase rechecked) only until that many units."""
     sql, values = _matching(lang, match, document, symbol, resolution)
     if at_most is not None:  # matches through the GIN index first: see fts_page
-        return int(_fts_rows(query, f"WITH hit AS MATERIALIZED (SELECT f.unit_id {sql}) "
-                                    "SELECT count(*) FROM (SELECT DISTINCT unit_id FROM hit "
-                                    "LIMIT %s) AS first", [*values, max(0, at_most)])[0][0])
+        return int(_fts_rows(query, f"{_gin_first(sql)} SELECT count(*) FROM (SELECT DISTINCT "
+                                    "unit_id FROM hit LIMIT %s) AS first",
+                             [*values, max(0, at_most)])[0][0])
     return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
 
 
@@ -135,8 +135,8 @@ def fts_page(query: Query, lang: str, match: str, *, limit: int, offset: int = 0
     units). It cannot tell a rare phrase: ANALYZE skips values over 1 kB, which most
     tsvectors with their runs are, so every match is estimated at 0.5% of the rows."""
     sql, values = _matching(lang, match, document, symbol, resolution)
-    rows = _fts_rows(query, f"WITH hit AS MATERIALIZED (SELECT f.unit_id {sql}) "
-                     "SELECT DISTINCT unit_id FROM hit ORDER BY unit_id DESC LIMIT %s OFFSET %s",
+    rows = _fts_rows(query, f"{_gin_first(sql)} SELECT DISTINCT unit_id FROM hit "
+                     "ORDER BY unit_id DESC LIMIT %s OFFSET %s",
                      [*values, max(0, limit), max(0, offset)])
     return [row[0] for row in rows]
 
@@ -166,6 +166,12 @@ def _matching(lang: str, match: str, document: str | None, symbol: str | None,
         where += " AND f.tag = %s"
         params.append(tag)
     return f"FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where}", [tsquery, *params]
+
+
+def _gin_first(sql: str) -> str:
+    """`hit(unit_id)`: the units of the full-text rows `sql` (from `_matching`) selects, read
+    through the GIN index before anything limits or orders them (see fts_page)."""
+    return f"WITH hit AS MATERIALIZED (SELECT f.unit_id {sql})"
 
 
 def _fts_rows(query: Query, sql: str, values: list[Any]) -> list[tuple]:

@@ -55,6 +55,8 @@ from resolign.units import Unit
 
 SCHEMA = "resolign"
 SCHEMA_VERSION = 3
+FULLTEXT_TOAST_TARGET = 128
+"""Bytes over which a full-text row's tsvector is kept out of line (TOAST): rows stay narrow."""
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
 _MIGRATE_BATCH = 5000
 _COUNTS_BATCH = 50_000  # terms per upsert statement when counts are written
@@ -93,13 +95,13 @@ TABLES = [
         annotations json NOT NULL DEFAULT '{}',
         nkey text NOT NULL,
         UNIQUE (unit_id, position))""",
-    """CREATE TABLE fulltext(
+    f"""CREATE TABLE fulltext(
         variant_id bigint PRIMARY KEY REFERENCES variants(id),
         unit_id bigint NOT NULL,
         base text NOT NULL,
         tag text NOT NULL,
         nwords integer NOT NULL,
-        tsv tsvector NOT NULL) WITH (toast_tuple_target = 128)""",
+        tsv tsvector NOT NULL) WITH (toast_tuple_target = {FULLTEXT_TOAST_TARGET})""",
     "CREATE TABLE terms(term text PRIMARY KEY, docs integer NOT NULL)",
     "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL)",
     "CREATE TABLE tags(lang text PRIMARY KEY, base text NOT NULL)",
@@ -209,7 +211,7 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     servers wait for the rebuild instead of reading half of it, and no dead row or index
     entry is left behind (a DELETE leaves every old one until a vacuum)."""
     conn.execute("TRUNCATE fulltext, terms, langstats")
-    conn.execute("ALTER TABLE fulltext SET (toast_tuple_target = 128)")
+    conn.execute(f"ALTER TABLE fulltext SET (toast_tuple_target = {FULLTEXT_TOAST_TARGET})")
     conn.execute("DROP INDEX fulltext_tsv")
     last = 0
     counts = TermCounts()

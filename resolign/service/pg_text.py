@@ -49,13 +49,22 @@ def run_lexemes(base: str, phrases: list[list[str]]) -> list[str]:
     runs: dict[str, None] = {}
     for words in phrases:
         if len(words) > RUNS_UP_TO:
-            return [f"{base}:{LONG_MARK}"]
+            return [_long_mark(base)]
         for size in range(2, RUN_WORDS + 1):
             for start in range(len(words) - size + 1):
-                runs[f"{base}:{' '.join(words[start:start + size])}"] = None
+                runs[_run(base, words[start:start + size])] = None
     if any(_too_long(run) for run in runs):
-        return [f"{base}:{LONG_MARK}"]
+        return [_long_mark(base)]
     return list(runs)
+
+
+def _run(base: str, words: list[str]) -> str:
+    """One run lexeme, as rows hold it and phrases look for it."""
+    return f"{base}:{' '.join(words)}"
+
+
+def _long_mark(base: str) -> str:
+    return f"{base}:{LONG_MARK}"
 
 
 def word_lexemes(found: list[str]) -> list[str]:
@@ -145,10 +154,11 @@ def _phrase(words: list[str]) -> str:
     order); all the three-word runs of a longer phrase, then its words in order."""
     if len(words) == 1:
         return f"({_quoted(words[0])})"
-    prefix = words[0][:words[0].index(":") + 1]
+    base = words[0][:words[0].index(":")]
+    bare = [w[len(base) + 1:] for w in words]
     ordered = " <-> ".join(_quoted(w) for w in words)
-    long = _quoted(prefix + LONG_MARK)
-    runs = [prefix + " ".join(w[len(prefix):] for w in words[start:start + RUN_WORDS])
+    long = _quoted(_long_mark(base))
+    runs = [_run(base, bare[start:start + RUN_WORDS])
             for start in range(max(1, len(words) - RUN_WORDS + 1))]
     if len(words) <= RUN_WORDS:
         return f"({_quoted(runs[0])} | ({long} & ({ordered})))"

@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,7 @@ class AppSettings:
     log_queries: bool = False
 
     def arguments(self) -> dict[str, Any]:
-        return {"location": self.location, "max_upload_bytes": self.max_upload_bytes,
-                "encoder": self.encoder, "cors_origins": list(self.cors_origins),
-                "log_queries": self.log_queries}
+        return {**asdict(self), "cors_origins": list(self.cors_origins)}
 
     def to_json(self) -> str:
         return json.dumps(self.arguments())
