@@ -40,6 +40,25 @@ def describe(source: Source) -> str:
     return str(source)
 
 
+_ENTITY_LIMIT = re.compile(r"entity amplification|entity reference loop|entities.*exceed",
+                           re.IGNORECASE)
+"""libxml2's own refusals of entities that expand too far."""
+
+
+def _entity_names(source: Source, head: int = 1 << 16) -> str:
+    """The entity names the start of the document declares, for a refusal's message (when
+    libxml2 stopped before the DOCTYPE could be read back whole)."""
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source[:head])
+    else:
+        with open(source, "rb") as file:
+            data = file.read(head)
+    text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8",
+                       errors="replace")
+    names = sorted(set(re.findall(r"<!ENTITY\s+(?:%\s+)?([^\s>]+)", text)))
+    return ", ".join(names) or "unnamed"
+
+
 def _open(source: Source) -> BytesIO | str:
     if isinstance(source, bytes | bytearray):
         return BytesIO(bytes(source))
@@ -104,6 +123,13 @@ def iterparse(
                 yield event, element
     except etree.XMLSyntaxError as error:
         line, message = _first_error(error)
+        if _ENTITY_LIMIT.search(message):
+            # libxml2 2.14 (lxml 6.2) stops a billion-laughs DOCTYPE itself, before the root
+            # element reaches _refuse_unsafe_prolog: the same refusal, with libxml2's reason.
+            raise TmxParseError(
+                f"refused: the DOCTYPE declares entities ({_entity_names(source)}: "
+                f"{message.rstrip('.')}); entity expansion and external entities are not "
+                "allowed in TMX", line) from None
         raise TmxParseError(f"not well-formed XML at line {line}: {message}", line) from None
     except OSError as error:
         raise TmxError(f"{describe(source)}: cannot read ({error.strerror or error})") from None
