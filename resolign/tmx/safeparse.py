@@ -124,7 +124,7 @@ def iterparse(
     except etree.XMLSyntaxError as error:
         line, message = _first_error(error)
         if _ENTITY_LIMIT.search(message):
-            # libxml2 2.14 (lxml 6.2) stops a billion-laughs DOCTYPE itself, before the root
+            # lxml 6.2 (libxml2 2.14.6) stops a billion-laughs DOCTYPE itself, before the root
             # element reaches _refuse_unsafe_prolog: the same refusal, with libxml2's reason.
             raise TmxParseError(
                 f"refused: the DOCTYPE declares entities ({_entity_names(source)}: "
