@@ -190,7 +190,7 @@ def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: flo
     """The candidates' matches at `min_score` or more: at least the best `keep` of them (the
     others are left out once their score bound shows they cannot be among those)."""
     prepared = prepare(text, src)
-    if not prepared.toks:
+    if not prepared.spans:
         return [], False
     ids, exact = text_candidates(store, text, prepared, src, filters=filters,
                                   enough=enough)
