@@ -7,6 +7,7 @@ search is live) and copied per test, so writes in one test never leak into anoth
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ from lxml import etree
 
 from resolign.cli import main as cli_main
 from resolign.errors import InputError
-from resolign.service.http.app import create_app
+from resolign.service.http.app import SERVE_ENV, AppSettings, app_from_environment, create_app
 from resolign.service.memory import Memory
 from resolign.tmx.reader import read_tmx
 from resolign.units import Unit
@@ -168,6 +169,22 @@ def test_healthz_reports_units_and_index(client):
     assert body["index"]["semantic"] == "ready" and body["index"]["vectors"] == N_UNITS + 1
     assert body["index"]["lag"] == 0
     assert body["writes"] == "enabled"
+
+
+def test_a_worker_freezes_what_it_built_before_its_first_request(db, monkeypatch):
+    """Each full collection walked the start-up objects (80,000 with a 1M-unit memory open:
+    43 ms, a pause for every request in flight); a worker freezes them once (gc.freeze)."""
+    monkeypatch.setenv(SERVE_ENV, AppSettings(location=str(db)).to_json())
+    gc.unfreeze()
+    try:
+        app = app_from_environment()
+        frozen = gc.get_freeze_count()
+        with TestClient(app) as worker:
+            assert worker.get("/api/units/1").status_code == 200
+        app.state.memory.close()
+    finally:
+        gc.unfreeze()
+    assert frozen > 20_000
 
 
 def test_openapi_docs_are_served(client):

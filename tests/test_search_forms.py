@@ -23,7 +23,7 @@ from resolign.service.fuzzy import compare, prepare
 from resolign.service.http.app import create_app
 from resolign.service.memory import Memory
 from resolign.service.placeables import numbering_end
-from resolign.service.wordforms import WORDFORMS_VERSION, form_keys
+from resolign.service.wordforms import WORDFORMS_VERSION, _form_words, form_keys
 from resolign.units import Unit
 from tests.devset import devset_lines, un_symbol
 
@@ -149,18 +149,21 @@ def test_placeables_only_score_at_least_95_and_are_marked():
                                 if d.op == "replace"] == ["rapport"]
 
 
-def test_prepared_texts_leave_the_garbage_collector_nothing_to_walk():
-    """A server caches thousands of prepared texts, and each full collection walks every
-    object the collector tracks: as lists of Tokens they made each one take 80-140 ms in a
-    1M-unit look-up process, a pause for every request in flight."""
+def test_cached_words_leave_the_garbage_collector_nothing_to_walk():
+    """A server caches thousands of prepared texts (search) and tokenised hits (concordance),
+    and each full collection walks every object the collector tracks: as lists of Tokens they
+    made each one take 80-140 ms in a 1M-unit look-up process, a pause for every request in
+    flight."""
     lines = devset_lines()
-    prepared = [prepare.__wrapped__(text, lang)
-                for lang in ("fr", "en", "ar") for text in lines[lang][:300]]
+    texts = [(text, lang) for lang in ("fr", "en", "ar") for text in lines[lang][:300]]
+    prepared = [prepare.__wrapped__(text, lang) for text, lang in texts]
+    tokenised = [_form_words.__wrapped__(text, lang) for text, lang in texts]
     gc.collect()  # a tuple is let go once its items are: spans, then the tuple holding them
     gc.collect()
     parts = [part for words in prepared
              for field in (words.mark, words.mark_spans, words.spans, words.keys, words.norms)
              for part in (field, *field)]
+    parts += [part for words in tokenised for part in (words, *words)]
     assert sum(len(words.spans) for words in prepared) > 10_000
     assert [part for part in parts if gc.is_tracked(part)] == []
 

@@ -84,7 +84,13 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
     origins = [check_origin(o) for o in cors_origins]
     import uvicorn
 
-    from resolign.service.http.app import API_KEY_ENV, SERVE_ENV, AppSettings, create_app
+    from resolign.service.http.app import (
+        API_KEY_ENV,
+        SERVE_ENV,
+        AppSettings,
+        create_app,
+        settle_heap,
+    )
 
     settings = AppSettings(location=db.url if db.path is None else str(db.path.resolve()),
                            max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder,
@@ -95,6 +101,8 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
         app.state.memory.close()
         os.environ[SERVE_ENV] = settings.to_json()
         app = "resolign.service.http.app:app_from_environment"
+    else:
+        settle_heap()
     if not os.environ.get(API_KEY_ENV):
         print(f"resolign serve: {API_KEY_ENV} is not set, so import and align are disabled",
               file=sys.stderr)

@@ -30,8 +30,8 @@ rows and exact keys when opened (the store compares it with the version it recor
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import Stemmer
 
@@ -49,8 +49,7 @@ _EN_ES_KEEP = ("aes", "ees", "oes")
 _EN_S_KEEP = ("us", "ss", "is")
 
 
-@dataclass(frozen=True)
-class FormToken:
+class FormToken(NamedTuple):
     """A word of a text: its form key, its folded surface and its span in the original text."""
 
     key: str
@@ -119,12 +118,18 @@ def _base(lang: str) -> str:
     return lang.strip().replace("_", "-").split("-")[0].lower()
 
 
-@lru_cache(maxsize=8192)
 def form_tokens(text: str, lang: str) -> list[FormToken]:
-    """Every word of `text` with its form key, folded surface and span in the original
-    (cached: a concordance page reads the same hits' texts several times; never changed)."""
-    base = _base(lang)
-    return [FormToken(form_key(t.norm, base), t.norm, t.start, t.end) for t in tokens(text)]
+    """Every word of `text` with its form key, folded surface and span in the original."""
+    return [FormToken(*word) for word in _form_words(text, _base(lang))]
+
+
+@lru_cache(maxsize=8192)
+def _form_words(text: str, base: str) -> tuple[tuple[str, str, int, int], ...]:
+    """The words of `form_tokens` (cached: a concordance page reads the same hits' texts
+    several times). Plain tuples of strings and ints, which the garbage collector stops
+    tracking: a server's 8,192 cached texts as FormTokens were walked at every full
+    collection."""
+    return tuple((form_key(t.norm, base), t.norm, t.start, t.end) for t in tokens(text))
 
 
 def form_keys(text: str, lang: str) -> list[str]:
