@@ -6,6 +6,7 @@ import contextlib
 import re
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from resolign.errors import InputError
 from resolign.service import candidates as candidates_module
+from resolign.service import search as search_module
 from resolign.service.candidates import text_candidates
 from resolign.service.concordance import find_concordance
 from resolign.service.equivalents import (
@@ -27,6 +29,7 @@ from resolign.service.fuzzy import compare, prepare, score_bound, word_keys
 from resolign.service.memory import Memory
 from resolign.service.normalise import normalise, tokens, words
 from resolign.service.search import (
+    Lookup,
     _best_compared,
     _source_texts,
     fuzzy_score,
@@ -200,6 +203,26 @@ def test_a_query_of_common_words_only_still_finds_its_unit(
         assert found and found[0].unit["fr"] == unit.texts["fr"], query
         tried += 1
     assert tried > 10
+
+
+def test_a_pasted_passage_gets_each_piece_answered_as_one_at_a_time(
+        store: Memory, units: list[Unit], monkeypatch: pytest.MonkeyPatch):
+    """The pieces of a passage are looked up at once on threads: each gets what it gets when
+    the pieces go one after another, in the passage's order, and finds its own unit."""
+    chosen = [u for u in units[3::23] if len(u.texts["fr"].split()) >= 8][:6]
+    passage = "\n".join(u.texts["fr"] for u in chosen)
+    at_once = store.lookup(passage, src="fr", tgt="en", semantic=False)
+    monkeypatch.setattr(search_module, "_PIECE_THREADS", SimpleNamespace(map=map))
+    in_turn = store.lookup(passage, src="fr", tgt="en", semantic=False)
+
+    def answers(found: Lookup) -> list[tuple]:
+        return [(p.text, [(m.unit_id, m.score, m.kind) for m in p.matches])
+                for p in found.pieces]
+
+    assert len(at_once.pieces) >= len(chosen) == 6
+    assert answers(at_once) == answers(in_turn)
+    firsts = {p.matches[0].unit["fr"] for p in at_once.pieces if p.matches}
+    assert {u.texts["fr"] for u in chosen} <= firsts
 
 
 def test_results_are_shown_as_stored_and_carry_origin(store: Memory, units: list[Unit]):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,6 +55,10 @@ EDITS_MARKED = 3
 ASSEMBLE_MIN_SCORE = 85.0
 """A piece's best match must score this much for the pieces' translations to be assembled."""
 PIECE_MATCHES = 3
+_PIECE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolign-pieces")
+"""The pieces of a query are looked up at once: each waits mostly on the store (SQLite and
+psycopg let go of the GIL), so a pasted passage is answered in about the time of its slowest
+piece plus the comparing, not the sum of its pieces."""
 PIECES_BELOW = 90.0
 """The sentences of a one-line query are looked up only when the whole has no match this good
 (a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
@@ -332,11 +337,14 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
     total = max(1, len(words(query)))
     answer = []
     covered: dict[int, list[Match]] = {}
-    for number, piece in enumerate(cut):
+    def piece_matches(numbered: tuple[int, Piece]) -> list[Match]:
+        number, piece = numbered
         coverage = round(len(words(piece.text)) / total, 3)
-        found, _ = _text_matches(store, piece.text, src, tgt, min_score=min_score,
-                                 filters=filters, keep=max(limit, PIECE_MATCHES),
-                                 piece=number, coverage=coverage)
+        return _text_matches(store, piece.text, src, tgt, min_score=min_score,
+                             filters=filters, keep=max(limit, PIECE_MATCHES),
+                             piece=number, coverage=coverage)[0]
+
+    for piece, found in zip(cut, _PIECE_THREADS.map(piece_matches, enumerate(cut)), strict=True):
         found.sort(key=_order)
         answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))
         for match in found:
