@@ -337,6 +337,7 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
     total = max(1, len(words(query)))
     answer = []
     covered: dict[int, list[Match]] = {}
+
     def piece_matches(numbered: tuple[int, Piece]) -> list[Match]:
         number, piece = numbered
         coverage = round(len(words(piece.text)) / total, 3)
