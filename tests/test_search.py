@@ -6,7 +6,6 @@ import contextlib
 import re
 import unicodedata
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -212,7 +211,7 @@ def test_a_pasted_passage_gets_each_piece_answered_as_one_at_a_time(
     chosen = [u for u in units[3::23] if len(u.texts["fr"].split()) >= 8][:6]
     passage = "\n".join(u.texts["fr"] for u in chosen)
     at_once = store.lookup(passage, src="fr", tgt="en", semantic=False)
-    monkeypatch.setattr(search_module, "_PIECE_THREADS", SimpleNamespace(map=map))
+    monkeypatch.setattr(search_module, "PIECE_THREADS", 1)
     in_turn = store.lookup(passage, src="fr", tgt="en", semantic=False)
 
     def answers(found: Lookup) -> list[tuple]:

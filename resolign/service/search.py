@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from resolign.errors import InvalidParameter
 from resolign.languages import check_pair
@@ -46,6 +48,9 @@ from resolign.service.queries import check_limit, check_query
 from resolign.service.semantic_index import SemanticIndex
 from resolign.service.store import Store, StoredUnit, language_query
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 __all__ = ["ConcordanceHit", "ConcordancePage", "Lookup", "Match", "PieceMatches",
            "find_concordance", "find_matches", "fuzzy_score", "lookup"]
 
@@ -55,10 +60,10 @@ EDITS_MARKED = 3
 ASSEMBLE_MIN_SCORE = 85.0
 """A piece's best match must score this much for the pieces' translations to be assembled."""
 PIECE_MATCHES = 3
-_PIECE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolign-pieces")
-"""The pieces of a query are looked up at once: each waits mostly on the store (SQLite and
-psycopg let go of the GIL), so a pasted passage is answered in about the time of its slowest
-piece plus the comparing, not the sum of its pieces."""
+PIECE_THREADS = 4
+"""The pieces of a query are looked up this many at once: each waits mostly on the store
+(SQLite and psycopg let go of the GIL), so a pasted passage is answered in about the time of
+its slowest pieces plus the comparing, not the sum of its pieces."""
 PIECES_BELOW = 90.0
 """The sentences of a one-line query are looked up only when the whole has no match this good
 (a paragraph with a typo is its own answer; bench/lookup.py: piece look-ups doubled the fuzzy
@@ -345,7 +350,7 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
                              filters=filters, keep=max(limit, PIECE_MATCHES),
                              piece=number, coverage=coverage)[0]
 
-    for piece, found in zip(cut, _PIECE_THREADS.map(piece_matches, enumerate(cut)), strict=True):
+    for piece, found in zip(cut, _at_once(piece_matches, list(enumerate(cut))), strict=True):
         found.sort(key=_order)
         answer.append(PieceMatches(piece.text, piece.start, piece.end, found[:PIECE_MATCHES]))
         for match in found:
@@ -356,6 +361,16 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
         if known is None or merged.rank_score > known.rank_score:
             by_unit[unit_id] = merged
     return answer
+
+
+def _at_once(work: Callable[[T], R], items: list[T]) -> list[R]:
+    """`work` of every item, in order, PIECE_THREADS at a time on threads of this look-up's
+    own (a shared pool would make one long passage's pieces hold up every other look-up's)."""
+    if PIECE_THREADS < 2 or len(items) < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(PIECE_THREADS, len(items)),
+                            thread_name_prefix="resolign-pieces") as pool:
+        return list(pool.map(work, items))
 
 
 def _piece_leaders(by_unit: dict[int, Match]) -> set[int]:
