@@ -179,9 +179,8 @@ def test_a_worker_freezes_what_it_built_before_its_first_request(db, monkeypatch
     try:
         app = app_from_environment()
         frozen = gc.get_freeze_count()
-        with TestClient(app) as worker:
+        with TestClient(app) as worker:  # its lifespan closes the memory
             assert worker.get("/api/units/1").status_code == 200
-        app.state.memory.close()
     finally:
         gc.unfreeze()
     assert frozen > 20_000
