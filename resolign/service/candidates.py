@@ -14,7 +14,7 @@ from typing import TypedDict
 
 from resolign.service.fuzzy import Words
 from resolign.service.placeables import PLACEABLE
-from resolign.service.store import Store, phrase
+from resolign.service.store import LookupPostings, Store, phrase
 
 FTS_CANDIDATES = 100
 MAX_QUERY_TERMS = 12
@@ -57,12 +57,14 @@ def _chosen(present: list[tuple[str, int]]) -> list[str]:
 
 
 def text_candidates(store: Store, text: str, prepared: Words, src: str, *,
-                    filters: Filters, enough: int | None = None) -> tuple[list[int], bool]:
+                    filters: Filters, enough: int | None = None,
+                    postings: LookupPostings | None = None) -> tuple[list[int], bool]:
     """(candidate ids, True when one has the query's exact folded text). When the exact key
     alone finds `enough` units, they are the answer (a direct index look-up, no full-text
     search); with fewer, the fuzzy candidates follow them, as a CAT tool lists the near
     variants beside the 100% match. A piece of a query (`enough` None) always goes on, since
-    the paragraph holding it matters too."""
+    the paragraph holding it matters too. `postings`: the look-up's term rows, shared by the
+    whole query and its pieces (store.LookupPostings)."""
     same = store.same_words(src, text)
     if same and any(filters.values()):
         allowed = store.filter_ids(same, **filters)
@@ -76,7 +78,8 @@ def text_candidates(store: Store, text: str, prepared: Words, src: str, *,
         return same + _common_word_candidates(store, src, [t for t, _ in present],
                                               filters), bool(same)
     match = " OR ".join(phrase([t]) for t in _chosen(present))
-    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, **filters), bool(same)
+    return same + store.fts_candidates(src, match, limit=FTS_CANDIDATES, postings=postings,
+                                       **filters), bool(same)
 
 
 def _common_word_candidates(store: Store, src: str, terms: list[str],

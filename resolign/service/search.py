@@ -46,7 +46,7 @@ from resolign.service.normalise import words
 from resolign.service.passages import Piece, pieces, sentence_spans
 from resolign.service.queries import check_limit, check_query
 from resolign.service.semantic_index import SemanticIndex
-from resolign.service.store import Store, StoredUnit, language_query
+from resolign.service.store import LookupPostings, Store, StoredUnit, language_query
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -195,15 +195,15 @@ def _tie_order(kind: str, is_part: bool, created: datetime | None, alignment: fl
 
 
 def _text_matches(store: Store, text: str, src: str, tgt: str, *, min_score: float,
-                  filters: Filters, keep: int, enough: int | None = None,
-                  **extra: object) -> tuple[list[Match], bool]:
+                  filters: Filters, keep: int, postings: LookupPostings,
+                  enough: int | None = None, **extra: object) -> tuple[list[Match], bool]:
     """The candidates' matches at `min_score` or more: at least the best `keep` of them (the
     others are left out once their score bound shows they cannot be among those)."""
     prepared = prepare(text, src)
     if not prepared.spans:
         return [], False
     ids, exact = text_candidates(store, text, prepared, src, filters=filters,
-                                  enough=enough)
+                                  enough=enough, postings=postings)
     units = store.get_units(ids) if 0 < len(ids) <= READ_WHOLE else {}
     texts = _source_texts(store, ids, src, tgt, units)
     compared = _best_compared(prepared, texts, src, min_score=min_score, keep=keep)
@@ -307,15 +307,17 @@ def lookup(
         raise InvalidParameter(f"min_score must be between 0 and 100, not {min_score!r}")
 
     filters: Filters = {"document": document, "symbol": symbol, "resolution": resolution}
+    postings: LookupPostings = {}
     found, exact = _text_matches(store, query, src, tgt, min_score=min_score, filters=filters,
-                                 keep=limit, enough=limit)
+                                 keep=limit, enough=limit, postings=postings)
     by_unit: dict[int, Match] = {m.unit_id: m for m in found}
     answer_pieces: list[PieceMatches] = []
     several_lines = "\n" in raw.strip()
     if not exact and (several_lines
                       or max((m.score for m in found), default=0.0) < PIECES_BELOW):
         answer_pieces = _piece_matches(store, raw.strip(), src, tgt, by_unit, limit=limit,
-                                       min_score=min_score, filters=filters)
+                                       min_score=min_score, filters=filters,
+                                       postings=postings)
         leading = {m.unit_id for m in found}
         leading.update(_piece_leaders(by_unit))
         for match in by_unit.values():
@@ -335,7 +337,8 @@ def lookup(
 
 
 def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[int, Match], *,
-                   limit: int, min_score: float, filters: Filters) -> list[PieceMatches]:
+                   limit: int, min_score: float, filters: Filters,
+                   postings: LookupPostings) -> list[PieceMatches]:
     cut: list[Piece] = pieces(query, src)
     if not cut:
         return []
@@ -348,7 +351,7 @@ def _piece_matches(store: Store, query: str, src: str, tgt: str, by_unit: dict[i
         coverage = round(len(words(piece.text)) / total, 3)
         return _text_matches(store, piece.text, src, tgt, min_score=min_score,
                              filters=filters, keep=max(limit, PIECE_MATCHES),
-                             piece=number, coverage=coverage)[0]
+                             postings=postings, piece=number, coverage=coverage)[0]
 
     for piece, found in zip(cut, _at_once(piece_matches, list(enumerate(cut))), strict=True):
         found.sort(key=_order)

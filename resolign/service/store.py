@@ -77,6 +77,12 @@ class Change:
 
 BeforeCommit = Callable[[int], None]
 """Called inside a write transaction, just before it commits, with the number of units added."""
+LookupPostings = dict[tuple[str, ...], Any]
+"""What the backend read of the rows each term of a look-up matched, kept for that look-up's
+other candidate searches: a pasted passage's pieces share its words, so the postings the whole
+query read serve them too. Filled by a backend that reads postings itself (PostgreSQL); one
+that ranks inside its engine (SQLite's FTS5) leaves it empty. One look-up only: the memory may
+change after it."""
 
 
 @dataclass
@@ -162,9 +168,11 @@ class Store(Protocol):
         ...
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
-                       symbol: str | None = None, resolution: str | None = None) -> list[int]:
+                       symbol: str | None = None, resolution: str | None = None,
+                       postings: LookupPostings | None = None) -> list[int]:
         """At most `limit` units matching `match`, the most relevant first (bm25 or the
-        engine's like: rows holding more of the rarer terms first), ties by id."""
+        engine's like: rows holding more of the rarer terms first), ties by id. `postings`:
+        the look-up's kept term rows, read and filled (see LookupPostings)."""
         ...
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,

@@ -15,7 +15,7 @@ also the change counter the replicas' semantic indexes follow. Every read is ONE
 autocommit (a unit and its variants come back together), so it sees one committed state, costs
 one round trip, and never waits for a writer (MVCC).
 
-Connections come from a psycopg_pool pool (autocommit, search_path = resolign); a connection
+Connections come from a psycopg_pool pool (autocommit, search_path = resolign, no JIT); a connection
 the server dropped is replaced by the pool, not reused.
 
 Look-ups are index look-ups, never scans: exact through a btree on (language, exact key),
@@ -48,6 +48,7 @@ from resolign.service.store import (
     BeforeCommit,
     Change,
     ImportRecord,
+    LookupPostings,
     StoredUnit,
     created_time,
     dumps,
@@ -334,10 +335,11 @@ class PostgresStore:
         return pg_fulltext.document_frequencies(self._one, self._ranking, lang, terms)
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
-                       symbol: str | None = None, resolution: str | None = None) -> list[int]:
+                       symbol: str | None = None, resolution: str | None = None,
+                       postings: LookupPostings | None = None) -> list[int]:
         return pg_fulltext.fts_candidates(self._one, self._ranking, lang, match, limit=limit,
                                           document=document, symbol=symbol,
-                                          resolution=resolution)
+                                          resolution=resolution, postings=postings)
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
                   symbol: str | None = None, resolution: str | None = None,
@@ -369,4 +371,8 @@ class PostgresStore:
 
 
 def _configure(conn: psycopg.Connection) -> None:
+    """Each pooled connection's settings. JIT off: look-ups are short index reads that the
+    planner, misled by full-text estimates (see pg_fulltext.fts_page), judged costly enough to
+    compile, 5 ms of a 10-15 ms fuzzy candidate query at 1M units (bench/README)."""
     conn.execute(f"SET search_path TO {SCHEMA}")
+    conn.execute("SET jit = off")

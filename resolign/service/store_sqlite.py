@@ -37,6 +37,7 @@ from resolign.service.store import (
     BeforeCommit,
     Change,
     ImportRecord,
+    LookupPostings,
     StoredUnit,
     check_replaceable,
     check_store_path,
@@ -406,7 +407,10 @@ class SqliteStore:
             return {t: kept[(lang, t)] for t in terms}
 
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
-                       symbol: str | None = None, resolution: str | None = None) -> list[int]:
+                       symbol: str | None = None, resolution: str | None = None,
+                       postings: LookupPostings | None = None) -> list[int]:
+        """FTS5 reads and ranks the postings itself: `postings` stays empty."""
+        del postings
         with self._readers.reading() as db:
             return sqlite_fulltext.fts_candidates(
                 db, self._fts_readable, lang, match, limit=limit, document=document,
