@@ -320,9 +320,11 @@ def main(argv: list[str] | None = None) -> int:
                 failed |= run_scenario("postgresql", location, args.replicas, args, folder)
             finally:
                 drop_database(args.db, "resolign_load")
-    from common import machine_line
+    from common import machine_line, server_line
 
     print(f"\n{machine_line()}")
+    if args.db and args.only != "sqlite":
+        print(server_line(args.db))
     return failed
 
 

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 DEVSET = HERE.parent.parent / "shared" / "data" / "un-devset"
 os.environ.setdefault("RESOLIGN_CACHE_DIR", str(HERE / ".cache"))
 
-from common import drop_database, machine_line, scratch_database  # noqa: E402
+from common import drop_database, machine_line, scratch_database, server_line  # noqa: E402
 
 from resolign.units import Unit  # noqa: E402
 
@@ -481,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\nBrute-force fuzzy excludes normalising every unit's words once "
           + ", ".join(f"({r['brute_prep']:.1f} s at {r['size']:,})" for r in results) + ".")
     print(f"\n{machine_line()}")
+    if "postgresql" in backends:
+        print(server_line(args.db))
     return 0
 
 
