@@ -120,13 +120,13 @@ def fts_candidates(
     return list(dict.fromkeys(units[best].tolist()))[:limit]
 
 
-def _term_rows(query: Query, sql: str, values: list[Any], terms: int
+def _term_rows(query: Query, sql: str, values: list[Any], count: int
                ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(variant ids, unit ids, word counts) of the rows matching each of `terms` terms, from
+    """(variant ids, unit ids, word counts) of the rows matching each of `count` terms, from
     `sql` giving a term's number and its three arrays (one row per term: arrays come back
     parsed in C, thousands of rows as tuples cost milliseconds in Python)."""
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
-        (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))] * terms
+        (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))] * count
     for i, variant_ids, unit_ids, nwords in _fts_rows(query, sql, values):
         found[i - 1] = (np.array(variant_ids, np.int64), np.array(unit_ids, np.int64),
                         np.array(nwords, np.float64))
