@@ -12,6 +12,7 @@ import gc
 import logging
 import random
 import re
+import shutil
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -278,3 +279,38 @@ def test_the_target_words_to_edit_are_marked(client, built):
             marked += bool(spans)
             right += bool(spans) and all(en.lower() in s.lower() for s in spans)
     assert marked >= 0.8 * 4 * len(WORD_PAIRS) and right >= 0.9 * marked, (marked, right)
+
+
+def test_the_target_marks_are_learned_once_per_memory_revision(built, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """What a run of differing words translates to is learned from the memory's hits once
+    and kept while the memory is unchanged: the same look-up again marks the same target
+    words without reading a hit; a write (a new revision) makes it learn again."""
+    db = tmp_path / "memory.db"
+    shutil.copy(built[0], db)
+    _, units, _, _ = built
+    rx = re.compile(r"\brapport\b")
+    queries = [rx.sub("programme", u.texts["fr"]) for u in units
+               if len(rx.findall(u.texts["fr"])) == 1 and "report" in u.texts["en"]
+               and len(u.texts["fr"].split()) >= 10][:6]
+    with Memory.open(db, encoder="none", create=False) as memory:
+        sampled: list[str] = []
+        read = memory.store.fts_page
+
+        def sampling(lang: str, match: str, **kwargs) -> list[int]:
+            sampled.append(match)
+            return read(lang, match, **kwargs)
+
+        monkeypatch.setattr(memory.store, "fts_page", sampling)
+
+        def marks() -> list[list[str]]:
+            found = [memory.lookup(q, semantic=False, limit=1).matches[0] for q in queries]
+            return [[m.target[s:e] for s, e in m.target_edits] for m in found]
+
+        first = marks()
+        assert len(queries) == 6 and sum(bool(m) for m in first) >= 4 and sampled
+        sampled.clear()
+        assert marks() == first and sampled == []
+        memory.add_units([Unit(texts={"fr": "Un rapport de plus.", "en": "One more report.",
+                                      "ar": "تقرير آخر."})])
+        assert marks() == first and sampled
