@@ -224,6 +224,47 @@ def test_a_pasted_passage_gets_each_piece_answered_as_one_at_a_time(
     assert {u.texts["fr"] for u in chosen} <= firsts
 
 
+def test_a_piece_asking_what_the_whole_query_asked_gets_its_answer_without_asking_again(
+        store: Memory, units: list[Unit], monkeypatch: pytest.MonkeyPatch):
+    """Two sentences looked up as one line are looked up whole, then sentence by sentence;
+    the sentence holding the rarest words often asks the same full-text question as the
+    whole (on a large memory, where the postings cap leaves a few rare words; here three words
+    at most). Within one look-up the store is never asked one question twice, some pieces are
+    answered from what the whole was told, and the matches are what they are when every
+    search asks the store itself."""
+    monkeypatch.setattr(candidates_module, "MAX_QUERY_TERMS", 3)
+    asked: list[str] = []
+    questions: list[str] = []
+    ask, ranked = store.store.fts_candidates, candidates_module._ranked
+
+    def counting(lang: str, match: str, **kwargs) -> list[int]:
+        asked.append(match)
+        return ask(lang, match, **kwargs)
+
+    def questioning(store_, src: str, match: str, filters, postings) -> list[int]:
+        questions.append(match)
+        return ranked(store_, src, match, filters, postings)
+
+    monkeypatch.setattr(store.store, "fts_candidates", counting)
+    monkeypatch.setattr(candidates_module, "_ranked", questioning)
+    pairs = [(a, b) for a, b in zip(units[11::23], units[12::23], strict=False)
+             if len(a.texts["fr"].split()) >= 8 and len(b.texts["fr"].split()) >= 8][:12]
+    answers = []
+    reused = 0
+    for a, b in pairs:
+        asked.clear()
+        questions.clear()
+        found = store.lookup(a.texts["fr"] + " " + b.texts["fr"], semantic=False)
+        assert len(asked) == len(set(asked)) > 0
+        reused += len(questions) - len(asked)
+        answers.append([(m.unit_id, m.score, m.kind) for m in found.matches])
+    assert reused > 0 and len(pairs) >= 8
+    monkeypatch.setattr(candidates_module, "_ranked", lambda store_, src, match, filters, _: (
+        ranked(store_, src, match, filters, None)))
+    assert answers == [[(m.unit_id, m.score, m.kind) for m in store.lookup(
+        a.texts["fr"] + " " + b.texts["fr"], semantic=False).matches] for a, b in pairs]
+
+
 def test_results_are_shown_as_stored_and_carry_origin(store: Memory, units: list[Unit]):
     unit = next(u for u in units if "\u064e" in u.texts["ar"] or "\u0651" in u.texts["ar"])
     match = store.search(normalise(unit.texts["ar"]), src="ar", tgt="fr")[0]

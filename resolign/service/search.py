@@ -11,7 +11,8 @@ ranked by their % times the share of the query the piece is.
 Candidates come from the store, never from a scan (candidates.py); each one's score is first
 bounded from its words alone (fuzzy.score_bound), and only those whose bound can still reach
 the `limit` best are compared in full. The pieces share the whole query's words, so what the
-store read of a term's rows for the whole query serves its pieces too (store.LookupPostings).
+store read for the whole query (a term's rows, the candidates of a full-text expression)
+serves its pieces too (store.LookupPostings).
 
 Semantic similarity is 100 * cosine between the query and a unit's language-neutral embedding,
 kept only from SEMANTIC_MIN_COSINE up. On the UN devset (1,000-unit memory) a third of the

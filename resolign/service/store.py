@@ -78,11 +78,10 @@ class Change:
 BeforeCommit = Callable[[int], None]
 """Called inside a write transaction, just before it commits, with the number of units added."""
 LookupPostings = dict[tuple[str, ...], Any]
-"""What the backend read of the rows each term of a look-up matched, kept for that look-up's
-other candidate searches: a pasted passage's pieces share its words, so the postings the whole
-query read serve them too. Filled by a backend that reads postings itself (PostgreSQL); one
-that ranks inside its engine (SQLite's FTS5) leaves it empty. One look-up only: the memory may
-change after it."""
+"""What one look-up read from the store, kept for its other candidate searches: a pasted
+passage's pieces share its words. A backend that reads postings itself (PostgreSQL) keeps the
+rows each term matched; the search keeps each full-text expression's candidates
+(candidates.py). One look-up only: the memory may change after it."""
 
 
 @dataclass

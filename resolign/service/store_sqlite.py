@@ -409,7 +409,7 @@ class SqliteStore:
     def fts_candidates(self, lang: str, match: str, *, limit: int, document: str | None = None,
                        symbol: str | None = None, resolution: str | None = None,
                        postings: LookupPostings | None = None) -> list[int]:
-        """FTS5 reads and ranks the postings itself: `postings` stays empty."""
+        """FTS5 reads and ranks the postings itself: it keeps nothing in `postings`."""
         del postings
         with self._readers.reading() as db:
             return sqlite_fulltext.fts_candidates(
