@@ -66,8 +66,8 @@ def text_candidates(store: Store, text: str, prepared: Words, src: str, *,
     alone finds `enough` units, they are the answer (a direct index look-up, no full-text
     search); with fewer, the fuzzy candidates follow them, as a CAT tool lists the near
     variants beside the 100% match. A piece of a query (`enough` None) always goes on, since
-    the paragraph holding it matters too. `postings`: the look-up's term rows, shared by the
-    whole query and its pieces (store.LookupPostings)."""
+    the paragraph holding it matters too. `postings`: what the look-up read from the store,
+    shared by the whole query and its pieces (store.LookupPostings)."""
     same = store.same_words(src, text)
     if same and any(filters.values()):
         allowed = store.filter_ids(same, **filters)
