@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -409,3 +410,57 @@ def test_kept_counts_follow_every_write(memory_location: str, devset_dir: Path):
         assert store.count() == 59
         with Memory.open(memory_location, encoder=NO_ENCODER, create=False) as other:
             assert phrase_counts(store) == phrase_counts(other) != counted
+
+
+def test_capped_frequencies_counted_together_are_each_terms_own(memory_location: str):
+    """A query's terms are counted up to a cap (on SQLite in one statement per hundred terms):
+    each gets what it gets counted alone, its true count when under the cap and more than the
+    cap otherwise."""
+    from resolign.service.wordforms import form_keys
+
+    units = devset_units(0, 400)
+    terms = list(dict.fromkeys(k for u in units for k in form_keys(u.texts["fr"], "fr")))[:250]
+    with Memory.open(memory_location, encoder=NO_ENCODER) as memory:
+        memory.add_units(units)
+        exact = memory.store.document_frequencies("fr", terms)
+        together = memory.store.document_frequencies("fr", terms, at_most=20)
+        alone = {t: memory.store.document_frequencies("fr", [t], at_most=20)[t] for t in terms}
+    assert together == alone
+    assert all(together[t] == n if n <= 20 else together[t] > 20 for t, n in exact.items())
+    assert sum(n > 20 for n in together.values()) >= 10
+    assert sum(n == 1 for n in together.values()) >= 50
+
+
+def test_a_look_up_reads_one_state_of_the_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A SQLite look-up makes its reads in one read transaction: a write committed while it
+    runs is not half seen (the look-up's own later reads still see the memory as it began),
+    and it borrows one connection, not one per read."""
+    from resolign.service.sqlite_pool import ReadPool
+
+    units = devset_units(0, 200)
+    with Memory.open(tmp_path / "memory.db", encoder=NO_ENCODER) as memory:
+        memory.add_units(units[:150])
+        before = memory.revision
+        seen: dict[str, int] = {}
+        candidates = memory.store.fts_candidates
+
+        def candidates_then_a_write(*args, **kwargs):
+            if not seen:
+                writer = threading.Thread(target=memory.add_units, args=(units[150:],))
+                writer.start()
+                writer.join()
+                seen["inside"] = memory.store.revision
+                seen["count inside"] = memory.store.count()
+            return candidates(*args, **kwargs)
+
+        monkeypatch.setattr(memory.store, "fts_candidates", candidates_then_a_write)
+        borrowed = []
+        borrow = ReadPool._borrow
+        monkeypatch.setattr(ReadPool, "_borrow", lambda pool: borrowed.append(
+            threading.get_ident()) or borrow(pool))
+        query = " ".join(units[3].texts["fr"].split()[1:])  # a word short: fuzzy
+        found = memory.lookup(query, semantic=False)
+        assert borrowed.count(threading.get_ident()) == 1
+        assert seen == {"inside": before, "count inside": 150}
+        assert found.matches and found.matches[0].unit_id == memory.ids()[3]
+        assert memory.revision > before and memory.count() == 200

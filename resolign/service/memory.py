@@ -253,18 +253,20 @@ class Memory:
                min_score: float = 50, document: str | None = None, symbol: str | None = None,
                resolution: str | None = None, semantic: bool = True) -> list[Match]:
         """Exact, fuzzy and (with `semantic` and an index) same-meaning matches, best first."""
-        return find_matches(self.store, self.index if semantic else None, query, src=src,
-                            tgt=tgt, limit=limit, min_score=min_score, document=document,
-                            symbol=symbol, resolution=resolution)
+        with self.store.reading():
+            return find_matches(self.store, self.index if semantic else None, query, src=src,
+                                tgt=tgt, limit=limit, min_score=min_score, document=document,
+                                symbol=symbol, resolution=resolution)
 
     def lookup(self, query: str, *, src: str = "fr", tgt: str = "en", limit: int = 10,
                min_score: float = 50, document: str | None = None, symbol: str | None = None,
                resolution: str | None = None, semantic: bool = True) -> Lookup:
         """`search` with the matches of each piece of a several-sentence query, the
         translation assembled from them, and the target words to edit marked."""
-        return lookup(self.store, self.index if semantic else None, query, src=src, tgt=tgt,
-                      limit=limit, min_score=min_score, document=document, symbol=symbol,
-                      resolution=resolution, mark_target=True)
+        with self.store.reading():
+            return lookup(self.store, self.index if semantic else None, query, src=src,
+                          tgt=tgt, limit=limit, min_score=min_score, document=document,
+                          symbol=symbol, resolution=resolution, mark_target=True)
 
     def concordance(self, query: str, *, lang: str | None = None, limit: int = 20,
                     offset: int = 0, document: str | None = None,
@@ -273,9 +275,10 @@ class Memory:
         """Segments containing the words of `query` as a phrase in any of their forms, in one
         language or all: `limit` hits from `offset`, and the total; with `equivalents`, the
         phrase's translations marked and grouped."""
-        return find_concordance(self.store, query, lang=lang, limit=limit, offset=offset,
-                                document=document, symbol=symbol, resolution=resolution,
-                                equivalents=equivalents)
+        with self.store.reading():
+            return find_concordance(self.store, query, lang=lang, limit=limit, offset=offset,
+                                    document=document, symbol=symbol, resolution=resolution,
+                                    equivalents=equivalents)
 
     def count(self) -> int:
         return self.store.count()

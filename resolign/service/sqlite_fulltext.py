@@ -19,6 +19,8 @@ from resolign.service.sqlite_rows import CHUNK
 from resolign.service.store import exact_key, language_query, origin_filter, phrase
 
 ORIGIN_COMPARE = "u.{column} = ? COLLATE NOCASE"
+COUNTED_TOGETHER = 100
+"""Terms counted in one statement (SQLite allows 500 SELECTs in one compound)."""
 
 
 @contextlib.contextmanager
@@ -65,15 +67,24 @@ def document_frequencies(db: sqlite3.Connection, readable: set[str], lang: str,
     if at_most is not None:
         table = schema.fts_table(base)
         common = set() if common is None else common
+        counted = []
         for term in terms:
             if (base, term) in common:
                 freq[term] = at_most + 1
-                continue
-            freq[term] = int(db.execute(
-                f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
-                "LIMIT ?)", [phrase([term]), at_most + 1]).fetchone()[0])
-            if freq[term] > at_most:
-                common.add((base, term))
+            else:
+                counted.append(term)
+        # One statement for a chunk of terms, not one per term: each statement is a GIL
+        # hand-off, and a query has a few dozen terms.
+        for start in range(0, len(counted), COUNTED_TOGETHER):
+            chunk = counted[start:start + COUNTED_TOGETHER]
+            one = (f"SELECT ?, count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
+                   "LIMIT ?)")
+            rows = db.execute(" UNION ALL ".join([one] * len(chunk)), [
+                value for term in chunk for value in (term, phrase([term]), at_most + 1)])
+            for term, count in rows:
+                freq[term] = int(count)
+                if count > at_most:
+                    common.add((base, term))
         return freq
     marks = ",".join("?" * len(terms))
     rows = db.execute(f"SELECT term, doc FROM {schema.fts_table(base)}_vocab "

@@ -32,15 +32,25 @@ class ReadPool:
         self._idle: list[sqlite3.Connection] = []
         self._open: set[sqlite3.Connection] = set()
         self._closed = False
+        self._held = threading.local()  # the connection of this thread's open `reading`
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection inside one read transaction."""
+        """A read-only connection inside one read transaction; inside another `reading` of
+        the same thread, that one's (same connection, same snapshot). A look-up wraps its
+        reads in one: each read transaction is two statements, and under load each statement
+        waits its turn for the GIL (a search made nine)."""
+        held = getattr(self._held, "db", None)
+        if held is not None:
+            yield held
+            return
         db = self._borrow()
+        self._held.db = db
         try:
             db.execute("BEGIN")
             yield db
         finally:
+            self._held.db = None
             try:
                 if db.in_transaction:
                     db.execute("ROLLBACK")  # a read transaction: nothing to keep

@@ -10,6 +10,7 @@ leaves deleted units out. Every change is one transaction and is kept in the his
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,12 @@ class Store(Protocol):
              before_commit: BeforeCommit | None = None) -> Change: ...
 
     # reading
+    def reading(self) -> contextlib.AbstractContextManager[object]:
+        """The reads this thread makes inside, as one: a look-up's. SQLite makes them in one
+        read transaction on one connection (one snapshot, no transaction per read);
+        PostgreSQL's reads are single autocommit statements already, each on the last
+        commit, so nothing is held."""
+        ...
     def count(self) -> int: ...
     def ids(self) -> list[int]:
         """Every unit id ever stored, deleted ones included (what the semantic index covers)."""

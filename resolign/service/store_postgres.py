@@ -241,6 +241,9 @@ class PostgresStore:
 
     # --- reading ----------------------------------------------------------------------------
 
+    def reading(self) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext()
+
     def count(self) -> int:
         """Live units (kept in `meta` by the writers: no count(*) over a large table)."""
         return int(self._one("SELECT value FROM meta WHERE key = 'units'")[0][0])

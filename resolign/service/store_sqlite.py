@@ -295,6 +295,9 @@ class SqliteStore:
             self._reads = (revision, {})
         return self._reads[1]
 
+    def reading(self) -> contextlib.AbstractContextManager[object]:
+        return self._readers.reading()
+
     def count(self) -> int:
         with self._readers.reading() as db:
             kept = self._kept_reads(db)
