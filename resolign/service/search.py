@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -259,9 +260,10 @@ def _best_compared(prepared: Words, texts: dict[int, str], src: str, *, min_scor
     any candidate left could (the rest are never prepared nor compared: the costly part of a
     look-up on a large memory). Units with the same text share one comparison."""
     bounds: dict[str, float] = {}  # by text: a memory holds the same wording many times
+    counts = Counter(prepared.keys)
     for text in texts.values():
         if text not in bounds:
-            bounds[text] = score_bound(prepared, word_keys(text, src))
+            bounds[text] = score_bound(prepared, word_keys(text, src), counts)
     bounded = sorted(((bounds[t], i) for i, t in texts.items()), key=lambda pair: -pair[0])
     best: list[float] = []  # the `keep` best scores so far, a min-heap
     found: dict[int, Comparison] = {}
