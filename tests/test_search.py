@@ -34,7 +34,7 @@ from resolign.service.search import (
     fuzzy_score,
 )
 from resolign.service.store import phrase
-from resolign.service.wordforms import form_keys, form_tokens
+from resolign.service.wordforms import form_keys, form_words
 from resolign.units import Unit, Variant
 from tests.devset import devset_lines, whole_documents
 
@@ -141,7 +141,7 @@ def test_run_counts_are_the_brute_force_counts_of_the_common_runs():
     for lang, wanted in phrases.items():
         holding = [line for line in lines[lang] if wanted in line]
         for size in (5, 30, 100):
-            texts = [[t.key for t in form_tokens(line, lang)] for line in holding[:size]]
+            texts = [form_words(line, lang).keys for line in holding[:size]]
             least = max(2, round(0.1 * size))
             every: dict[tuple[str, ...], int] = {}
             for keys in texts:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from resolign.service.equivalents import SAMPLE
 from resolign.service.fuzzy import compare, prepare
 from resolign.service.http.app import create_app
 from resolign.service.memory import Memory
@@ -164,7 +165,8 @@ def test_cached_words_leave_the_garbage_collector_nothing_to_walk():
     parts = [part for words in prepared
              for field in (words.mark, words.mark_spans, words.spans, words.keys, words.norms)
              for part in (field, *field)]
-    parts += [part for words in tokenised for part in (words, *words)]
+    parts += [part for words in tokenised for field in (words.keys, words.norms, words.spans)
+              for part in (field, *field)]
     assert sum(len(words.spans) for words in prepared) > 10_000
     assert [part for part in parts if gc.is_tracked(part)] == []
 
@@ -314,3 +316,41 @@ def test_the_target_marks_are_learned_once_per_memory_revision(built, tmp_path: 
         memory.add_units([Unit(texts={"fr": "Un rapport de plus.", "en": "One more report.",
                                       "ar": "تقرير آخر."})])
         assert marks() == first and sampled
+
+
+def test_a_phrases_translations_are_learned_once_per_memory_revision(
+        built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A concordance learns the phrase's translations from a sample of its hits. Every page of
+    the phrase, and the same look-up again, marks and groups them as learned the first time,
+    without sampling again, while the memory is unchanged; after a write it learns again."""
+    db = tmp_path / "memory.db"
+    shutil.copy(built[0], db)
+    with Memory.open(db, encoder="none", create=False) as memory:
+        sampled: list[str] = []
+        read = memory.store.fts_page
+
+        def sampling(lang: str, match: str, **kwargs) -> list[int]:
+            if kwargs.get("limit") == SAMPLE:
+                sampled.append(match)
+            return read(lang, match, **kwargs)
+
+        monkeypatch.setattr(memory.store, "fts_page", sampling)
+
+        def pages() -> list[tuple]:
+            found = [memory.concordance("Conseil de sécurité", lang="fr", limit=10, offset=at)
+                     for at in (0, 10, 0)]
+            return [(page.groups, [(h.unit_id, h.equivalents, h.group) for h in page.hits])
+                    for page in found]
+
+        first = pages()
+        assert len(sampled) == 1
+        assert first[0] == first[2] and first[0][0] == first[1][0]
+        assert any(label == "security council" for _, label, _ in first[0][0])
+        assert sum(bool(h[1].get("en")) for page in first for h in page[1]) >= 15
+        sampled.clear()
+        assert pages() == first and sampled == []
+        memory.add_units([Unit(texts={"fr": "Le Conseil de sécurité se réunit.",
+                                      "en": "The Security Council meets.",
+                                      "ar": "يجتمع مجلس الأمن."})])
+        again = pages()
+        assert len(sampled) == 1 and again[0][0][0] == first[0][0][0]

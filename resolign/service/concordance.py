@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 from resolign.errors import InputError
 from resolign.languages import LANGS, check_lang, primary
-from resolign.service.equivalents import SAMPLE, group_counts, learn, mark
+from resolign.service.equivalents import (
+    SAMPLE,
+    Equivalents,
+    group_counts,
+    learn,
+    mark,
+    memory_state,
+    remembered,
+)
 from resolign.service.highlight import phrase_spans
 from resolign.service.queries import check_page, check_query
 from resolign.service.store import Store, StoredUnit, phrase
@@ -121,15 +129,26 @@ def _matching_variant(unit: StoredUnit, lang: str, keys: list[str]) -> tuple[str
 
 def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str,
                      filters: dict[str, str | None]) -> None:
-    others = [code for code in LANGS if code != primary(lang)]
-    sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
-    texts = store.texts_of(sample, others)
-    runs = learn(store, texts, others, page.total, store.count())
+    memory = memory_state(store)
+    learned = remembered((*memory, "concordance", lang, forms, page.total,
+                          *filters.values()),
+                         lambda: _equivalents(store, lang, forms, filters, page.total, memory[3]))
     for hit in page.hits:
-        for code, lang_runs in runs.items():
+        for code, lang_runs in learned.runs.items():
             if hit.unit.get(code):
                 spans, label = mark(hit.unit[code], code, lang_runs)
                 if spans:
                     hit.equivalents[code] = spans
                     hit.group[code] = label
-    page.groups = group_counts(texts, runs)
+    page.groups = list(learned.groups)
+
+
+def _equivalents(store: Store, lang: str, forms: str, filters: dict[str, str | None],
+                 total: int, units: int) -> Equivalents:
+    """The phrase's translations, learned from a sample of its hits (the same for every page
+    of it while the memory is unchanged: kept by the caller)."""
+    others = [code for code in LANGS if code != primary(lang)]
+    sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
+    texts = store.texts_of(sample, others)
+    runs = learn(store, texts, others, total, units)
+    return Equivalents(runs, tuple(group_counts(texts, runs)))

@@ -8,14 +8,26 @@ the query (fuzzy.py); the phrase's translations are marked by equivalents.py.
 
 from __future__ import annotations
 
-from resolign.service.wordforms import form_tokens
+from collections.abc import Sequence
+
+from resolign.service.wordforms import FormWords, form_words
 
 Span = tuple[int, int]
 
 
-def phrase_spans(text: str, lang: str, keys: list[str]) -> list[Span]:
+def phrase_spans(text: str, lang: str, keys: Sequence[str]) -> list[Span]:
     """Where the phrase of form keys occurs in `text` (every occurrence, in any form)."""
-    toks = form_tokens(text, lang)
-    n = len(keys)
-    return [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
-            if [t.key for t in toks[i:i + n]] == keys]
+    return run_spans(form_words(text, lang), tuple(keys))
+
+
+def run_spans(words: FormWords, run: tuple[str, ...], *, first: bool = False) -> list[Span]:
+    """Where the run of form keys occurs among `words` (only the first place with `first`)."""
+    keys, n, found = words.keys, len(run), []
+    if not n:
+        return found
+    for i in range(len(keys) - n + 1):
+        if keys[i] == run[0] and keys[i:i + n] == run:
+            found.append((words.spans[i][0], words.spans[i + n - 1][1]))
+            if first:
+                break
+    return found

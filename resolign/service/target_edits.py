@@ -15,7 +15,14 @@ from __future__ import annotations
 import re
 
 from resolign.languages import primary
-from resolign.service.equivalents import FUNCTION_SHARE, SAMPLE, learn, mark
+from resolign.service.equivalents import (
+    FUNCTION_SHARE,
+    SAMPLE,
+    learn,
+    mark,
+    memory_state,
+    remembered,
+)
 from resolign.service.fuzzy import Diff
 from resolign.service.store import Store, phrase
 from resolign.service.wordforms import form_keys
@@ -31,15 +38,6 @@ MIN_HITS = 5
 """Fewer units holding a phrase teach nothing about its translation (with 2 hits, whatever
 their translations share wins: "rendre compte de" gave "implementation of this resolution")."""
 _DIGITS = re.compile(r"\d+(?:[.,\s]\d+)*")
-AGREED_KEPT = 4096
-"""Runs whose agreed equivalents a process keeps. They depend only on the memory's contents,
-so they are kept per memory and revision (any write makes new ones): learning them is most
-of a fuzzy look-up's time on a small memory (3 of 8 ms on 700 devset units), and a
-translator's look-ups differ from stored segments in the same words again and again (63% of
-the runs of 800 bench look-ups had been learned before). Tuples of strings, which the garbage
-collector stops walking."""
-_AGREED: dict[tuple, tuple[tuple[str, ...], ...] | None] = {}
-_UNKNOWN = object()
 
 
 def source_runs(text: str, diffs: list[Diff]) -> list[Span]:
@@ -63,18 +61,14 @@ def target_edits(store: Store, source: str, target: str, diffs: list[Diff], src:
     numbers = [m.group() for s, e in runs for m in _DIGITS.finditer(source[s:e])]
     for number in numbers:
         marks.update(m.span() for m in re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", target))
-    memory = (store.location, store.store_id, store.revision, store.count())
+    memory = memory_state(store)
     looked = 0
     for start, end in runs:
         keys = tuple(k for k in form_keys(source[start:end], src) if not k.isdigit())
         if not keys or looked >= MAX_RUNS:
             continue
-        key = (*memory, src, keys, primary(tgt))
-        if (agreed := _AGREED.get(key, _UNKNOWN)) is _UNKNOWN:
-            agreed = _agreed(store, src, keys, primary(tgt), memory[3])
-            if len(_AGREED) >= AGREED_KEPT:
-                _AGREED.clear()
-            _AGREED[key] = agreed
+        agreed = remembered((*memory, "agreed", src, keys, primary(tgt)), lambda keys=keys: (
+            _agreed(store, src, keys, primary(tgt), memory[3])))
         if agreed is None:
             continue
         looked += 1
