@@ -98,3 +98,63 @@ def test_two_worker_processes_share_the_port_the_memory_and_an_import(bench, tmp
         assert set(seen.values()) == {(UNITS + IMPORTED, new)}
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreading")
+def test_each_worker_process_accepts_its_share_of_the_connections(bench, tmp_path: Path):
+    """`resolign serve --workers 2`: each process listens on the port itself, so 32 clients
+    connecting at once are spread over both (uvicorn's one shared socket gave one process 13
+    or 14 of 16). A worker that dies is replaced while the other answers; a second server on
+    the same port is refused in one line; stopping the server stops every worker."""
+    import collections
+    import os
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    db = tmp_path / "memory.db"
+    bench.build_memory(db, UNITS)
+    server = bench.Server(db, workers=2)
+    try:
+        def processes(clients: int) -> collections.Counter[int]:
+            together = threading.Barrier(clients)
+            seen: list[int] = []
+
+            def connect() -> None:
+                with httpx.Client(base_url=server.url, timeout=60) as client:
+                    together.wait()
+                    seen.append(client.get("/healthz").json()["process"])
+
+            threads = [threading.Thread(target=connect) for _ in range(clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(seen) == clients
+            return collections.Counter(seen)
+
+        spread = processes(32)
+        assert len(spread) == 2 and min(spread.values()) >= 6, spread
+        killed = min(spread)
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while True:
+            now = processes(8)
+            if len(now) == 2 and killed not in now:
+                break
+            assert time.monotonic() < deadline, now
+            time.sleep(0.5)
+        workers = set(now)
+        port = server.url.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [sys.executable, "-m", "resolign.cli", "serve", "--db", str(db), "--port", port,
+             "--workers", "2"], capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert second.returncode == 2
+        assert second.stderr.strip().splitlines() == [
+            f"resolign serve: error: port {port} on 127.0.0.1 is in use"]
+    finally:
+        server.stop()
+    assert server.proc.returncode == 0
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []

@@ -13,6 +13,7 @@ from typing import Any
 
 from resolign.cli.db_option import add_db_argument
 from resolign.errors import InputError
+from resolign.service.http.workers import check_port_free
 from resolign.service.locations import Location, parse_location
 
 HEAD_LIMIT = 128 * 1024
@@ -68,8 +69,8 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
     `workers` processes.
 
     One process answers with one Python interpreter, about one core, whatever the number of
-    clients. With several, uvicorn starts them on one port and each builds the app from
-    SERVE_ENV (`app_from_environment`). Each is what a replica on another machine is: it
+    clients. With several, each listens on the port itself (workers.py) and builds the app
+    from SERVE_ENV (`app_from_environment`). Each is what a replica on another machine is: it
     follows the others' writes through the memory's revision counter. The memory and its
     semantic index are opened once here first, so the workers start from an index on disk
     instead of each embedding what it lacks."""
@@ -82,6 +83,7 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
     if not 1 <= workers <= MAX_WORKERS:
         raise InputError(f"--workers must be 1-{MAX_WORKERS}, not {workers}")
     origins = [check_origin(o) for o in cors_origins]
+    check_port_free(host, port)
     import uvicorn
 
     from resolign.service.http.app import (
@@ -91,16 +93,18 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
         create_app,
         settle_heap,
     )
+    from resolign.service.http.workers import APP_FACTORY, run_workers, spreads_connections
 
     settings = AppSettings(location=db.url if db.path is None else str(db.path.resolve()),
                            max_upload_bytes=int(max_upload_mb * 1024 * 1024), encoder=encoder,
                            cors_origins=origins, log_queries=log_queries)
     app: Any = create_app(**settings.arguments())
+    spread = workers > 1 and spreads_connections()
     if workers > 1:
         # Every worker opens the memory itself; this process only checked and synced it.
         app.state.memory.close()
         os.environ[SERVE_ENV] = settings.to_json()
-        app = "resolign.service.http.app:app_from_environment"
+        app = APP_FACTORY
     else:
         settle_heap()
     if not os.environ.get(API_KEY_ENV):
@@ -108,12 +112,15 @@ def serve(db: Path | str | Location, *, host: str = "127.0.0.1", port: int = 800
               file=sys.stderr)
     # A 10,000-character query is up to ~90 kB percent-encoded (Arabic ~60 kB): let it reach the
     # app, which answers with a JSON reason, instead of h11's bare 400 for heads over 16 kB.
+    # h11 even where httptools is installed: its URL parser stops at 64 kB (a bare 400 too).
     # The access log is the app's own (one line per request with its request id), so uvicorn's
     # is off and the "resolign" loggers write through uvicorn's handler.
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
-                proxy_headers=False, h11_max_incomplete_event_size=HEAD_LIMIT,
-                access_log=False, log_config=_log_config(), workers=workers,
-                factory=workers > 1)
+    options: dict[str, Any] = dict(
+        log_level="info", server_header=False, proxy_headers=False, http="h11",
+        h11_max_incomplete_event_size=HEAD_LIMIT, access_log=False, log_config=_log_config())
+    if spread:
+        return run_workers(workers, host, port, options)
+    uvicorn.run(app, host=host, port=port, workers=workers, factory=workers > 1, **options)
     return 0
 
 
