@@ -174,6 +174,8 @@ class PostgresStore:
                     raise ResolignError(f"could not write to {self.location}: "
                                         f"{first_line(error)}") from error
                 raise
+            if write.added:
+                _merge_pending_entries(conn)
 
     def add_units(self, units: Iterable[Unit], *, before_commit: BeforeCommit | None = None,
                   source: ImportRecord | None = None) -> AddReport:
@@ -371,6 +373,17 @@ class PostgresStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _merge_pending_entries(conn: psycopg.Connection) -> None:
+    """Move a committed write's new full-text entries from the GIN index's pending list into
+    the index proper. Until then every search scans the whole pending list (up to
+    gin_pending_list_limit, 4 MB) for each of its terms: right after a 700-unit import, the
+    first fuzzy searches took 0.1-1.7 s instead of 5-40 ms, until autovacuum merged it, which
+    on a large memory waits until a fifth of its size has been added. The writer pays once;
+    where the role may not (not the index's owner), autovacuum still will."""
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SELECT gin_clean_pending_list('fulltext_tsv'::regclass)")
 
 
 def _configure(conn: psycopg.Connection) -> None:
