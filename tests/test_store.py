@@ -434,7 +434,8 @@ def test_capped_frequencies_counted_together_are_each_terms_own(memory_location:
 def test_a_look_up_reads_one_state_of_the_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A SQLite look-up makes its reads in one read transaction: a write committed while it
     runs is not half seen (the look-up's own later reads still see the memory as it began),
-    and it borrows one connection, not one per read."""
+    and it borrows one connection, not one per read, and reads the revision its caches are
+    keyed by once."""
     from resolign.service.sqlite_pool import ReadPool
 
     units = devset_units(0, 200)
@@ -458,9 +459,14 @@ def test_a_look_up_reads_one_state_of_the_memory(tmp_path: Path, monkeypatch: py
         borrow = ReadPool._borrow
         monkeypatch.setattr(ReadPool, "_borrow", lambda pool: borrowed.append(
             threading.get_ident()) or borrow(pool))
+        meta_reads = []
+        meta = memory.store._meta
+        monkeypatch.setattr(memory.store, "_meta", lambda key, db=None: meta_reads.append(
+            (key, threading.get_ident())) or meta(key, db))
         query = " ".join(units[3].texts["fr"].split()[1:])  # a word short: fuzzy
         found = memory.lookup(query, semantic=False)
         assert borrowed.count(threading.get_ident()) == 1
+        assert meta_reads.count(("revision", threading.get_ident())) == 1
         assert seen == {"inside": before, "count inside": 150}
         assert found.matches and found.matches[0].unit_id == memory.ids()[3]
         assert memory.revision > before and memory.count() == 200

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from resolign.errors import ResolignError
 
@@ -45,12 +46,12 @@ class ReadPool:
             yield held
             return
         db = self._borrow()
-        self._held.db = db
+        self._held.db, self._held.memo = db, {}
         try:
             db.execute("BEGIN")
             yield db
         finally:
-            self._held.db = None
+            self._held.db = self._held.memo = None
             try:
                 if db.in_transaction:
                     db.execute("ROLLBACK")  # a read transaction: nothing to keep
@@ -58,6 +59,12 @@ class ReadPool:
             except sqlite3.Error:
                 reusable = False
             self._give_back(db, reusable)
+
+    def memo(self) -> dict[str, Any]:
+        """What this thread's open `reading` noted of its snapshot (the revision, which cannot
+        change inside it): a dict that lives as long as the read transaction."""
+        memo = getattr(self._held, "memo", None)
+        return {} if memo is None else memo
 
     def _borrow(self) -> sqlite3.Connection:
         with self._lock:

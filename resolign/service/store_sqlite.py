@@ -64,6 +64,7 @@ class SqliteStore:
         self._lock = threading.RLock()
         """Guards the write connection `_db` (held for a whole write transaction)."""
         self._readers = ReadPool(self.path)
+        self._store_id = ""  # read once: given at creation, never changed
         try:
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
@@ -142,13 +143,23 @@ class SqliteStore:
 
     @property
     def store_id(self) -> str:
-        with self._readers.reading() as db:
-            return self._meta("store_id", db) or ""
+        if not self._store_id:
+            with self._readers.reading() as db:
+                self._store_id = self._meta("store_id", db) or ""
+        return self._store_id
 
     @property
     def revision(self) -> int:
         with self._readers.reading() as db:
-            return int(self._meta("revision", db) or 0)
+            return self._revision(db)
+
+    def _revision(self, db: sqlite3.Connection) -> int:
+        """The revision `db`'s read transaction sees, read once per transaction (a look-up's
+        caches ask for it several times)."""
+        memo = self._readers.memo()
+        if "revision" not in memo:
+            memo["revision"] = int(self._meta("revision", db) or 0)
+        return memo["revision"]
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -290,7 +301,7 @@ class SqliteStore:
     def _kept_reads(self, db: sqlite3.Connection) -> dict[Any, Any]:
         """The reads kept for the revision `db` sees now (emptied by any write: 300 ms for a
         count, 300 ms for the frequencies of four common words at 1M units)."""
-        revision = int(self._meta("revision", db) or 0)
+        revision = self._revision(db)
         if self._reads[0] != revision or len(self._reads[1]) > KEPT_READS:
             self._reads = (revision, {})
         return self._reads[1]
