@@ -25,7 +25,6 @@ from resolign.align.encoders import DEFAULT_ENCODER
 from resolign.errors import InputError, NotFound
 from resolign.languages import LANGS, parse_pair
 from resolign.service.backends import backend_of
-from resolign.service.http.lookup_threads import run_lookup
 from resolign.service.http.shapes import (
     AlignShape,
     Health,
@@ -103,7 +102,7 @@ async def api_search(
 ) -> Matches:
     """Best earlier wordings of `q`: exact, fuzzy (by %), then semantic matches (by
     similarity); a query of several paragraphs or sentences is also looked up piece by piece."""
-    found = await run_lookup(
+    found = await run_in_threadpool(
         memory.lookup, q, src=src, tgt=tgt, limit=limit, min_score=min_score,
         document=_optional(document), symbol=_optional(symbol),
         resolution=_optional(resolution), semantic=semantic)
@@ -126,16 +125,16 @@ async def api_concordance(
     """Every unit whose `lang` text contains the words of `q` as a phrase (in any form:
     plural, ligature, Arabic proclitics), exact phrase first; `total` counts them all,
     `limit` hits from `offset` are returned, with the translations of the phrase marked."""
-    page = await run_lookup(memory.concordance, q, lang=lang, limit=limit,
-                            offset=offset, document=_optional(document),
-                            symbol=_optional(symbol), resolution=_optional(resolution))
+    page = await run_in_threadpool(memory.concordance, q, lang=lang, limit=limit,
+                                   offset=offset, document=_optional(document),
+                                   symbol=_optional(symbol), resolution=_optional(resolution))
     return hits_shape(page, limit)
 
 
 @router.get("/api/units/{unit_id}", tags=["memory"])
 async def api_unit(memory: MemoryDep, unit_id: UnitId) -> UnitShape:
     """One stored unit in all its languages, with where it came from."""
-    unit = await run_lookup(memory.get_unit, unit_id)
+    unit = await run_in_threadpool(memory.get_unit, unit_id)
     if unit is None:
         raise NotFound(f"no unit with id {unit_id}")
     return unit_shape(unit, unit.id)
@@ -226,7 +225,7 @@ async def healthz(request: Request, memory: MemoryDep) -> Health:
     """Liveness plus what a monitor wants to see: the backend (sqlite or postgresql), unit
     count, the search index state (`lag`: units not yet searchable by meaning here) and the
     answering process's id."""
-    count = await run_lookup(memory.count)
+    count = await run_in_threadpool(memory.count)
     return Health(status="ok", version=__version__, backend=backend_of(memory.store),
                   units=count, index=memory.index_state(),
                   writes="enabled" if request.app.state.api_key else "disabled",

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from resolign.errors import InvalidParameter, NotFound
 from resolign.service.http.api import MemoryDep
-from resolign.service.http.lookup_threads import run_lookup
 from resolign.service.http.tmserver import base_language, lookup_pair
 from resolign.service.memory import Memory
 from resolign.service.search import Match
@@ -126,4 +126,4 @@ async def mymemory_get(
     key: str | None = Query(None, max_length=300, description="MyMemory's key (ignored)"),
 ) -> MyMemoryAnswer:
     """Earlier translations of `q`, best first, in MyMemory's answer shape."""
-    return await run_lookup(mymemory_answer, memory, q, langpair)
+    return await run_in_threadpool(mymemory_answer, memory, q, langpair)

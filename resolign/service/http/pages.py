@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from resolign import __version__
 from resolign.errors import ResolignError
@@ -20,7 +21,6 @@ from resolign.languages import LANGS, NATIVE_NAMES, RIGHT_TO_LEFT
 from resolign.service.equivalents import SAMPLE as EQUIVALENT_SAMPLE
 from resolign.service.highlight import Span
 from resolign.service.http.api import UnitId
-from resolign.service.http.lookup_threads import run_lookup
 from resolign.service.http.shapes import (
     Hits,
     HitShape,
@@ -70,15 +70,15 @@ async def search_page(request: Request) -> HTMLResponse:
             if concordance_mode:
                 offset = _offset(params.get("offset"))
                 limit = min(MAX_PAGE, _offset(params.get("limit")) or PAGE_HITS)
-                found = await run_lookup(memory.concordance, q, lang=src,
-                                         limit=limit, offset=offset)
+                found = await run_in_threadpool(memory.concordance, q, lang=src,
+                                                limit=limit, offset=offset)
                 shape = hits_shape(found, limit)
                 results = _groups_html(shape) + "".join(_hit_html(h) for h in shape.hits)
                 status = _hits_status(shape)
                 paging = _paging_html(q, src, tgt, shape)
             else:
-                found = await run_lookup(memory.lookup, q, src=src, tgt=tgt,
-                                         limit=PAGE_MATCHES, min_score=PAGE_MIN_SCORE)
+                found = await run_in_threadpool(memory.lookup, q, src=src, tgt=tgt,
+                                                limit=PAGE_MATCHES, min_score=PAGE_MIN_SCORE)
                 shape = lookup_shape(found)
                 results = (_assembled_html(shape.assembled, tgt)
                            + "".join(_match_html(m, src, tgt) for m in shape.matches)
@@ -149,9 +149,9 @@ def _groups_html(shape: Hits) -> str:
 async def unit_page(request: Request, unit_id: UnitId) -> HTMLResponse:
     """One unit, printable, with its origin: the target of every result's source link."""
     memory: Memory = request.app.state.memory
-    unit = await run_lookup(memory.get_unit, unit_id)
+    unit = await run_in_threadpool(memory.get_unit, unit_id)
     if unit is None:
-        changed = bool(await run_lookup(memory.history, unit_id))
+        changed = bool(await run_in_threadpool(memory.history, unit_id))
         details = (f"<p>Unit {int(unit_id)} was deleted or replaced by a review: its history "
                    "below says where its text went.</p>" if changed
                    else f"<p>No unit with id {int(unit_id)}.</p>")

@@ -38,7 +38,6 @@ from resolign.errors import InputError, InvalidParameter, NotFound, TooLarge
 from resolign.languages import LANGS, lang_rank
 from resolign.service.http.api import MemoryDep, require_key
 from resolign.service.http.conventions import request_id
-from resolign.service.http.lookup_threads import run_lookup
 from resolign.service.memory import Memory
 from resolign.service.store import AddReport
 from resolign.units import Unit
@@ -177,7 +176,7 @@ Callback = Annotated[str | None, Query(max_length=100, description="JSONP: wrap 
 @router.get("/languages/", response_model=Languages, responses=LOOKUP_RESPONSES)
 async def tm_languages(memory: MemoryDep, jsoncallback: Callback = None) -> Response:
     """The languages CAT tools can ask for: every one the memory holds, as source and target."""
-    codes = await run_lookup(memory_languages, memory)
+    codes = await run_in_threadpool(memory_languages, memory)
     return json_answer({"sourceLanguages": codes, "targetLanguages": codes}, jsoncallback)
 
 
@@ -197,7 +196,7 @@ async def tm_unit(
     jsoncallback: Callback = None,
 ) -> Response:
     """Earlier translations of a text, best first; `[]` when none (or the pair is not held)."""
-    found = await run_lookup(
+    found = await run_in_threadpool(
         suggestions, memory, text or source or "", src, tgt,
         min_similarity=min_similarity_of(min_similarity),
         max_candidates=max_candidates_of(max_candidates))
