@@ -134,7 +134,7 @@ def _add_equivalents(store: Store, page: ConcordancePage, lang: str, forms: str,
                           *filters.values()),
                          lambda: _equivalents(store, lang, forms, filters, page.total, memory[3]))
     for hit in page.hits:
-        for code, lang_runs in learned.runs.items():
+        for code, lang_runs in learned.runs:
             if hit.unit.get(code):
                 spans, label = mark(hit.unit[code], code, lang_runs)
                 if spans:
@@ -151,4 +151,5 @@ def _equivalents(store: Store, lang: str, forms: str, filters: dict[str, str | N
     sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
     texts = store.texts_of(sample, others)
     runs = learn(store, texts, others, total, units)
-    return Equivalents(runs, tuple(group_counts(texts, runs)))
+    return Equivalents(tuple((code, tuple(found)) for code, found in runs.items()),
+                       tuple(group_counts(texts, runs)))

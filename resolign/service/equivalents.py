@@ -44,8 +44,8 @@ LEARNED_KEPT = 4096
 """What a process keeps of what it learned (`remembered`). Learning is most of a look-up's
 time on a small memory (3 of 8 ms of a fuzzy search, 2 of 5 ms of a concordance page on 700
 devset units), and translators look up the same phrases and words again and again (63% of the
-runs of 800 bench look-ups had been learned before). Tuples of strings, which the garbage
-collector stops walking."""
+runs of 800 bench look-ups had been learned before). Answers are tuples of strings, which the
+garbage collector stops walking (an Equivalents is one object left to walk)."""
 _LEARNED: dict[tuple, Any] = {}
 _UNKNOWN = object()
 T = TypeVar("T")
@@ -53,10 +53,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Equivalents:
-    """Per target language: the runs (form keys) that translate a phrase, best first; and
+    """(target language, the runs of form keys that translate a phrase, best first), and
     (language, translation, sampled hits using it), commonest first."""
 
-    runs: dict[str, list[tuple[str, ...]]]
+    runs: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
     groups: tuple[tuple[str, str, int], ...]
 
 
@@ -162,7 +162,7 @@ def _most_telling(count: int, sample: int, total: int, units: int) -> int:
     return int(min(by_dice, by_lift) + 1e-9)
 
 
-def mark(text: str, lang: str, runs: list[tuple[str, ...]]) -> tuple[list[Span], str]:
+def mark(text: str, lang: str, runs: Sequence[tuple[str, ...]]) -> tuple[list[Span], str]:
     """(spans of the best run `text` holds, its words as written, lower case) or ([], "")."""
     words = form_words(text, lang)
     for run in runs:
