@@ -20,7 +20,7 @@ import socket
 import sys
 import threading
 import time
-from multiprocessing.synchronize import Event
+from multiprocessing.synchronize import Barrier, Event
 from typing import Any
 
 from resolign.errors import InputError
@@ -28,6 +28,8 @@ from resolign.errors import InputError
 APP_FACTORY = "resolign.service.http.app:app_from_environment"
 """What each worker serves: the app built from the settings `resolign serve` left in the
 environment (SERVE_ENV), which spawned processes inherit."""
+START_WAIT = 600.0
+"""Seconds the first workers wait for each other to have the app before they listen anyway."""
 STOP_GRACE = 30.0
 """Seconds a worker has to finish its requests in flight once told to stop."""
 
@@ -72,9 +74,10 @@ def run_workers(count: int, host: str, port: int, options: dict[str, Any]) -> in
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
 
-    def start() -> tuple[multiprocessing.process.BaseProcess, Event]:
+    def start(together: Barrier | None = None) -> tuple[multiprocessing.process.BaseProcess,
+                                                        Event]:
         ready = context.Event()
-        process = context.Process(target=_worker, args=(host, port, options, ready),
+        process = context.Process(target=_worker, args=(host, port, options, ready, together),
                                   name="resolign-worker")
         process.start()
         return process, ready
@@ -83,7 +86,8 @@ def run_workers(count: int, host: str, port: int, options: dict[str, Any]) -> in
         stopping.set()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    workers = [start() for _ in range(count)]
+    together = context.Barrier(count)  # the first workers listen once all have the app
+    workers = [start(together) for _ in range(count)]
     logger.info("serving on %s port %d from %d processes, each accepting its own connections",
                 host, port, count)
     failed = False
@@ -117,14 +121,21 @@ def run_workers(count: int, host: str, port: int, options: dict[str, Any]) -> in
     return 1 if failed else 0
 
 
-def _worker(host: str, port: int, options: dict[str, Any], ready: Event) -> None:
+def _worker(host: str, port: int, options: dict[str, Any], ready: Event,
+            together: Barrier | None) -> None:
     """One serving process: its own socket on the port, uvicorn on it, `ready` set once it
-    accepts connections."""
+    accepts connections. The app (the memory opened) is built first; with `together`, the
+    process then waits for the others to have theirs, so the server's first clients are spread
+    over all of them rather than all taken by the first one up."""
     import uvicorn
 
     sock = port_socket(host, port)
-    server = uvicorn.Server(uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port,
-                                           **options))
+    config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, **options)
+    config.load()
+    if together is not None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=START_WAIT)
+    server = uvicorn.Server(config)
 
     def tell_when_started() -> None:
         while not server.started and not server.should_exit:
