@@ -75,10 +75,9 @@ def document_frequencies(db: sqlite3.Connection, readable: set[str], lang: str,
                 counted.append(term)
         # One statement for a chunk of terms, not one per term: each statement is a GIL
         # hand-off, and a query has a few dozen terms.
+        one = f"SELECT ?, count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)"
         for start in range(0, len(counted), COUNTED_TOGETHER):
             chunk = counted[start:start + COUNTED_TOGETHER]
-            one = (f"SELECT ?, count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
-                   "LIMIT ?)")
             rows = db.execute(" UNION ALL ".join([one] * len(chunk)), [
                 value for term in chunk for value in (term, phrase([term]), at_most + 1)])
             for term, count in rows:

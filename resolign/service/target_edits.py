@@ -72,7 +72,7 @@ def target_edits(store: Store, source: str, target: str, diffs: list[Diff], src:
         if agreed is None:
             continue
         looked += 1
-        spans, _ = mark(target, primary(tgt), list(agreed))
+        spans, _ = mark(target, primary(tgt), agreed)
         marks.update(spans)
     return sorted(marks)
 

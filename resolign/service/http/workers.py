@@ -64,8 +64,8 @@ def port_socket(host: str, port: int) -> socket.socket:
 
 def run_workers(count: int, host: str, port: int, options: dict[str, Any]) -> int:
     """Serve APP_FACTORY from `count` processes on (host, port) with uvicorn `options` until
-    SIGINT or SIGTERM; 1 when a worker could not start (its log says why), else 0."""
-    check_port_free(host, port)
+    SIGINT or SIGTERM; 1 when a worker could not start (its log says why), else 0. The caller
+    has refused a port something answers on (`check_port_free`, before opening the memory)."""
     if options.get("log_config"):
         logging.config.dictConfig(options["log_config"])  # as uvicorn does in each worker
     # Bound, never listening: it takes no connection, but holds the port between a worker's
