@@ -125,6 +125,35 @@ def test_exact_phrase_comes_first_and_marks_point_at_the_forms(client):
             assert form_keys(hit["text"][start:end], "fr") == ["etat", "membre"]
 
 
+def test_every_page_is_its_slice_of_the_whole_concordance(memory, monkeypatch):
+    """Pages of any size at any offset, across the exact/other-forms boundary and from one
+    language to the next, are the slices of the whole listing; the exact hits are counted
+    only when a page starts after them."""
+    for lang in ("fr", None):
+        whole = memory.concordance("États Membres", lang=lang, limit=500, equivalents=False)
+        ids = [(hit.lang, hit.unit_id, hit.exact) for hit in whole.hits]
+        assert len(ids) == whole.total > 30 and len(set(ids)) == len(ids)
+        n_exact = sum(exact for lang_, _, exact in ids if lang_ == "fr")
+        n_french = sum(lang_ == "fr" for lang_, _, _ in ids)
+        assert 0 < n_exact < n_french <= whole.total
+        for limit in (1, 4, 7):
+            for at in {0, 3, n_exact - 1, n_exact, n_exact + 2, n_french - 1, n_french,
+                       n_french + 1, whole.total - 2, whole.total}:
+                page = memory.concordance("États Membres", lang=lang, limit=limit, offset=at,
+                                          equivalents=False)
+                assert page.total == whole.total
+                assert [(h.lang, h.unit_id, h.exact) for h in page.hits] == ids[at:at + limit]
+    counted: list[str] = []
+    count = memory.store.fts_count
+    monkeypatch.setattr(memory.store, "fts_count",
+                        lambda lang, match, **kw: counted.append(match) or count(lang, match, **kw))
+    memory.concordance("États Membres", lang="fr", limit=5, equivalents=False)
+    assert len(counted) == 1 and " NOT " not in counted[0]
+    memory.concordance("États Membres", lang="fr", limit=5, offset=n_exact + 1,
+                       equivalents=False)
+    assert len(counted) == 3
+
+
 def test_concordance_marks_and_groups_the_translations(client):
     body = client.get("/api/concordance", params={"q": "droits de l'homme", "lang": "fr",
                                                   "limit": 50}).json()

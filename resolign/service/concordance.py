@@ -4,8 +4,10 @@ at a time with the true total.
 The phrase is matched on form keys (wordforms.py) in order: "État Membre" finds "États
 Membres", "الأمم المتحدة" finds "للأمم المتحدة". Segments holding the phrase exactly as typed
 (case and accents aside) come first, then the other forms; each group newest first. Both
-groups and the total are FTS5 queries, so a page costs the same on page 1 and page 100 of
-a phrase, and nothing is scanned.
+groups and the total are full-text queries, so a page costs the same on page 1 and page 100
+of a phrase, and nothing is scanned. The total is one count of the phrase's forms; the exact
+hits are counted only for a page that starts after them (counting 97,639 units on
+PostgreSQL costs what the page itself does).
 """
 
 from __future__ import annotations
@@ -78,42 +80,56 @@ def find_concordance(
     check_page(limit, offset)
     langs = [check_lang(lang, "lang", store.tags())] if lang else list(LANGS)
     filters = {"document": document, "symbol": symbol, "resolution": resolution}
-    blocks: list[tuple[str, str, bool, list[str], int]] = []
-    total = 0
+    counted: list[tuple[str, list[str], str, str, int]] = []
     for code in langs:
         keys = form_keys(query, code)
         if not keys:
             raise InputError("query has no words to look for")
         exact, forms = phrase(surface_terms(query)), phrase(keys)
-        n_forms = store.fts_count(code, forms, **filters)
-        n_exact = store.fts_count(code, exact, **filters) if n_forms else 0
-        blocks.append((code, exact, True, keys, n_exact))
-        blocks.append((code, f"{forms} NOT {exact}", False, keys, n_forms - n_exact))
-        total += n_forms
+        counted.append((code, keys, exact, forms, store.fts_count(code, forms, **filters)))
     hits: list[ConcordanceHit] = []
-    skip = offset
-    for code, match, is_exact, keys, count in blocks:
-        if len(hits) >= limit:
+    skip, taken = offset, 0  # taken: places of the page filled (a unit deleted meanwhile too)
+    for code, keys, exact, forms, n_forms in counted:
+        if taken >= limit:
             break
-        if skip >= count:
-            skip -= count
+        if skip >= n_forms:
+            skip -= n_forms
             continue
-        ids = store.fts_page(code, match, limit=limit - len(hits), offset=skip, **filters)
+        wanted = limit - taken
+        ids = store.fts_page(code, exact, limit=wanted, offset=skip, **filters)
+        hits += _hits(store, ids, code, keys, is_exact=True)
+        taken += len(ids)
+        if len(ids) < wanted:  # the exact hits end on this page: the other forms follow
+            if ids:
+                skip = 0
+            elif skip:  # the page starts after the exact hits: only now count them
+                skip = max(0, skip - store.fts_count(code, exact, **filters))
+            ids = store.fts_page(code, f"{forms} NOT {exact}", limit=limit - taken,
+                                 offset=skip, **filters)
+            hits += _hits(store, ids, code, keys, is_exact=False)
+            taken += len(ids)
         skip = 0
-        units = store.get_units(ids)
-        for unit_id in ids:
-            unit = units.get(unit_id)
-            if unit is None:
-                continue
-            text, spans = _matching_variant(unit, code, keys)
-            hits.append(ConcordanceHit(unit_id=unit_id, lang=code, text=text,
-                                       highlighted=spans,
-                                       unit=dict(unit.texts), origin=unit.origin(),
-                                       exact=is_exact, score=unit.score))
+    total = sum(n_forms for *_, n_forms in counted)
     page = ConcordancePage(total=total, offset=offset, hits=hits)
     if equivalents and len(langs) == 1 and hits:
-        _add_equivalents(store, page, langs[0], blocks[1][1].split(" NOT ")[0], filters)
+        _add_equivalents(store, page, langs[0], counted[0][3], filters)
     return page
+
+
+def _hits(store: Store, ids: list[int], lang: str, keys: list[str], *,
+          is_exact: bool) -> list[ConcordanceHit]:
+    """The hits of units `ids` (in that order; a unit deleted meanwhile is left out)."""
+    units = store.get_units(ids)
+    hits = []
+    for unit_id in ids:
+        unit = units.get(unit_id)
+        if unit is None:
+            continue
+        text, spans = _matching_variant(unit, lang, keys)
+        hits.append(ConcordanceHit(unit_id=unit_id, lang=lang, text=text, highlighted=spans,
+                                   unit=dict(unit.texts), origin=unit.origin(),
+                                   exact=is_exact, score=unit.score))
+    return hits
 
 
 def _matching_variant(unit: StoredUnit, lang: str, keys: list[str]) -> tuple[str, list[Span]]:
