@@ -25,12 +25,13 @@ import pytest
 from resolign.align.encoders import Encoder
 from resolign.cli import main
 from resolign.errors import InputError, StoreUnavailable
+from resolign.service import pg_fulltext
 from resolign.service.locations import parse_location, redact
 from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.pg_schema import SCHEMA_VERSION
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
-from resolign.units import Unit
+from resolign.units import Unit, Variant
 from tests import pg_cluster
 from tests.devset import devset_lines, devset_units
 from tests.memory_checks import fingerprint, free_port, stop, uncommitted_bytes
@@ -287,6 +288,45 @@ def test_phrases_find_on_postgresql_what_they_find_on_sqlite(pg_memory: str, tmp
         tail = long_unit.texts[lang].split()[-40:]
         for phrase in (" ".join(tail[:2]), " ".join(tail[10:14])):
             assert long_unit.texts[lang] in [text for text, _ in by_query[(lang, phrase)][1]]
+
+
+def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A page of a phrase common enough is read from the newest rows of its language, not
+    from all its matches; a rarer one falls back to them. Either way every page (sizes 1-7,
+    offsets 0-40, fr, fr-CA, en, ar, as typed and in other forms) is the page SQLite gives,
+    with units holding fr and fr-CA (two rows of one language, one hit) among the newest."""
+    lines = devset_lines()
+    units = devset_units(0, 160)
+    for i in range(160, 200):
+        variants = [Variant("fr", lines["fr"][i]), Variant("en", lines["en"][i])]
+        if i % 3 == 0:
+            variants.insert(1, Variant("fr-CA", lines["fr"][i - 150]))
+        units.append(Unit(variants=variants))
+    queries = [("fr", "de la"), ("fr", "des Nations Unies"), ("fr", "Etats membres"),
+               ("fr", "de"), ("fr-CA", "de la"), ("en", "the United Nations"),
+               ("ar", "الأمم المتحدة"), ("fr", "la de"), ("en", "of the")]
+    read_newest: list[bool] = []
+    newest = pg_fulltext._newest_matching
+
+    def reading(*args: object) -> list[int] | None:
+        found = newest(*args)
+        read_newest.append(found is not None)
+        return found
+
+    monkeypatch.setattr(pg_fulltext, "_newest_matching", reading)
+    pages = {}
+    for location in (str(tmp_path / "tm.db"), pg_memory):
+        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
+            memory.add_units(units)
+            pages[location] = [
+                [(hit.unit_id, hit.exact, hit.text) for hit in memory.concordance(
+                    q, lang=lang, limit=limit, offset=at, equivalents=False).hits]
+                for lang, q in queries for limit in (1, 7) for at in (0, 3, 40)]
+    sqlite, postgresql = pages.values()
+    assert postgresql == sqlite
+    assert sum(page != [] for page in sqlite) > 30
+    assert read_newest.count(True) >= 10 and False in read_newest
 
 
 def kept_and_recounted_counts(url: str) -> tuple[list[tuple], list[tuple]]:

@@ -355,8 +355,9 @@ class PostgresStore:
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
                  resolution: str | None = None) -> list[int]:
-        return pg_fulltext.fts_page(self._one, lang, match, limit=limit, offset=offset,
-                                    document=document, symbol=symbol, resolution=resolution)
+        return pg_fulltext.fts_page(self._one, self._ranking, lang, match, limit=limit,
+                                    offset=offset, document=document, symbol=symbol,
+                                    resolution=resolution)
 
     def filter_ids(self, unit_ids: Sequence[int], *, document: str | None = None,
                    symbol: str | None = None, resolution: str | None = None) -> set[int]:
