@@ -297,8 +297,8 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     offsets 0-40, fr, fr-CA, en, ar, as typed and in other forms) is the page SQLite gives,
     with units holding fr and fr-CA (two rows of one language, one hit) among the newest."""
     lines = devset_lines()
-    units = devset_units(0, 160)
-    for i in range(160, 200):
+    units = devset_units(0, 560)
+    for i in range(560, 600):
         variants = [Variant("fr", lines["fr"][i]), Variant("en", lines["en"][i])]
         if i % 3 == 0:
             variants.insert(1, Variant("fr-CA", lines["fr"][i - 150]))
