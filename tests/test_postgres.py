@@ -329,6 +329,29 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     assert read_newest.count(True) >= 10 and False in read_newest
 
 
+def test_a_look_up_reads_the_revision_and_count_once(pg_memory: str,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    """A search and a concordance each read the revision and unit count their caches are keyed
+    by in one statement (they asked three times); outside a look-up every read is current."""
+    units = devset_units(0, 200)
+    with Memory.open(pg_memory, encoder=NO_ENCODER, create=True) as memory:
+        memory.add_units(units[:150])
+        before = memory.revision
+        statements: list[str] = []
+        one = memory.store._one
+        monkeypatch.setattr(memory.store, "_one", lambda sql, params=(): (
+            statements.append(sql), one(sql, params))[1])
+        query = " ".join(units[3].texts["fr"].split()[1:])  # a word short: fuzzy
+        found = memory.lookup(query, semantic=False)
+        assert found.matches and found.matches[0].unit_id == memory.ids()[3]
+        page = memory.concordance("Nations Unies", lang="fr")
+        assert page.total >= 5 and page.groups
+        assert sum("FROM meta" in sql for sql in statements) == 2
+        memory.add_units(units[150:])
+        assert memory.count() == 200 and memory.revision > before
+        assert memory.concordance("Nations Unies", lang="fr").total > page.total
+
+
 def kept_and_recounted_counts(url: str) -> tuple[list[tuple], list[tuple]]:
     """(terms and language counts the writers keep, the same counted from the full-text rows)."""
     kept = sql(url, "SELECT term, docs FROM resolign.terms WHERE docs <> 0 ORDER BY term") + \

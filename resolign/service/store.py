@@ -123,7 +123,7 @@ class Store(Protocol):
         """The reads this thread makes inside, as one: a look-up's. SQLite makes them in one
         read transaction on one connection (one snapshot, no transaction per read);
         PostgreSQL's reads are single autocommit statements already, each on the last
-        commit, so nothing is held."""
+        commit, so nothing is held. Both read the revision and unit count once inside."""
         ...
     def count(self) -> int: ...
     def ids(self) -> list[int]:

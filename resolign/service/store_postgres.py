@@ -30,6 +30,7 @@ it is in pg_rows.py (units to rows and back), pg_history.py (changes and undo), 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -105,6 +106,7 @@ class PostgresStore:
         self._ranking = pg_fulltext.RankingStats()
         self._tags: set[str] = set()
         self._tags_revision = -1
+        self._look_up = threading.local()  # .meta: what a look-up read of `meta` (reading())
         self.vectors = PgVectors(self._one, self._pool)
 
     # --- connections ------------------------------------------------------------------------
@@ -142,7 +144,18 @@ class PostgresStore:
 
     @property
     def revision(self) -> int:
-        return int(self._one("SELECT value FROM meta WHERE key = 'revision'")[0][0])
+        return self._meta()["revision"]
+
+    def _meta(self) -> dict[str, int]:
+        """The revision and the live units, read together, once per look-up (`reading`)."""
+        kept = getattr(self._look_up, "meta", None)
+        if kept:
+            return kept
+        found = {key: int(value) for key, value in self._one(
+            "SELECT key, value FROM meta WHERE key IN ('revision', 'units')")}
+        if kept is not None:
+            kept.update(found)
+        return found
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -243,12 +256,23 @@ class PostgresStore:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def reading(self) -> contextlib.AbstractContextManager[object]:
-        return contextlib.nullcontext()
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """A look-up: its reads stay single statements on the last commit, but the revision
+        and unit count its caches ask for several times are read once (three statements of
+        a search's eight were these)."""
+        if getattr(self._look_up, "meta", None) is not None:
+            yield
+            return
+        self._look_up.meta = {}
+        try:
+            yield
+        finally:
+            self._look_up.meta = None
 
     def count(self) -> int:
         """Live units (kept in `meta` by the writers: no count(*) over a large table)."""
-        return int(self._one("SELECT value FROM meta WHERE key = 'units'")[0][0])
+        return self._meta()["units"]
 
     def ids(self) -> list[int]:
         """Every unit id ever stored, deleted ones included, ascending (what the semantic
