@@ -100,14 +100,14 @@ def find_concordance(
         hits += _hits(store, ids, code, keys, is_exact=True)
         taken += len(ids)
         if len(ids) < wanted:  # the exact hits end on this page: the other forms follow
-            if ids:
-                skip = 0
-            elif skip:  # the page starts after the exact hits: only now count them
-                skip = max(0, skip - store.fts_count(code, exact, **filters))
-            ids = store.fts_page(code, f"{forms} NOT {exact}", limit=limit - taken,
-                                 offset=skip, **filters)
-            hits += _hits(store, ids, code, keys, is_exact=False)
-            taken += len(ids)
+            # how many exact hits there are: known, unless the page starts after them all
+            n_exact = skip + len(ids) if ids or not skip else store.fts_count(
+                code, exact, **filters)
+            if n_forms > n_exact:
+                ids = store.fts_page(code, f"{forms} NOT {exact}", limit=limit - taken,
+                                     offset=max(0, skip - n_exact), **filters)
+                hits += _hits(store, ids, code, keys, is_exact=False)
+                taken += len(ids)
         skip = 0
     total = sum(n_forms for *_, n_forms in counted)
     page = ConcordancePage(total=total, offset=offset, hits=hits)
