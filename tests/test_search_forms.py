@@ -128,7 +128,8 @@ def test_exact_phrase_comes_first_and_marks_point_at_the_forms(client):
 def test_every_page_is_its_slice_of_the_whole_concordance(memory, monkeypatch):
     """Pages of any size at any offset, across the exact/other-forms boundary and from one
     language to the next, are the slices of the whole listing; the exact hits are counted
-    only when a page starts after them."""
+    only when a page starts after them, and the other forms looked for only if there are
+    any."""
     for lang in ("fr", None):
         whole = memory.concordance("États Membres", lang=lang, limit=500, equivalents=False)
         ids = [(hit.lang, hit.unit_id, hit.exact) for hit in whole.hits]
@@ -152,6 +153,13 @@ def test_every_page_is_its_slice_of_the_whole_concordance(memory, monkeypatch):
     memory.concordance("États Membres", lang="fr", limit=5, offset=n_exact + 1,
                        equivalents=False)
     assert len(counted) == 3
+    paged: list[str] = []
+    page = memory.store.fts_page
+    monkeypatch.setattr(memory.store, "fts_page",
+                        lambda lang, match, **kw: paged.append(match) or page(lang, match, **kw))
+    numbers = memory.concordance("2014", lang="fr", limit=500, equivalents=False)
+    assert numbers.total >= 5 and all(hit.exact for hit in numbers.hits)
+    assert len(paged) == 1  # every hit was exact: the other forms are not looked for
 
 
 def test_concordance_marks_and_groups_the_translations(client):
