@@ -29,6 +29,8 @@ from resolign.service import pg_fulltext
 from resolign.service.locations import parse_location, redact
 from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.pg_schema import SCHEMA_VERSION
+from resolign.service.store import phrase as phrase_match
+from resolign.service.wordforms import form_keys
 from resolign.tmx.reader import read_tmx
 from resolign.tmx.writer import write_tmx
 from resolign.units import Unit, Variant
@@ -288,6 +290,39 @@ def test_phrases_find_on_postgresql_what_they_find_on_sqlite(pg_memory: str, tmp
         tail = long_unit.texts[lang].split()[-40:]
         for phrase in (" ".join(tail[:2]), " ".join(tail[10:14])):
             assert long_unit.texts[lang] in [text for text, _ in by_query[(lang, phrase)][1]]
+
+
+def test_an_estimated_count_of_a_long_phrase_reads_its_runs_only(pg_memory: str,
+                                                                  tmp_path: Path):
+    """A count that feeds statistics (`estimate`: learning a phrase's translations) counts a
+    phrase of four words or more by its three-word runs, without checking each row's word
+    order against its tsvector (at 1M units: 30 four-word runs in 0.4 s instead of 7-9 s).
+    On devset units it gives the exact count, or a little more where both runs of a phrase
+    are in a segment apart; SQLite counts exactly either way."""
+    units = devset_units(0, 300)
+    apart = Unit(texts={"en": "The report of the Secretariat and the work of the Committee.",
+                        "fr": "Rapport."})
+    queries = []
+    for unit in units[::10]:
+        keys = form_keys(unit.texts["en"], "en")
+        queries += [keys[i:i + size] for size in (4, 5) for i in (0, len(keys) // 2)
+                    if len(keys) >= i + size]
+    counts = {}
+    for location in (str(tmp_path / "tm.db"), pg_memory):
+        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
+            memory.add_units([*units, apart])
+            counts[location] = [
+                (memory.store.fts_count("en", phrase_match(run)),
+                 memory.store.fts_count("en", phrase_match(run), estimate=True))
+                for run in [*queries, ["report", "of", "the", "committee"]]]
+    sqlite, postgresql = counts.values()
+    assert all(exact == estimated for exact, estimated in sqlite)
+    assert [exact for exact, _ in postgresql] == [exact for exact, _ in sqlite]
+    assert len(queries) >= 40 and all(exact >= 1 for exact, _ in postgresql[:-1])
+    assert all(estimated >= exact for exact, estimated in postgresql)
+    assert sum(exact == estimated for exact, estimated in postgresql) >= len(queries) - 2
+    exact, estimated = postgresql[-1]  # `apart` has both runs, not the phrase
+    assert estimated == exact + 1
 
 
 def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(

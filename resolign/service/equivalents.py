@@ -131,7 +131,7 @@ def learn(store: Store, texts: dict[int, dict[str, str]], langs: list[str], tota
             if useful < 1:
                 continue
             df = df1.get(run[0], 0) if len(run) == 1 else store.fts_count(
-                lang, phrase(list(run)), at_most=useful + 1)
+                lang, phrase(list(run)), at_most=useful + 1, estimate=True)
             if df > useful:
                 continue  # commoner than any run that passes both tests
             dice, lift = association(counts[run], sample, total, units, df)

@@ -139,11 +139,13 @@ def _term_rows(query: Query, sql: str, values: list[Any], count: int
 
 def fts_count(query: Query, lang: str, match: str, *, document: str | None = None,
               symbol: str | None = None, resolution: str | None = None,
-              at_most: int | None = None) -> int:
+              at_most: int | None = None, estimate: bool = False) -> int:
     """How many live units match (a concordance's true total): one GIN index scan; the
     full-text rows of deleted units are gone, so only a filter needs the units table. With
-    `at_most`, the rows are read (and a phrase rechecked) only until that many units."""
-    sql, values = _matching(lang, match, document, symbol, resolution)
+    `at_most`, the rows are read (and a phrase rechecked) only until that many units. An
+    `estimate` counts a phrase of four words or more by its three-word runs (pg_text._phrase),
+    its words' order unchecked."""
+    sql, values = _matching(lang, match, document, symbol, resolution, in_order=not estimate)
     if at_most is not None:  # matches through the GIN index first: see fts_page
         return int(_fts_rows(query, f"{_gin_first(sql)} SELECT count(*) FROM (SELECT DISTINCT "
                                     "unit_id FROM hit LIMIT %s) AS first",
@@ -226,12 +228,13 @@ def filter_ids(query: Query, unit_ids: Sequence[int], *, document: str | None = 
 
 
 def _matching(lang: str, match: str, document: str | None, symbol: str | None,
-              resolution: str | None) -> tuple[str, list[Any]]:
+              resolution: str | None, *, in_order: bool = True) -> tuple[str, list[Any]]:
     """FROM and WHERE of the full-text rows of `lang` that match `match` (filters too)."""
     base, tag = language_query(lang)
     phrases, excluded, every = parse_match(match)
     tsquery = tsquery_literal([lexemes(base, phrase) for phrase in phrases],
-                              lexemes(base, excluded) if excluded else None, every)
+                              lexemes(base, excluded) if excluded else None, every,
+                              in_order=in_order)
     where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
     join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
     if tag:

@@ -183,9 +183,11 @@ class Store(Protocol):
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
                   symbol: str | None = None, resolution: str | None = None,
-                  at_most: int | None = None) -> int:
+                  at_most: int | None = None, estimate: bool = False) -> int:
         """How many units match `match` (a concordance's true total); with `at_most`, counting
-        stops there (a caller that only needs to know "at least this many")."""
+        stops there (a caller that only needs to know "at least this many"). With `estimate`
+        (a count that feeds statistics, never one shown), a store may count a long phrase by
+        its parts, a few units too many."""
         ...
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,

@@ -432,7 +432,10 @@ class SqliteStore:
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
                   symbol: str | None = None, resolution: str | None = None,
-                  at_most: int | None = None) -> int:
+                  at_most: int | None = None, estimate: bool = False) -> int:
+        """Exact whether or not an `estimate` will do: FTS5 checks a phrase's word positions
+        in its own posting lists."""
+        del estimate
         with self._readers.reading() as db:  # a concordance's next page counts again
             kept = self._kept_reads(db)
             key = ("fts_count", lang, match, document, symbol, resolution, at_most)

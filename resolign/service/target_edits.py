@@ -87,7 +87,7 @@ def _agreed(store: Store, src: str, keys: tuple[str, ...], lang: str, units: int
     if not content:
         return None
     match = phrase(list(keys))
-    total = store.fts_count(src, match)
+    total = store.fts_count(src, match, estimate=True)
     if total < MIN_HITS:
         return ()
     learned = _equivalents(store, src, match, total, lang, units)
@@ -109,7 +109,7 @@ def _translates_back(store: Store, lang: str, run: tuple[str, ...], other: str,
     "implementation of this resolution" (UN boilerplate), but that phrase translates back to
     "application de la présente résolution", so it is not marked."""
     match = phrase(list(run))
-    total = store.fts_count(lang, match)
+    total = store.fts_count(lang, match, estimate=True)
     if total < MIN_HITS:
         return False
     back = _equivalents(store, lang, match, total, other, units)[:CHECKED]
