@@ -164,13 +164,8 @@ def _most_telling(count: int, sample: int, total: int, units: int) -> int:
 
 def mark(text: str, lang: str, runs: Sequence[tuple[str, ...]]) -> tuple[list[Span], str]:
     """(spans of the best run `text` holds, its words as written, lower case) or ([], "")."""
-    words = form_words(text, lang)
-    for run in runs:
-        spans = run_spans(words, run)
-        if spans:
-            start, end = spans[0]
-            return spans, " ".join(text[start:end].lower().split())
-    return [], ""
+    _, spans, label = _best_held(text, lang, runs)
+    return spans, label
 
 
 def group_counts(texts: dict[int, dict[str, str]], runs: dict[str, list[tuple[str, ...]]]
@@ -194,9 +189,17 @@ def group_counts(texts: dict[int, dict[str, str]], runs: dict[str, list[tuple[st
 
 def best_run(text: str, lang: str, runs: list[tuple[str, ...]]) -> tuple[tuple[str, ...], str]:
     """(the best run `text` holds, its words as written) or ((), "")."""
+    run, _, label = _best_held(text, lang, runs, first=True)
+    return run, label
+
+
+def _best_held(text: str, lang: str, runs: Sequence[tuple[str, ...]], *, first: bool = False
+               ) -> tuple[tuple[str, ...], list[Span], str]:
+    """The first of `runs` that `text` holds, where (every place, or only the first with
+    `first`), and its words there as written, lower case; or ((), [], "")."""
     words = form_words(text, lang)
     for run in runs:
-        if spans := run_spans(words, run, first=True):
+        if spans := run_spans(words, run, first=first):
             start, end = spans[0]
-            return run, " ".join(text[start:end].lower().split())
-    return (), ""
+            return run, spans, " ".join(text[start:end].lower().split())
+    return (), [], ""
