@@ -165,11 +165,11 @@ def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit:
     that read the whole table (20 s at 1M units). It cannot tell a rare phrase: ANALYZE skips
     values over 1 kB, which most tsvectors with their runs are, so every match is estimated
     at 0.5% of the rows."""
+    sql, values = _matching(lang, match, document, symbol, resolution)
     if not (document or symbol or resolution):
-        newest = _newest_matching(query, stats, lang, match, offset + limit)
+        newest = _newest_matching(query, stats, lang, match, values[0], offset + limit)
         if newest is not None:
             return newest[offset:offset + limit]
-    sql, values = _matching(lang, match, document, symbol, resolution)
     rows = _fts_rows(query, f"{_gin_first(sql)} SELECT DISTINCT unit_id FROM hit "
                      "ORDER BY unit_id DESC LIMIT %s OFFSET %s",
                      [*values, max(0, limit), max(0, offset)])
@@ -183,11 +183,11 @@ ROW_CHECK_COST = 5
 (at 700 units, 600 newest rows took 3.6 ms where the index gave the page in 1)."""
 
 
-def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str,
+def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, tsquery: str,
                      wanted: int) -> list[int] | None:
-    """The `wanted` newest units matching, read from the newest rows of the language when
-    the phrase's words are common enough to fill them, or None (the rows read did not hold
-    `wanted` units, or would be too many to try).
+    """The `wanted` newest units matching (`tsquery`: `match` as `_matching` writes it), read
+    from the newest rows of the language when the phrase's words are common enough to fill
+    them, or None (the rows read did not hold `wanted` units, or would be too many to try).
 
     "des Nations Unies" is in 97,639 of 1M French rows: collecting them all through the GIN
     index to keep the newest 20 took 150 ms; 600 newest rows hold about 60 of them. How
@@ -205,11 +205,10 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str,
     read = max(wanted, math.ceil(3 * wanted / share)) if share else NEWEST_ROWS + 1
     if read > NEWEST_ROWS or read * ROW_CHECK_COST > share * rows:
         return None
-    sql, values = _matching(lang, match, None, None, None)
     found = _fts_rows(query, "SELECT n.unit_id, n.tsv @@ %s::tsquery FROM (SELECT f.unit_id, "
                       f"f.tsv FROM fulltext AS f WHERE f.base = %s{' AND f.tag = %s' * bool(tag)}"
                       " ORDER BY f.unit_id DESC LIMIT %s) AS n",
-                      [values[0], base, *([tag] if tag else []), read])
+                      [tsquery, base, *([tag] if tag else []), read])
     units = list(dict.fromkeys(unit for unit, hit in found if hit))
     # Every row of a newer unit than the last one read was read: their order is final.
     return units if len(units) >= wanted or len(found) < read else None
