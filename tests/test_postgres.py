@@ -25,7 +25,7 @@ import pytest
 from resolign.align.encoders import Encoder
 from resolign.cli import main
 from resolign.errors import InputError, StoreUnavailable
-from resolign.service import pg_fulltext
+from resolign.service import pg_fulltext, pg_text
 from resolign.service.locations import parse_location, redact
 from resolign.service.memory import NO_ENCODER, Memory
 from resolign.service.pg_schema import SCHEMA_VERSION
@@ -435,6 +435,108 @@ def test_term_counts_stay_what_the_full_text_rows_hold(pg_memory: str,
     sql(pg_memory, "UPDATE resolign.terms SET docs = docs + 1")
     with Memory.open(pg_memory, encoder=NO_ENCODER):
         assert kept_and_recounted_counts(pg_memory) == (kept, recounted)
+
+
+def kept_and_live_phrase_counts(url: str) -> tuple[list[tuple], list[tuple]]:
+    """(the kept phrase counts, each of those phrases counted over the full-text rows now)."""
+    kept = [tuple(row) for row in sql(
+        url, "SELECT phrase, units FROM resolign.phrase_counts ORDER BY phrase")]
+    live = []
+    for name, _ in kept:
+        base, words = name.split(":", 1)
+        tsquery = pg_text.tsquery_literal([[f"{base}:{word}" for word in words.split(" ")]])
+        live.append((name, sql(url, "SELECT count(DISTINCT unit_id) FROM resolign.fulltext "
+                                    "WHERE tsv @@ %s::tsquery", (tsquery,))[0][0]))
+    return kept, live
+
+
+def test_a_kept_phrase_count_is_the_count_after_every_write(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A common phrase's count is kept after its first count (phrases of 1-5 words, as typed
+    and in other forms, fr/en/ar, one in a segment too long for runs) and every write keeps it
+    exact: a many-batch import, an edit, a split, a merge, a delete, their undo, a failed
+    import. After each, every total equals SQLite's, and every kept count equals a count of
+    the full-text rows. A count made while a writer holds the memory, or before a write that
+    has committed since, is not kept."""
+    from resolign.service import pg_phrases, store_postgres
+
+    monkeypatch.setattr(pg_phrases, "KEEP_FROM", 4)
+    monkeypatch.setattr(store_postgres, "WRITE_CHUNK", 40)
+    lines = devset_lines()
+    units = devset_units(0, 240)
+    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
+                     document="long")
+    queries = [("fr", "de"), ("fr", "des Nations Unies"), ("fr", "Etats membres"),
+               ("fr", "de l'Organisation des Nations Unies"), ("fr", "la paix et la sécurité"),
+               ("en", "United Nations"), ("en", "of the United Nations"), ("en", "the"),
+               ("ar", "الأمم المتحدة"), ("fr", "Nations"), ("fr-CA", "de la")]
+    long_words = long_unit.texts["fr"].split()
+    queries.append(("fr", " ".join(long_words[-30:-26])))  # in the long segment too
+
+    def totals(memory: Memory) -> list[int]:
+        return [memory.concordance(q, lang=lang, limit=1, equivalents=False).total
+                for lang, q in queries]
+
+    def review(memory: Memory) -> None:
+        ids = memory.ids()
+        first = ids[:240]
+        with_phrase = [i for i in first
+                       if "Nations Unies" in (memory.get_unit(i).texts.get("fr") or "")]
+        memory.edit_unit(with_phrase[0], {"fr": "Texte corrigé par un réviseur."}, who="t")
+        memory.split_unit(with_phrase[1], [{"fr": "des Nations Unies", "en": "United Nations"},
+                                           {"fr": "de la paix", "en": "of peace"}], who="t")
+        memory.merge_units([with_phrase[2], first[0]], who="t")
+        memory.delete_unit(ids[150], who="t")  # the long unit
+
+    def undo_all(memory: Memory) -> None:
+        done = {change.id: change for unit_id in memory.ids()
+                for change in memory.history(unit_id)}
+        for change in sorted(done.values(), key=lambda c: -c.id):
+            if change.action != "undo" and change.undone_by is None:
+                memory.undo(change.id, who="t")
+
+    def failing():
+        yield from devset_units(240, 300)
+        raise RuntimeError("the file ended badly")
+
+    steps: dict[str, list[list[int]]] = {}
+    for location in (str(tmp_path / "tm.db"), pg_memory):
+        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
+            memory.add_units([*units[:150], long_unit])
+            found = [totals(memory)]
+            if location == pg_memory:
+                kept, live = kept_and_live_phrase_counts(pg_memory)
+                names = [name for name, _ in kept]
+                assert len(kept) >= 9 and kept == live
+                assert {len(name.split(" ")) for name in names} >= {1, 2, 3, 4, 6}, names
+                assert found[0] == totals(memory)  # read from the kept counts
+            for write in (lambda m: m.add_units(units[150:]), review, undo_all):
+                write(memory)
+                found.append(totals(memory))
+                if location == pg_memory:
+                    kept, live = kept_and_live_phrase_counts(pg_memory)
+                    assert kept == live and [name for name, _ in kept] == names
+            with pytest.raises(RuntimeError):
+                memory.add_units(failing())
+            found.append(totals(memory))
+            steps[location] = found
+    sqlite, postgresql = steps.values()
+    assert postgresql == sqlite
+    assert len({tuple(step) for step in sqlite}) >= 3  # the writes changed the totals
+    assert sqlite[2][-1] == sqlite[1][-1] - 1 == sqlite[3][-1] - 1  # the long segment's phrase
+
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        before = kept_and_live_phrase_counts(pg_memory)[0]
+        with psycopg.connect(pg_memory, autocommit=True) as writer, writer.transaction():
+            # a writer holding the memory, as every write does
+            writer.execute("SELECT 1 FROM resolign.meta WHERE key = 'revision' FOR UPDATE")
+            assert memory.concordance("Conseil de sécurité", lang="fr").total >= 4
+            assert kept_and_live_phrase_counts(pg_memory)[0] == before
+        memory.concordance("Conseil de sécurité", lang="fr")
+        kept = kept_and_live_phrase_counts(pg_memory)[0]
+        assert len(kept) == len(before) + 1
+        assert not pg_phrases.keep(memory.store._one, "fr:paix", 5, memory.revision - 1)
+        assert pg_phrases.keep(memory.store._one, "fr:paix", 5, memory.revision)
 
 
 def test_a_missing_database_is_a_one_line_error(pg_server: str):

@@ -20,6 +20,7 @@ import numpy as np
 import psycopg
 
 from resolign.errors import InputError
+from resolign.service import pg_phrases
 from resolign.service.pg_rows import Query, first_line
 from resolign.service.pg_text import lexemes, parse_match, tsquery_literal
 from resolign.service.store import LookupPostings, exact_key, language_query, origin_filter
@@ -137,20 +138,49 @@ def _term_rows(query: Query, sql: str, values: list[Any], count: int
     return found
 
 
-def fts_count(query: Query, lang: str, match: str, *, document: str | None = None,
-              symbol: str | None = None, resolution: str | None = None,
-              at_most: int | None = None, estimate: bool = False) -> int:
+def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
+              document: str | None = None, symbol: str | None = None,
+              resolution: str | None = None, at_most: int | None = None,
+              estimate: bool = False) -> int:
     """How many live units match (a concordance's true total): one GIN index scan; the
     full-text rows of deleted units are gone, so only a filter needs the units table. With
     `at_most`, the rows are read (and a phrase rechecked) only until that many units. An
     `estimate` counts a phrase of four words or more by its three-word runs (pg_text._phrase),
-    its words' order unchecked."""
+    its words' order unchecked.
+
+    A phrase in a whole language (no tag, no filter) held by pg_phrases.KEEP_FROM units or
+    more has its count kept: the first count is written down, later ones read it."""
+    name = _keepable(query, stats, lang, match, document or symbol or resolution)
+    if name is not None and (kept := pg_phrases.kept_count(query, name)) is not None:
+        return kept if at_most is None else min(kept, max(0, at_most))
     sql, values = _matching(lang, match, document, symbol, resolution, in_order=not estimate)
     if at_most is not None:  # matches through the GIN index first: see fts_page
         return int(_fts_rows(query, f"{_gin_first(sql)} SELECT count(*) FROM (SELECT DISTINCT "
                                     "unit_id FROM hit LIMIT %s) AS first",
                              [*values, max(0, at_most)])[0][0])
-    return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
+    if name is None or estimate:
+        return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
+    revision, count = _fts_rows(query, "SELECT (SELECT value::bigint FROM meta WHERE key = "
+                                f"'revision'), count(DISTINCT f.unit_id) {sql}", values)[0]
+    if count >= pg_phrases.KEEP_FROM:
+        pg_phrases.keep(query, name, int(count), int(revision))
+    return int(count)
+
+
+def _keepable(query: Query, stats: RankingStats, lang: str, match: str,
+              filtered: str | None) -> str | None:
+    """The name of `match` in `phrase_counts` when its count may be kept there: one phrase, in
+    a whole language, without filters, whose rarest word is in KEEP_FROM rows or more."""
+    base, tag = language_query(lang)
+    if tag or filtered:
+        return None
+    phrases, excluded, _ = parse_match(match)
+    if excluded or len(phrases) != 1:
+        return None
+    words = lexemes(base, phrases[0])
+    if min(_docs(query, stats, words).values()) < pg_phrases.KEEP_FROM:
+        return None
+    return pg_phrases.phrase_name(words)
 
 
 def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit: int,

@@ -72,15 +72,23 @@ def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool
     conn.execute("UPDATE units SET deleted = %s WHERE id = ANY(%s::bigint[])", (deleted, ids))
     live = -len(ids) if deleted else len(ids)
     if not deleted:
-        pg_schema.index_rows(conn, conn.execute(
-            "SELECT id, unit_id, lang, base, text FROM variants "
-            "WHERE unit_id = ANY(%s::bigint[]) ORDER BY id", (ids,)).fetchall(), counts)
+        pg_schema.index_rows(conn, _variants(conn, ids), counts)
     else:
+        if counts.phrases.load(conn):  # the kept phrases their rows held (as index_rows found)
+            for _, unit_id, _, base, _, positions, runs in pg_schema.indexed_rows(
+                    _variants(conn, ids)):
+                counts.phrases.row(base, unit_id, positions, runs, -1)
         for base, nwords, terms in conn.execute(
                 "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "
                 "RETURNING base, nwords, tsvector_to_array(tsv)", (ids,)):
             counts.count(base, word_lexemes(terms), nwords, sign=-1)
     return live
+
+
+def _variants(conn: psycopg.Connection, ids: list[int]) -> list[tuple[int, int, str, str, str]]:
+    """(variant id, unit id, tag, base, text) of units' variants, as index_rows takes them."""
+    return conn.execute("SELECT id, unit_id, lang, base, text FROM variants "
+                        "WHERE unit_id = ANY(%s::bigint[]) ORDER BY id", (ids,)).fetchall()
 
 
 def retire(conn: psycopg.Connection, old: dict[int, StoredUnit], unit_ids: Sequence[int],

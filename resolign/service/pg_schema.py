@@ -24,6 +24,8 @@ Layout (version 3: the same rows as the SQLite store's schema 2, sqlite_schema.p
         option toast_tuple_target): the table's own rows stay narrow, so counting or paging
         many hits reads few pages.
   terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
+  phrase_counts(phrase, units)   live units holding a common phrase someone counted, kept
+                        exact by the writers from then on (pg_phrases.py)
   langstats(base, rows, words)   per language, for bm25-like ranking as FTS5 ranks
   tags(lang, base)      every language tag ever stored
   history(id, at, who, action, before JSON, after JSON, undone_by) + history_units
@@ -36,27 +38,31 @@ in the order their file had them.
 Version 1 (the first PostgreSQL release: fr/en/ar `segments` with one tsvector each, unique
 ukey over every row) is brought forward by `migrate_v1` inside the same transaction. Version 2
 had no run lexemes and kept tsvectors in the rows: `reindex_word_forms` rebuilds them (an
-older resolign then refuses the memory rather than rebuild it back).
+older resolign then refuses the memory rather than rebuild it back). Version 4 adds
+`phrase_counts` (empty: counts are kept as phrases are looked up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import psycopg
 
 from resolign.errors import InputError
 from resolign.languages import lang_rank
-from resolign.service.pg_text import lexemes, run_lexemes, tsvector_literal
+from resolign.service.pg_phrases import PhraseTally
+from resolign.service.pg_text import lexemes, run_lexemes, tsvector_literal, word_positions
 from resolign.service.store import WORDFORMS_VERSION, dumps, exact_key, is_fts_language
 from resolign.service.wordforms import index_phrases
 from resolign.units import Unit
 
 SCHEMA = "resolign"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FULLTEXT_TOAST_TARGET = 128
 """Bytes over which a full-text row's tsvector is kept out of line (TOAST): rows stay narrow."""
+PHRASE_COUNTS = ("CREATE TABLE IF NOT EXISTS phrase_counts(phrase text PRIMARY KEY, "
+                 "units integer NOT NULL)")
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
 _MIGRATE_BATCH = 5000
 _COUNTS_BATCH = 50_000  # terms per upsert statement when counts are written
@@ -103,6 +109,7 @@ TABLES = [
         nwords integer NOT NULL,
         tsv tsvector NOT NULL) WITH (toast_tuple_target = {FULLTEXT_TOAST_TARGET})""",
     "CREATE TABLE terms(term text PRIMARY KEY, docs integer NOT NULL)",
+    PHRASE_COUNTS,
     "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL)",
     "CREATE TABLE tags(lang text PRIMARY KEY, base text NOT NULL)",
     """CREATE TABLE history(
@@ -195,6 +202,11 @@ def migrate_v1(conn: psycopg.Connection) -> None:
                  (dumps({"version": 1}), WORDFORMS_VERSION))
 
 
+def add_phrase_counts(conn: psycopg.Connection) -> None:
+    """Version 3 → 4: the (empty) table of kept phrase counts."""
+    conn.execute(PHRASE_COUNTS)
+
+
 def word_forms_of(conn: psycopg.Connection) -> str | None:
     """The word-form rules the full-text rows and exact keys were made under (None: before
     the rules had a version)."""
@@ -211,6 +223,10 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     servers wait for the rebuild instead of reading half of it, and no dead row or index
     entry is left behind (a DELETE leaves every old one until a vacuum)."""
     conn.execute("TRUNCATE fulltext, terms, langstats")
+    conn.execute(PHRASE_COUNTS)  # (from version 2, the table comes one step early)
+    conn.execute("TRUNCATE phrase_counts")
+    # a phrase counted before the rebuild must not be kept after it (pg_phrases.keep)
+    conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'revision'")
     conn.execute(f"ALTER TABLE fulltext SET (toast_tuple_target = {FULLTEXT_TOAST_TARGET})")
     conn.execute("DROP INDEX fulltext_tsv")
     last = 0
@@ -278,19 +294,32 @@ def write_variants(conn: psycopg.Connection,
 
 def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, str]],
                counts: TermCounts) -> None:
-    """Full-text rows for variants (variant id, unit id, tag, base, text); the term and
-    language counts that rank them go to `counts`. Variants without text, or of a language
-    whose primary subtag is not letters, get none (as in SQLite)."""
+    """Full-text rows for variants (variant id, unit id, tag, base, text); the term, language
+    and kept phrase counts they change go to `counts`."""
+    tally = counts.phrases if counts.phrases.load(conn) else None
     with conn.cursor().copy("COPY fulltext(variant_id, unit_id, base, tag, nwords, tsv) "
                             "FROM STDIN") as copy:
-        for variant_id, unit_id, lang, base, text in rows:
-            if not is_fts_language(base) or not text.strip():
-                continue
-            keys, surfaces = index_phrases(text, base)
-            terms = lexemes(base, keys + surfaces)
-            copy.write_row((variant_id, unit_id, base, lang.lower(), len(terms),
-                            tsvector_literal(terms, run_lexemes(base, [keys, surfaces]))))
-            counts.count(base, set(terms), len(terms))
+        for variant_id, unit_id, tag, base, terms, positions, runs in indexed_rows(rows):
+            copy.write_row((variant_id, unit_id, base, tag, len(terms),
+                            tsvector_literal(positions, runs)))
+            counts.count(base, positions, len(terms))
+            if tally is not None:
+                tally.row(base, unit_id, positions, runs, 1)
+
+
+def indexed_rows(rows: list[tuple[int, int, str, str, str]]) -> Iterator[
+        tuple[int, int, str, str, list[str], dict[str, list[int]], list[str]]]:
+    """The full-text rows of variants (variant id, unit id, tag, base, text) as (variant id,
+    unit id, lower-case tag, base, prefixed terms, their positions, run lexemes). Variants
+    without text, or of a language whose primary subtag is not letters, get none (as in
+    SQLite)."""
+    for variant_id, unit_id, lang, base, text in rows:
+        if not is_fts_language(base) or not text.strip():
+            continue
+        keys, surfaces = index_phrases(text, base)
+        terms = lexemes(base, keys + surfaces)
+        yield (variant_id, unit_id, lang.lower(), base, terms, word_positions(terms),
+               run_lexemes(base, [keys, surfaces]))
 
 
 @dataclass
@@ -305,6 +334,7 @@ class TermCounts:
     terms: dict[str, int] = field(default_factory=dict)
     langs: dict[str, list[int]] = field(default_factory=dict)
     """base -> [full-text rows, words]"""
+    phrases: PhraseTally = field(default_factory=PhraseTally)
 
     def count(self, base: str, terms: Iterable[str], words: int, sign: int = 1) -> None:
         """Count one full-text row (sign -1: take one away) with its distinct terms."""
@@ -330,6 +360,7 @@ class TermCounts:
                 "words = langstats.words + excluded.words", (base, rows, words))
         self.terms.clear()
         self.langs.clear()
+        self.phrases.write(conn)
 
 
 def installed_version(conn: psycopg.Connection) -> int | None:
@@ -386,7 +417,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {
-    2: migrate_v1, 3: reindex_word_forms}
+    2: migrate_v1, 3: reindex_word_forms, 4: add_phrase_counts}
 """Version N's migration from version N - 1."""
 
 

@@ -49,21 +49,22 @@ def run_lexemes(base: str, phrases: list[list[str]]) -> list[str]:
     runs: dict[str, None] = {}
     for words in phrases:
         if len(words) > RUNS_UP_TO:
-            return [_long_mark(base)]
+            return [long_mark(base)]
         for size in range(2, RUN_WORDS + 1):
             for start in range(len(words) - size + 1):
-                runs[_run(base, words[start:start + size])] = None
-    if any(_too_long(run) for run in runs):
-        return [_long_mark(base)]
+                runs[run_lexeme(base, words[start:start + size])] = None
+    if any(too_long(run) for run in runs):
+        return [long_mark(base)]
     return list(runs)
 
 
-def _run(base: str, words: list[str]) -> str:
-    """One run lexeme, as rows hold it and phrases look for it."""
+def run_lexeme(base: str, words: list[str]) -> str:
+    """One run lexeme, as rows hold it and phrases look for it (also a kept phrase's name,
+    pg_phrases.py, whatever its length)."""
     return f"{base}:{' '.join(words)}"
 
 
-def _long_mark(base: str) -> str:
+def long_mark(base: str) -> str:
     return f"{base}:{LONG_MARK}"
 
 
@@ -73,7 +74,7 @@ def word_lexemes(found: list[str]) -> list[str]:
     return [lexeme for lexeme in found if " " not in lexeme and not lexeme.endswith(LONG_MARK)]
 
 
-def _too_long(lexeme: str) -> bool:
+def too_long(lexeme: str) -> bool:
     return len(lexeme) * 4 > MAX_LEXEME_BYTES and len(lexeme.encode("utf-8")) > MAX_LEXEME_BYTES
 
 
@@ -83,9 +84,10 @@ def _quoted(word: str) -> str:
     return "'" + word + "'"
 
 
-def tsvector_literal(words: list[str], runs: Sequence[str] = ()) -> str:
-    """`'conseil':1 'de':2,5 ... 'conseil de'`: the words with their positions, then the run
-    lexemes (`run_lexemes`) without, ready to cast to tsvector.
+def word_positions(words: list[str]) -> dict[str, list[int]]:
+    """Each word's positions as PostgreSQL keeps them in a tsvector: at most MAX_POSITIONS
+    per word, capped at MAX_POSITION (so ordered phrases match what PostgreSQL matches); a
+    word too long for a lexeme has none.
 
     Written for speed (it runs once per variant of an import): positions arrive in order, so
     only those capped at MAX_POSITION can repeat."""
@@ -93,18 +95,23 @@ def tsvector_literal(words: list[str], runs: Sequence[str] = ()) -> str:
     for position, word in enumerate(words, start=1):
         kept = positions.get(word)
         if kept is None:
-            if _too_long(word):
+            if too_long(word):
                 continue
             kept = positions[word] = []
         if len(kept) < MAX_POSITIONS:
             kept.append(min(position, MAX_POSITION))
-    parts = []
     for word, found in positions.items():
-        if len(found) == 1:
-            parts.append(f"{_quoted(word)}:{found[0]}")
-        else:
-            kept = found if found[-1] < MAX_POSITION else dict.fromkeys(found)
-            parts.append(f"{_quoted(word)}:{','.join(map(str, kept))}")
+        if found[-1] == MAX_POSITION:
+            positions[word] = list(dict.fromkeys(found))
+    return positions
+
+
+def tsvector_literal(positions: dict[str, list[int]], runs: Sequence[str] = ()) -> str:
+    """`'conseil':1 'de':2,5 ... 'conseil de'`: the words with their positions
+    (`word_positions`), then the run lexemes (`run_lexemes`) without, ready to cast to
+    tsvector."""
+    parts = [f"{_quoted(word)}:{','.join(map(str, found))}"
+             for word, found in positions.items()]
     parts.extend(_quoted(run) for run in runs)
     return " ".join(parts)
 
@@ -161,8 +168,8 @@ def _phrase(words: list[str], in_order: bool = True) -> str:
     base = words[0][:words[0].index(":")]
     bare = [w[len(base) + 1:] for w in words]
     ordered = " <-> ".join(_quoted(w) for w in words)
-    long = _quoted(_long_mark(base))
-    runs = [_run(base, bare[start:start + RUN_WORDS])
+    long = _quoted(long_mark(base))
+    runs = [run_lexeme(base, bare[start:start + RUN_WORDS])
             for start in range(max(1, len(words) - RUN_WORDS + 1))]
     if len(words) <= RUN_WORDS:
         return f"({_quoted(runs[0])} | ({long} & ({ordered})))"

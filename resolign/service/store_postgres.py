@@ -373,8 +373,9 @@ class PostgresStore:
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
                   symbol: str | None = None, resolution: str | None = None,
                   at_most: int | None = None, estimate: bool = False) -> int:
-        return pg_fulltext.fts_count(self._one, lang, match, document=document, symbol=symbol,
-                                     resolution=resolution, at_most=at_most, estimate=estimate)
+        return pg_fulltext.fts_count(self._one, self._ranking, lang, match, document=document,
+                                     symbol=symbol, resolution=resolution, at_most=at_most,
+                                     estimate=estimate)
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,

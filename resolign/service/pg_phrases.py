@@ -1,0 +1,140 @@
+"""Kept counts of common phrases (PostgreSQL): a concordance's total for a phrase thousands of
+units hold is read from one row instead of counted again.
+
+Counting a phrase visits every heap page holding one of its full-text rows: at 1M units, 100-200
+ms for "des Nations Unies" (97,639 units), 7 s for "de la" (358,980). Translators look the same
+common phrases up again and again, so the first count of a phrase held by KEEP_FROM units or
+more is kept in `phrase_counts`, and from then on every write keeps it exact, in the
+transaction that adds or removes the full-text rows: a kept count is always the count the look-up
+would have made. Rarer phrases are counted each time (a few milliseconds).
+
+A kept count is only written by a statement that holds the revision row while no writer does,
+and only if no write committed since it was counted (`keep`); a writer reads the kept phrases
+after taking the revision row (`PhraseTally.load`), so none is missed.
+
+What a row holds is decided here as PostgreSQL's tsquery decides it (pg_text._phrase): a word
+by its lexeme, a run of 2-3 words by its run lexeme, a longer phrase by all its runs and its
+words in order, and a row too long for runs by its words in order, on the positions its
+tsvector keeps (pg_text.word_positions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from resolign.service.pg_text import RUN_WORDS, long_mark, run_lexeme
+
+if TYPE_CHECKING:  # (pg_rows imports pg_schema, which tallies with this module)
+    from resolign.service.pg_rows import Query
+
+KEEP_FROM = 2000
+"""Units a phrase's count must reach to be kept (fewer are counted in a few milliseconds)."""
+
+
+def phrase_name(words: list[str]) -> str:
+    """A phrase of prefixed lexemes (`fr:maintien`, `fr:de`...) as `phrase_counts` names it:
+    `fr:maintien de la paix` (a run lexeme, whatever its length)."""
+    base = words[0][:words[0].index(":")]
+    return run_lexeme(base, [word[len(base) + 1:] for word in words])
+
+
+def kept_count(query: Query, name: str) -> int | None:
+    """The kept count of a phrase (`phrase_name`), or None."""
+    found = query("SELECT units FROM phrase_counts WHERE phrase = %s", (name,))
+    return int(found[0][0]) if found else None
+
+
+def keep(query: Query, name: str, units: int, revision: int) -> bool:
+    """Keep a phrase's count made at `revision`: only while no writer holds the revision row
+    (SKIP LOCKED) and no write has committed since (the revision is still that one); a
+    server whose role may not write keeps nothing. Whether it was kept."""
+    try:
+        return bool(query(
+            "INSERT INTO phrase_counts(phrase, units) SELECT %s, %s FROM (SELECT value FROM "
+            "meta WHERE key = 'revision' FOR SHARE SKIP LOCKED) AS m WHERE m.value = %s "
+            "ON CONFLICT (phrase) DO NOTHING RETURNING 1", (name, units, str(revision))))
+    except psycopg.Error:
+        return False
+
+
+def _words(name: str) -> tuple[str, list[str]]:
+    """(base, prefixed lexemes) of a kept phrase's name."""
+    base = name[:name.index(":")]
+    return base, [f"{base}:{word}" for word in name[len(base) + 1:].split(" ")]
+
+
+@dataclass
+class PhraseTally:
+    """What one write transaction changes in the kept counts: for each kept phrase, the
+    units whose full-text rows it adds (+1) or removes (-1) holding that phrase."""
+
+    phrases: dict[str, dict[str, list[tuple[str, list[str]]]]] | None = None
+    """base -> first lexeme (a word, or the run of a phrase's first words) -> phrases"""
+    changes: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+
+    def load(self, conn: psycopg.Connection) -> bool:
+        """Read the kept phrases once per transaction (the writer holds the revision row, so
+        none can be kept meanwhile). Whether there are any."""
+        if self.phrases is None:
+            self.phrases = {}
+            for (name,) in conn.execute("SELECT phrase FROM phrase_counts"):
+                base, words = _words(name)
+                first = words[0] if len(words) == 1 else run_lexeme(
+                    base, [w[len(base) + 1:] for w in words[:RUN_WORDS]])
+                self.phrases.setdefault(base, {}).setdefault(first, []).append((name, words))
+        return bool(self.phrases)
+
+    def row(self, base: str, unit_id: int, positions: dict[str, list[int]],
+            runs: Iterable[str], sign: int) -> None:
+        """One full-text row of `unit_id` added (sign 1) or removed (-1): its words'
+        positions and run lexemes as its tsvector holds them (pg_schema.indexed_rows)."""
+        kept = (self.phrases or {}).get(base)
+        if not kept:
+            return
+        runs = set(runs)
+        long = long_mark(base) in runs
+        if long:  # no runs: every phrase of the language may be there in order
+            candidates = [phrase for found in kept.values() for phrase in found]
+        else:
+            candidates = [phrase for lexeme in (*positions, *runs) if lexeme in kept
+                          for phrase in kept[lexeme]]
+        for name, words in candidates:
+            if _holds(words, positions, runs, long):
+                self.changes.setdefault(name, set()).add((unit_id, sign))
+
+    def write(self, conn: psycopg.Connection) -> None:
+        """Add the changes to the kept counts and start afresh."""
+        deltas = {name: sum(sign for _, sign in found) for name, found in self.changes.items()}
+        if changed := sorted((name, n) for name, n in deltas.items() if n):
+            conn.execute("UPDATE phrase_counts AS p SET units = p.units + d.n FROM unnest("
+                         "%s::text[], %s::integer[]) AS d(phrase, n) WHERE p.phrase = d.phrase",
+                         ([name for name, _ in changed], [n for _, n in changed]))
+        self.changes.clear()
+        self.phrases = None
+
+
+def _holds(words: list[str], positions: dict[str, list[int]], runs: set[str],
+           long: bool) -> bool:
+    """Whether a row matches the phrase as pg_text._phrase's tsquery matches it."""
+    if len(words) == 1:
+        return words[0] in positions
+    base = words[0][:words[0].index(":")]
+    bare = [word[len(base) + 1:] for word in words]
+    every_run = all(run_lexeme(base, bare[start:start + RUN_WORDS]) in runs
+                    for start in range(max(1, len(words) - RUN_WORDS + 1)))
+    if len(words) <= RUN_WORDS and not long:
+        return every_run
+    return (every_run or long) and _in_order(words, positions)
+
+
+def _in_order(words: list[str], positions: dict[str, list[int]]) -> bool:
+    """The words at consecutive positions (PostgreSQL's `a <-> b <-> c`)."""
+    if any(word not in positions for word in words):
+        return False
+    later = [set(positions[word]) for word in words[1:]]
+    return any(all(start + k in found for k, found in enumerate(later, start=1))
+               for start in positions[words[0]])
