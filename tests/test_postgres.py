@@ -364,6 +364,60 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     assert read_newest.count(True) >= 10 and False in read_newest
 
 
+def test_a_long_phrases_page_checks_word_order_only_for_the_rows_it_lists(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A page of a phrase of 4-6 words takes the rows holding all its three-word runs newest
+    first and checks word order only until the page is full. Every page (sizes 1-7, offsets
+    0-12, fr, fr-CA, en, ar, as typed and in other forms) is SQLite's page: a unit holding
+    the runs out of order is left out, a unit with the phrase in four French variants is one
+    hit, a segment too long for runs is found."""
+    lines = devset_lines()
+    units = devset_units(0, 300)
+    phrase_fr = "de l'Organisation des Nations Unies"
+    for i in range(14):  # newest: the phrase in four French variants each
+        units.append(Unit(variants=[Variant(tag, f"{lines['fr'][400 + i]} {phrase_fr}.")
+                                    for tag in ("fr", "fr-CA", "fr-BE", "fr-CH")]
+                          + [Variant("en", lines["en"][400 + i])]))
+    units.append(Unit(texts={"fr": "Le maintien de la sécurité et de la paix de la région.",
+                             "en": "Runs apart."}))  # "maintien de la", "de la paix": not in order
+    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
+                     document="long")
+    units.insert(150, long_unit)
+    tail = {lang: long_unit.texts[lang].split()[-40:] for lang in ("fr", "en", "ar")}
+    queries = [("fr", phrase_fr), ("fr-CA", phrase_fr), ("fr", "Organisation des nations unies"),
+               ("fr", "maintien de la paix"), ("fr", "de la paix de la"),
+               ("en", "of the United Nations"), ("en", "the Secretary-General of the United"),
+               ("ar", "الأمم المتحدة"), ("fr", " ".join(tail["fr"][10:14])),
+               ("en", " ".join(tail["en"][20:25])), ("ar", " ".join(tail["ar"][5:9]))]
+    checked: list[int] = []
+    in_order = pg_fulltext._newest_in_order
+
+    def listing(*args: object) -> list[int]:
+        found = in_order(*args)
+        checked.append(len(found))
+        return found
+
+    monkeypatch.setattr(pg_fulltext, "_newest_in_order", listing)
+    pages = {}
+    for location in (str(tmp_path / "tm.db"), pg_memory):
+        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
+            memory.add_units(units)
+            pages[location] = [
+                [(hit.unit_id, hit.exact, hit.text) for hit in memory.concordance(
+                    q, lang=lang, limit=limit, offset=at, equivalents=False).hits]
+                for lang, q in queries for limit in (1, 3, 7) for at in (0, 2, 12)]
+    sqlite, postgresql = pages.values()
+    assert postgresql == sqlite
+    assert sum(page != [] for page in sqlite) >= 60
+    assert len(checked) >= 50 and sum(checked) >= 100
+    fr_pages = dict(zip([(lang, q, limit, at) for lang, q in queries for limit in (1, 3, 7)
+                         for at in (0, 2, 12)], sqlite, strict=True))
+    assert [text for _, _, text in fr_pages[("fr", "maintien de la paix", 7, 0)]
+            if text.startswith("Le maintien de la sécurité")] == []
+    assert len({unit for unit, _, _ in fr_pages[("fr", phrase_fr, 7, 12)]}) == 7
+    assert any(long_unit.texts["fr"] == text for page in sqlite for _, _, text in page)
+
+
 def test_a_look_up_reads_the_revision_and_count_once(pg_memory: str,
                                                      monkeypatch: pytest.MonkeyPatch):
     """A search and a concordance each read the revision and unit count their caches are keyed

@@ -22,7 +22,7 @@ import psycopg
 from resolign.errors import InputError
 from resolign.service import pg_phrases
 from resolign.service.pg_rows import Query, first_line
-from resolign.service.pg_text import lexemes, parse_match, tsquery_literal
+from resolign.service.pg_text import RUN_WORDS, lexemes, parse_match, tsquery_literal
 from resolign.service.store import LookupPostings, exact_key, language_query, origin_filter
 
 STATS_TTL = 5.0
@@ -200,10 +200,39 @@ def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit:
         newest = _newest_matching(query, stats, lang, match, values[0], offset + limit)
         if newest is not None:
             return newest[offset:offset + limit]
+    phrases, excluded, _ = parse_match(match)
+    if not excluded and len(phrases) == 1 and len(phrases[0]) > RUN_WORDS:
+        return _newest_in_order(query, lang, match, values[0], limit, offset,
+                                document, symbol, resolution)
     rows = _fts_rows(query, f"{_gin_first(sql)} SELECT DISTINCT unit_id FROM hit "
                      "ORDER BY unit_id DESC LIMIT %s OFFSET %s",
                      [*values, max(0, limit), max(0, offset)])
     return [row[0] for row in rows]
+
+
+def _newest_in_order(query: Query, lang: str, match: str, in_order: str, limit: int,
+                     offset: int, document: str | None, symbol: str | None,
+                     resolution: str | None) -> list[int]:
+    """A page of a phrase of four words or more: the rows holding all its three-word runs
+    are collected through the GIN index alone (no tsvector read), newest first, and only
+    those the page needs are checked for the words in order (`in_order`, the tsquery of
+    `_matching`).
+
+    Checking every row's order first (what the index does for `<->`) read each one's
+    tsvector: at 1M units, 110 ms for the 10,411 units of "maintien de la paix"."""
+    sql, values = _matching(lang, match, document, symbol, resolution, in_order=False)
+    wanted, take = offset + limit, 2 * (offset + limit) + 8  # rows: a unit may have two
+    while True:
+        rows = _fts_rows(
+            query, f"WITH hit AS MATERIALIZED (SELECT f.variant_id, f.unit_id {sql}) "
+            "SELECT h.unit_id FROM (SELECT * FROM hit ORDER BY unit_id DESC, variant_id "
+            "OFFSET 0) AS h WHERE (SELECT g.tsv @@ %s::tsquery FROM fulltext AS g "
+            "WHERE g.variant_id = h.variant_id) LIMIT %s",
+            [*values, in_order, take])
+        units = list(dict.fromkeys(row[0] for row in rows))
+        if len(units) >= wanted or len(rows) < take:
+            return units[offset:offset + limit]
+        take *= 4
 
 
 NEWEST_ROWS = 1000
