@@ -325,12 +325,21 @@ def test_an_estimated_count_of_a_long_phrase_reads_its_runs_only(pg_memory: str,
     assert estimated == exact + 1
 
 
+@pytest.mark.parametrize("first, most", [(1000, 4000), (8, 600)])
 def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
-        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: int, most: int):
     """A page of a phrase common enough is read from the newest rows of its language, not
     from all its matches; a rarer one falls back to them. Either way every page (sizes 1-7,
     offsets 0-40, fr, fr-CA, en, ar, as typed and in other forms) is the page SQLite gives,
-    with units holding fr and fr-CA (two rows of one language, one hit) among the newest."""
+    with units holding fr and fr-CA (two rows of one language, one hit) among the newest.
+    With fewer rows read first than a page needs (8 of at most 600), more are read from
+    where the first ones stopped, as many as the share they held says."""
+    monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS", first)
+    monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS_MAX", most)
+    statements: list[str] = []
+    fts_rows = pg_fulltext._fts_rows
+    monkeypatch.setattr(pg_fulltext, "_fts_rows", lambda query, sql, values: (
+        statements.append(sql), fts_rows(query, sql, values))[1])
     lines = devset_lines()
     units = devset_units(0, 560)
     for i in range(560, 600):
@@ -361,7 +370,9 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     sqlite, postgresql = pages.values()
     assert postgresql == sqlite
     assert sum(page != [] for page in sqlite) > 30
-    assert read_newest.count(True) >= 10 and False in read_newest
+    assert read_newest.count(True) >= (10 if first == 1000 else 5) and False in read_newest
+    read_more = sum("f.unit_id <= %s" in sql for sql in statements)
+    assert read_more >= 5 if first < 600 else read_more == 0
 
 
 def test_a_long_phrases_page_checks_word_order_only_for_the_rows_it_lists(

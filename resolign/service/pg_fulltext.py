@@ -236,7 +236,9 @@ def _newest_in_order(query: Query, lang: str, match: str, in_order: str, limit: 
 
 
 NEWEST_ROWS = 1000
-"""Most newest rows of a language read to fill a page (about 8 ms at 1M units, warm)."""
+"""Newest rows of a language read first to fill a page (about 8 ms at 1M units, warm)."""
+NEWEST_ROWS_MAX = 4000
+"""Most newest rows read in all, when the first ones held some of the page but not all."""
 ROW_CHECK_COST = 5
 """Testing a row's tsvector costs about what reading 5 matches through the GIN index does
 (at 700 units, 600 newest rows took 3.6 ms where the index gave the page in 1)."""
@@ -246,13 +248,16 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
                      wanted: int) -> list[int] | None:
     """The `wanted` newest units matching (`tsquery`: `match` as `_matching` writes it), read
     from the newest rows of the language when the phrase's words are common enough to fill
-    them, or None (the rows read did not hold `wanted` units, or would be too many to try).
+    them, or None (too many rows would have to be tried).
 
     "des Nations Unies" is in 97,639 of 1M French rows: collecting them all through the GIN
     index to keep the newest 20 took 150 ms; 600 newest rows hold about 60 of them. How
     common a phrase can be is bounded by its rarest word's row count (`terms`); three times
-    the rows that share of them would fill the page with are read, when that is cheaper
-    than reading its matches."""
+    the rows that share of them would fill the page with are read first (at most
+    NEWEST_ROWS), when that is cheaper than reading its matches. If they hold part of the
+    page, the share they show says how many more rows to read, up to NEWEST_ROWS_MAX in all
+    ("le Secrétaire général": 49 ms through the index, its rarest word too common to say
+    how few rows would do)."""
     base, tag = language_query(lang)
     phrases, _, every = parse_match(match)
     rows, _ = _lang_stats(query, stats, base)
@@ -261,16 +266,29 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     shares = [min(_docs(query, stats, lexemes(base, words)).values()) / rows
               for words in phrases]
     share = math.prod(shares) if every else min(1.0, sum(shares))  # AND: as if independent
-    read = max(wanted, math.ceil(3 * wanted / share)) if share else NEWEST_ROWS + 1
-    if read > NEWEST_ROWS or read * ROW_CHECK_COST > share * rows:
+    read = max(wanted, math.ceil(3 * wanted / share)) if share else NEWEST_ROWS_MAX + 1
+    if read > NEWEST_ROWS_MAX or read * ROW_CHECK_COST > share * rows:
         return None
-    found = _fts_rows(query, "SELECT n.unit_id, n.tsv @@ %s::tsquery FROM (SELECT f.unit_id, "
-                      f"f.tsv FROM fulltext AS f WHERE f.base = %s{' AND f.tag = %s' * bool(tag)}"
-                      " ORDER BY f.unit_id DESC LIMIT %s) AS n",
-                      [tsquery, base, *([tag] if tag else []), read])
-    units = list(dict.fromkeys(unit for unit, hit in found if hit))
-    # Every row of a newer unit than the last one read was read: their order is final.
-    return units if len(units) >= wanted or len(found) < read else None
+    read = min(read, NEWEST_ROWS)
+    units: dict[int, None] = {}
+    done, older = 0, None  # rows read; where the next rows start (a unit read again)
+    while True:
+        found = _fts_rows(
+            query, "SELECT n.unit_id, n.tsv @@ %s::tsquery FROM (SELECT f.unit_id, f.tsv FROM "
+            f"fulltext AS f WHERE f.base = %s{' AND f.tag = %s' * bool(tag)}"
+            f"{' AND f.unit_id <= %s' * (older is not None)} ORDER BY f.unit_id DESC "
+            "LIMIT %s) AS n", [tsquery, base, *([tag] if tag else []),
+                               *([older] if older is not None else []), read])
+        units.update(dict.fromkeys(unit for unit, hit in found if hit))
+        done += len(found)
+        # Every row of a newer unit than the last one read was read: their order is final.
+        if len(units) >= wanted or len(found) < read:
+            return list(units)
+        share = len(units) / done  # what the rows read show
+        more = math.ceil(1.5 * (wanted - len(units)) / share) if units else NEWEST_ROWS_MAX
+        if done + more > NEWEST_ROWS_MAX or more * ROW_CHECK_COST > share * rows:
+            return None
+        older, read = found[-1][0], more
 
 
 def filter_ids(query: Query, unit_ids: Sequence[int], *, document: str | None = None,
