@@ -325,15 +325,21 @@ def test_an_estimated_count_of_a_long_phrase_reads_its_runs_only(pg_memory: str,
     assert estimated == exact + 1
 
 
-@pytest.mark.parametrize("first, most", [(1000, 4000), (8, 600)])
+@pytest.mark.parametrize("first, most, keep_from", [(1000, 4000, 2000), (8, 600, 2000),
+                                                    (1000, 4000, 3)])
 def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
-        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: int, most: int):
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: int, most: int,
+        keep_from: int):
     """A page of a phrase common enough is read from the newest rows of its language, not
     from all its matches; a rarer one falls back to them. Either way every page (sizes 1-7,
     offsets 0-40, fr, fr-CA, en, ar, as typed and in other forms) is the page SQLite gives,
     with units holding fr and fr-CA (two rows of one language, one hit) among the newest.
     With fewer rows read first than a page needs (8 of at most 600), more are read from
-    where the first ones stopped, as many as the share they held says."""
+    where the first ones stopped, as many as the share they held says. With counts kept
+    (from 3 units), their shares decide."""
+    from resolign.service import pg_phrases
+
+    monkeypatch.setattr(pg_phrases, "KEEP_FROM", keep_from)
     monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS", first)
     monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS_MAX", most)
     statements: list[str] = []
@@ -349,7 +355,8 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
         units.append(Unit(variants=variants))
     queries = [("fr", "de la"), ("fr", "des Nations Unies"), ("fr", "Etats membres"),
                ("fr", "de"), ("fr-CA", "de la"), ("en", "the United Nations"),
-               ("ar", "الأمم المتحدة"), ("fr", "la de"), ("en", "of the")]
+               ("ar", "الأمم المتحدة"), ("fr", "la de"), ("en", "of the"),
+               ("fr", "de l'Organisation des Nations"), ("en", "of the United Nations")]
     read_newest: list[bool] = []
     newest = pg_fulltext._newest_matching
 
@@ -373,6 +380,8 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     assert read_newest.count(True) >= (10 if first == 1000 else 5) and False in read_newest
     read_more = sum("f.unit_id <= %s" in sql for sql in statements)
     assert read_more >= 5 if first < 600 else read_more == 0
+    kept = sql(pg_memory, "SELECT count(*) FROM resolign.phrase_counts")[0][0]
+    assert kept >= 8 if keep_from < 10 else kept == 0
 
 
 def test_a_long_phrases_page_checks_word_order_only_for_the_rows_it_lists(

@@ -257,7 +257,9 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     NEWEST_ROWS), when that is cheaper than reading its matches. If they hold part of the
     page, the share they show says how many more rows to read, up to NEWEST_ROWS_MAX in all
     ("le Secrétaire général": 49 ms through the index, its rarest word too common to say
-    how few rows would do)."""
+    how few rows would do). A phrase's kept count (pg_phrases) gives its share exactly; a
+    phrase of four words or more without one is left to `_newest_in_order` (its words
+    bound it badly: "l'organisation et des" is in 0.1% of the rows, "organisation" in 5%)."""
     base, tag = language_query(lang)
     phrases, _, every = parse_match(match)
     rows, _ = _lang_stats(query, stats, base)
@@ -266,6 +268,13 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     shares = [min(_docs(query, stats, lexemes(base, words)).values()) / rows
               for words in phrases]
     share = math.prod(shares) if every else min(1.0, sum(shares))  # AND: as if independent
+    if len(phrases) == 1 and share * rows >= pg_phrases.KEEP_FROM:
+        name = _keepable(query, stats, lang, match, None)
+        kept = pg_phrases.kept_count(query, name) if name is not None else None
+        if kept is not None:  # its true share
+            share = min(share, kept / rows)
+        elif len(phrases[0]) > RUN_WORDS:  # its words say little: _newest_in_order is cheap
+            return None
     read = max(wanted, math.ceil(3 * wanted / share)) if share else NEWEST_ROWS_MAX + 1
     if read > NEWEST_ROWS_MAX or read * ROW_CHECK_COST > share * rows:
         return None
