@@ -272,11 +272,15 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
     exact_q = [units[p].texts["fr"] for p in picks]
     fuzzy_q = [_insert_word(_drop_word(units[p].texts["fr"], rng), rng, units[p - 1].texts["fr"])
                for p in picks]
-    conc_q = []
+    conc_q, conc_new_q = [], []
     for p in picks:
         w = units[p].texts["fr"].split()
         s = rng.randrange(max(1, len(w) - 2))
         conc_q.append(" ".join(w[s:s + 3]))
+    for p in [rng.randrange(size) for _ in range(n_queries)]:  # not looked up before
+        w = units[p].texts["fr"].split()
+        s = rng.randrange(max(1, len(w) - 2))
+        conc_new_q.append(" ".join(w[s:s + 3]))
     sem_q = [_drop_word(units[p].texts["en"], rng) for p in picks]
 
     rows = {}
@@ -322,6 +326,10 @@ def bench_size(size: int, bases, base_vecs, spec: str, n_queries: int, workdir: 
                 ("semantic", semantic, sem_q, None)):
             res, t = timed(look_up, queries)
             rows[f"{name}, {WARM}"] = (*percentiles(t), check(res) if check else None)
+        # PostgreSQL keeps the counts of common phrases once counted (pg_phrases.py): the
+        # concordance row above reads them; these phrases are counted for the first time.
+        res, t = timed(concordance, [q for q in conc_new_q if q not in set(conc_q)])
+        rows[f"concordance, {WARM}, phrases not looked up before"] = (*percentiles(t), found(res))
     # The store's part alone (what the database answers, before Python scores candidates).
     raw = store.store
 
