@@ -6,7 +6,7 @@ version reached, with when; creating or migrating runs in ONE transaction under 
 lock, so two servers starting on one database at once create the tables once, and a failed
 migration leaves the memory as it was.
 
-Layout (version 3: the same rows as the SQLite store's schema 2, sqlite_schema.py):
+Layout (version 4: the same rows as the SQLite store's schema 2, sqlite_schema.py):
   meta(key, value)      store_id, revision (bumped by every committed change), units (live
                         unit count, kept by the writers: no count(*) over a large table)
   imports(id, name, at, header JSON, report JSON)
@@ -20,9 +20,10 @@ Layout (version 3: the same rows as the SQLite store's schema 2, sqlite_schema.p
         store.index_terms(text, base), each prefixed by the language (`fr:conseil`), with word
         positions, and its runs of 2-3 words (pg_text.py); one GIN index serves every language
         and a look-up in one language never reads another's postings. tag = lower-case full
-        tag (a `fr-CA` query filters on it). The tsvector is kept out of line (TOAST, table
-        option toast_tuple_target): the table's own rows stay narrow, so counting or paging
-        many hits reads few pages.
+        tag (a `fr-CA` query filters on it). Table option toast_tuple_target asks for
+        tsvectors to be kept out of line (TOAST), but only rows over about 2 kB are toasted
+        at all: at 1M units a row takes 239 bytes on average (pgstattuple), so counting a
+        phrase visits about one heap page per hit (why pg_phrases keeps common counts).
   terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
   phrase_counts(phrase, units)   live units holding a common phrase someone counted, kept
                         exact by the writers from then on (pg_phrases.py)
