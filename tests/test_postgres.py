@@ -325,6 +325,21 @@ def test_an_estimated_count_of_a_long_phrase_reads_its_runs_only(pg_memory: str,
     assert estimated == exact + 1
 
 
+def pages_on_both(units: list[Unit], queries: list[tuple[str, str]], limits: tuple[int, ...],
+                  offsets: tuple[int, ...], *locations: str) -> list[list[list[tuple]]]:
+    """Every concordance page (unit id, exact, text) of `queries` at each size and offset, in
+    a new memory of `units` at each location."""
+    pages = []
+    for location in locations:
+        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
+            memory.add_units(units)
+            pages.append([
+                [(hit.unit_id, hit.exact, hit.text) for hit in memory.concordance(
+                    q, lang=lang, limit=limit, offset=at, equivalents=False).hits]
+                for lang, q in queries for limit in limits for at in offsets])
+    return pages
+
+
 @pytest.mark.parametrize("first, most, keep_from", [(1000, 4000, 2000), (8, 600, 2000),
                                                     (1000, 4000, 3)])
 def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
@@ -366,15 +381,8 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
         return found
 
     monkeypatch.setattr(pg_fulltext, "_newest_matching", reading)
-    pages = {}
-    for location in (str(tmp_path / "tm.db"), pg_memory):
-        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
-            memory.add_units(units)
-            pages[location] = [
-                [(hit.unit_id, hit.exact, hit.text) for hit in memory.concordance(
-                    q, lang=lang, limit=limit, offset=at, equivalents=False).hits]
-                for lang, q in queries for limit in (1, 7) for at in (0, 3, 40)]
-    sqlite, postgresql = pages.values()
+    sqlite, postgresql = pages_on_both(units, queries, (1, 7), (0, 3, 40),
+                                       str(tmp_path / "tm.db"), pg_memory)
     assert postgresql == sqlite
     assert sum(page != [] for page in sqlite) > 30
     assert read_newest.count(True) >= (10 if first == 1000 else 5) and False in read_newest
@@ -418,15 +426,8 @@ def test_a_long_phrases_page_checks_word_order_only_for_the_rows_it_lists(
         return found
 
     monkeypatch.setattr(pg_fulltext, "_newest_in_order", listing)
-    pages = {}
-    for location in (str(tmp_path / "tm.db"), pg_memory):
-        with Memory.open(location, encoder=NO_ENCODER, create=True) as memory:
-            memory.add_units(units)
-            pages[location] = [
-                [(hit.unit_id, hit.exact, hit.text) for hit in memory.concordance(
-                    q, lang=lang, limit=limit, offset=at, equivalents=False).hits]
-                for lang, q in queries for limit in (1, 3, 7) for at in (0, 2, 12)]
-    sqlite, postgresql = pages.values()
+    sqlite, postgresql = pages_on_both(units, queries, (1, 3, 7), (0, 2, 12),
+                                       str(tmp_path / "tm.db"), pg_memory)
     assert postgresql == sqlite
     assert sum(page != [] for page in sqlite) >= 60
     assert len(checked) >= 50 and sum(checked) >= 100
@@ -611,6 +612,52 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
         assert len(kept) == len(before) + 1
         assert not pg_phrases.keep(memory.store._one, "fr:paix", 5, memory.revision - 1)
         assert pg_phrases.keep(memory.store._one, "fr:paix", 5, memory.revision)
+
+
+def test_phrase_queries_look_for_rows_too_long_for_runs_only_while_there_are_some(
+        pg_memory: str, monkeypatch: pytest.MonkeyPatch):
+    """A row too long for runs (over 2,000 words) is matched word by word, a branch of every
+    phrase query that costs the index a look into each word's postings. The writers count
+    such rows (meta `long_rows`), and a look-up leaves the branch out while there is none:
+    before a long unit is added, after it is deleted, and not after its delete is undone. A
+    memory of schema 3 gets the count on open."""
+    lines = devset_lines()
+    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
+                     document="long")
+    tail = " ".join(long_unit.texts["fr"].split()[-30:-26])
+
+    def looked_up(memory: Memory) -> tuple[int, bool, int]:
+        """(long rows counted, whether a query looked for a long row, the tail's total)."""
+        params: list[str] = []
+        one = memory.store._one
+        monkeypatch.setattr(memory.store, "_one", lambda sql, values=(): (
+            params.extend(map(str, values)), one(sql, values))[1])
+        total = memory.concordance(tail, lang="fr", equivalents=False).total
+        memory.concordance("Nations Unies", lang="fr", equivalents=False)
+        memory.search("de l'Organisation des Nations Unies", src="fr", semantic=False)
+        monkeypatch.setattr(memory.store, "_one", one)
+        counted = int(sql(pg_memory, "SELECT value FROM resolign.meta "
+                                     "WHERE key = 'long_rows'")[0][0])
+        return counted, any(pg_text.LONG_MARK in value for value in params), total
+
+    with Memory.open(pg_memory, encoder=NO_ENCODER, create=True) as memory:
+        memory.add_units(devset_units(0, 200))
+        without = looked_up(memory)
+        memory.add_units([long_unit])
+        with_long = looked_up(memory)
+        long_id = memory.ids()[-1]
+        memory.delete_unit(long_id, who="t")
+        deleted = looked_up(memory)
+        memory.undo(memory.history(long_id)[-1].id, who="t")
+        back = looked_up(memory)
+    assert without[:2] == (0, False) and deleted[:2] == (0, False)
+    assert with_long[:2] == back[:2] == (3, True)  # its fr, en and ar rows
+    assert with_long[2] == back[2] == deleted[2] + 1 == without[2] + 1
+    sql(pg_memory, "DELETE FROM resolign.meta WHERE key = 'long_rows'")
+    sql(pg_memory, "DROP TABLE resolign.phrase_counts")
+    sql(pg_memory, "UPDATE resolign.schema_version SET version = 3 WHERE version = 4")
+    with Memory.open(pg_memory, encoder=NO_ENCODER) as memory:
+        assert looked_up(memory) == back
 
 
 def test_a_missing_database_is_a_one_line_error(pg_server: str):

@@ -74,7 +74,7 @@ def _remember_docs(stats: RankingStats, docs: dict[str, int]) -> None:
 def fts_candidates(
     query: Query, stats: RankingStats, lang: str, match: str, *, limit: int,
     document: str | None = None, symbol: str | None = None, resolution: str | None = None,
-    postings: LookupPostings | None = None,
+    postings: LookupPostings | None = None, long_rows: bool = True,
 ) -> list[int]:
     """Unit ids whose `lang` text matches `match` (the search layer's `"a b" OR "c"`), best
     first by a bm25 like FTS5's (k1 = 1.2, b = 0.75; every matched term counted once), then id.
@@ -101,7 +101,7 @@ def fts_candidates(
     if excluded or every or any(len(phrase) > 1 for phrase in phrases):
         where += " AND f.tsv @@ %s::tsquery"
         params.append(tsquery_literal(phrases, lexemes(base, excluded) if excluded else None,
-                                      every))
+                                      every, long_rows=long_rows))
         postings = None  # rows matching this whole expression only: not a term's postings
     scope = (where, *map(str, params))
     kept = {} if postings is None else postings
@@ -141,7 +141,7 @@ def _term_rows(query: Query, sql: str, values: list[Any], count: int
 def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
               document: str | None = None, symbol: str | None = None,
               resolution: str | None = None, at_most: int | None = None,
-              estimate: bool = False) -> int:
+              estimate: bool = False, long_rows: bool = True) -> int:
     """How many live units match (a concordance's true total): one GIN index scan; the
     full-text rows of deleted units are gone, so only a filter needs the units table. With
     `at_most`, the rows are read (and a phrase rechecked) only until that many units. An
@@ -153,7 +153,8 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
     name = _keepable(query, stats, lang, match, document or symbol or resolution)
     if name is not None and (kept := pg_phrases.kept_count(query, name)) is not None:
         return kept if at_most is None else min(kept, max(0, at_most))
-    sql, values = _matching(lang, match, document, symbol, resolution, in_order=not estimate)
+    sql, values = _matching(lang, match, document, symbol, resolution, in_order=not estimate,
+                            long_rows=long_rows)
     if at_most is not None:  # matches through the GIN index first: see fts_page
         return int(_fts_rows(query, f"{_gin_first(sql)} SELECT count(*) FROM (SELECT DISTINCT "
                                     "unit_id FROM hit LIMIT %s) AS first",
@@ -185,7 +186,7 @@ def _keepable(query: Query, stats: RankingStats, lang: str, match: str,
 
 def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit: int,
              offset: int = 0, document: str | None = None, symbol: str | None = None,
-             resolution: str | None = None) -> list[int]:
+             resolution: str | None = None, long_rows: bool = True) -> list[int]:
     """Live units matching, newest (highest id) first, `limit` from `offset`.
 
     A phrase common enough to fill the page from the newest rows of its language is read
@@ -195,7 +196,7 @@ def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit:
     that read the whole table (20 s at 1M units). It cannot tell a rare phrase: ANALYZE skips
     values over 1 kB, which most tsvectors with their runs are, so every match is estimated
     at 0.5% of the rows."""
-    sql, values = _matching(lang, match, document, symbol, resolution)
+    sql, values = _matching(lang, match, document, symbol, resolution, long_rows=long_rows)
     if not (document or symbol or resolution):
         newest = _newest_matching(query, stats, lang, match, values[0], offset + limit)
         if newest is not None:
@@ -203,7 +204,7 @@ def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit:
     phrases, excluded, _ = parse_match(match)
     if not excluded and len(phrases) == 1 and len(phrases[0]) > RUN_WORDS:
         return _newest_in_order(query, lang, match, values[0], limit, offset,
-                                document, symbol, resolution)
+                                document, symbol, resolution, long_rows)
     rows = _fts_rows(query, f"{_gin_first(sql)} SELECT DISTINCT unit_id FROM hit "
                      "ORDER BY unit_id DESC LIMIT %s OFFSET %s",
                      [*values, max(0, limit), max(0, offset)])
@@ -212,7 +213,7 @@ def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit:
 
 def _newest_in_order(query: Query, lang: str, match: str, in_order: str, limit: int,
                      offset: int, document: str | None, symbol: str | None,
-                     resolution: str | None) -> list[int]:
+                     resolution: str | None, long_rows: bool) -> list[int]:
     """A page of a phrase of four words or more: the rows holding all its three-word runs
     are collected through the GIN index alone (no tsvector read), newest first, and only
     those the page needs are checked for the words in order (`in_order`, the tsquery of
@@ -220,7 +221,8 @@ def _newest_in_order(query: Query, lang: str, match: str, in_order: str, limit: 
 
     Checking every row's order first (what the index does for `<->`) read each one's
     tsvector: at 1M units, 110 ms for the 10,411 units of "maintien de la paix"."""
-    sql, values = _matching(lang, match, document, symbol, resolution, in_order=False)
+    sql, values = _matching(lang, match, document, symbol, resolution, in_order=False,
+                            long_rows=long_rows)
     wanted, take = offset + limit, 2 * (offset + limit) + 8  # rows: a unit may have two
     while True:
         rows = _fts_rows(
@@ -313,13 +315,15 @@ def filter_ids(query: Query, unit_ids: Sequence[int], *, document: str | None = 
 
 
 def _matching(lang: str, match: str, document: str | None, symbol: str | None,
-              resolution: str | None, *, in_order: bool = True) -> tuple[str, list[Any]]:
-    """FROM and WHERE of the full-text rows of `lang` that match `match` (filters too)."""
+              resolution: str | None, *, in_order: bool = True,
+              long_rows: bool = True) -> tuple[str, list[Any]]:
+    """FROM and WHERE of the full-text rows of `lang` that match `match` (filters too);
+    `long_rows`: whether any row is too long for runs (pg_text._phrase)."""
     base, tag = language_query(lang)
     phrases, excluded, every = parse_match(match)
     tsquery = tsquery_literal([lexemes(base, phrase) for phrase in phrases],
                               lexemes(base, excluded) if excluded else None, every,
-                              in_order=in_order)
+                              in_order=in_order, long_rows=long_rows)
     where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
     join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
     if tag:

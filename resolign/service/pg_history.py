@@ -17,7 +17,7 @@ import psycopg
 from resolign.errors import InputError
 from resolign.service import pg_schema
 from resolign.service.pg_rows import Query, on, read_units
-from resolign.service.pg_text import word_lexemes
+from resolign.service.pg_text import long_mark, word_lexemes
 from resolign.service.store import (
     SAME_TEXTS,
     Change,
@@ -81,7 +81,8 @@ def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool
         for base, nwords, terms in conn.execute(
                 "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "
                 "RETURNING base, nwords, tsvector_to_array(tsv)", (ids,)):
-            counts.count(base, word_lexemes(terms), nwords, sign=-1)
+            counts.count(base, word_lexemes(terms), nwords, sign=-1,
+                         long=long_mark(base) in terms)
     return live
 
 

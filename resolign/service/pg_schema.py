@@ -8,7 +8,8 @@ migration leaves the memory as it was.
 
 Layout (version 4: the same rows as the SQLite store's schema 2, sqlite_schema.py):
   meta(key, value)      store_id, revision (bumped by every committed change), units (live
-                        unit count, kept by the writers: no count(*) over a large table)
+                        unit count, kept by the writers: no count(*) over a large table),
+                        long_rows (full-text rows too long for runs, kept by the writers)
   imports(id, name, at, header JSON, report JSON)
   units(id, ukey, document, symbol, paragraph, resolution, resolution_title, score, created,
         changed, provenance JSON, annotations JSON, import_id, deleted)
@@ -53,7 +54,14 @@ import psycopg
 from resolign.errors import InputError
 from resolign.languages import lang_rank
 from resolign.service.pg_phrases import PhraseTally
-from resolign.service.pg_text import lexemes, run_lexemes, tsvector_literal, word_positions
+from resolign.service.pg_text import (
+    lexemes,
+    long_mark,
+    run_lexemes,
+    tsquery_literal,
+    tsvector_literal,
+    word_positions,
+)
 from resolign.service.store import WORDFORMS_VERSION, dumps, exact_key, is_fts_language
 from resolign.service.wordforms import index_phrases
 from resolign.units import Unit
@@ -149,6 +157,7 @@ def create_tables(conn: psycopg.Connection) -> None:
         conn.execute(statement)
     conn.execute("INSERT INTO meta(key, value) VALUES ('store_id', replace("
                  "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0'), "
+                 "('long_rows', '0'), "
                  "('wordforms', %s)", (WORDFORMS_VERSION,))
 
 
@@ -203,9 +212,20 @@ def migrate_v1(conn: psycopg.Connection) -> None:
                  (dumps({"version": 1}), WORDFORMS_VERSION))
 
 
-def add_phrase_counts(conn: psycopg.Connection) -> None:
-    """Version 3 → 4: the (empty) table of kept phrase counts."""
+def migrate_v3(conn: psycopg.Connection) -> None:
+    """Version 3 → 4: the (empty) table of kept phrase counts, and how many full-text rows
+    are too long for runs (meta `long_rows`)."""
     conn.execute(PHRASE_COUNTS)
+    marks = [long_mark(base) for (base,) in conn.execute("SELECT base FROM langstats")]
+    found = conn.execute("SELECT count(*) FROM fulltext WHERE tsv @@ %s::tsquery",
+                         (tsquery_literal([[mark] for mark in marks]),)).fetchone()[0] \
+        if marks else 0
+    _set_meta(conn, "long_rows", str(found))
+
+
+def _set_meta(conn: psycopg.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) "
+                 "DO UPDATE SET value = excluded.value", (key, value))
 
 
 def word_forms_of(conn: psycopg.Connection) -> str | None:
@@ -226,6 +246,7 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     conn.execute("TRUNCATE fulltext, terms, langstats")
     conn.execute(PHRASE_COUNTS)  # (from version 2, the table comes one step early)
     conn.execute("TRUNCATE phrase_counts")
+    _set_meta(conn, "long_rows", "0")  # counted again as the rows are
     # a phrase counted before the rebuild must not be kept after it (pg_phrases.keep)
     conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'revision'")
     conn.execute(f"ALTER TABLE fulltext SET (toast_tuple_target = {FULLTEXT_TOAST_TARGET})")
@@ -303,7 +324,7 @@ def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, st
         for variant_id, unit_id, tag, base, terms, positions, runs in indexed_rows(rows):
             copy.write_row((variant_id, unit_id, base, tag, len(terms),
                             tsvector_literal(positions, runs)))
-            counts.count(base, positions, len(terms))
+            counts.count(base, positions, len(terms), long=runs == [long_mark(base)])
             if tally is not None:
                 tally.row(base, unit_id, positions, runs, 1)
 
@@ -337,8 +358,15 @@ class TermCounts:
     """base -> [full-text rows, words]"""
     phrases: PhraseTally = field(default_factory=PhraseTally)
 
-    def count(self, base: str, terms: Iterable[str], words: int, sign: int = 1) -> None:
-        """Count one full-text row (sign -1: take one away) with its distinct terms."""
+    long_rows: int = 0
+    """full-text rows too long for runs (LONG_MARK), added less taken away"""
+
+    def count(self, base: str, terms: Iterable[str], words: int, sign: int = 1, *,
+              long: bool = False) -> None:
+        """Count one full-text row (sign -1: take one away) with its distinct terms; `long`:
+        a row too long for runs (meta `long_rows`: while there is none, phrase queries
+        leave out the branch that looks for one, pg_text._phrase)."""
+        self.long_rows += sign * long
         for term in terms:
             self.terms[term] = self.terms.get(term, 0) + sign
         total = self.langs.setdefault(base, [0, 0])
@@ -359,8 +387,12 @@ class TermCounts:
                 "INSERT INTO langstats(base, rows, words) VALUES (%s, %s, %s) "
                 "ON CONFLICT (base) DO UPDATE SET rows = langstats.rows + excluded.rows, "
                 "words = langstats.words + excluded.words", (base, rows, words))
+        if self.long_rows:
+            conn.execute("UPDATE meta SET value = (value::bigint + %s)::text "
+                         "WHERE key = 'long_rows'", (self.long_rows,))
         self.terms.clear()
         self.langs.clear()
+        self.long_rows = 0
         self.phrases.write(conn)
 
 
@@ -418,7 +450,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {
-    2: migrate_v1, 3: reindex_word_forms, 4: add_phrase_counts}
+    2: migrate_v1, 3: reindex_word_forms, 4: migrate_v3}
 """Version N's migration from version N - 1."""
 
 

@@ -147,12 +147,13 @@ class PostgresStore:
         return self._meta()["revision"]
 
     def _meta(self) -> dict[str, int]:
-        """The revision and the live units, read together, once per look-up (`reading`)."""
+        """The revision, the live units and the full-text rows too long for runs, read
+        together, once per look-up (`reading`)."""
         kept = getattr(self._look_up, "meta", None)
         if kept:
             return kept
         found = {key: int(value) for key, value in self._one(
-            "SELECT key, value FROM meta WHERE key IN ('revision', 'units')")}
+            "SELECT key, value FROM meta WHERE key IN ('revision', 'units', 'long_rows')")}
         if kept is not None:
             kept.update(found)
         return found
@@ -368,21 +369,26 @@ class PostgresStore:
                        postings: LookupPostings | None = None) -> list[int]:
         return pg_fulltext.fts_candidates(self._one, self._ranking, lang, match, limit=limit,
                                           document=document, symbol=symbol,
-                                          resolution=resolution, postings=postings)
+                                          resolution=resolution, postings=postings,
+                                          long_rows=self._long_rows())
 
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
                   symbol: str | None = None, resolution: str | None = None,
                   at_most: int | None = None, estimate: bool = False) -> int:
         return pg_fulltext.fts_count(self._one, self._ranking, lang, match, document=document,
                                      symbol=symbol, resolution=resolution, at_most=at_most,
-                                     estimate=estimate)
+                                     estimate=estimate, long_rows=self._long_rows())
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
                  resolution: str | None = None) -> list[int]:
         return pg_fulltext.fts_page(self._one, self._ranking, lang, match, limit=limit,
                                     offset=offset, document=document, symbol=symbol,
-                                    resolution=resolution)
+                                    resolution=resolution, long_rows=self._long_rows())
+
+    def _long_rows(self) -> bool:
+        """Whether any full-text row is too long for runs (phrase queries then look for one)."""
+        return self._meta().get("long_rows", 1) > 0
 
     def filter_ids(self, unit_ids: Sequence[int], *, document: str | None = None,
                    symbol: str | None = None, resolution: str | None = None) -> set[int]:
