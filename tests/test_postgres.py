@@ -355,6 +355,7 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     from resolign.service import pg_phrases
 
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", keep_from)
+    monkeypatch.setattr(pg_phrases, "KEEP_IN_ORDER_FROM", keep_from)
     monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS", first)
     monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS_MAX", most)
     statements: list[str] = []
@@ -536,6 +537,7 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
     from resolign.service import pg_phrases, store_postgres
 
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", 4)
+    monkeypatch.setattr(pg_phrases, "KEEP_IN_ORDER_FROM", 4)
     monkeypatch.setattr(store_postgres, "WRITE_CHUNK", 40)
     lines = devset_lines()
     units = devset_units(0, 240)

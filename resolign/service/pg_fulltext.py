@@ -148,8 +148,9 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
     `estimate` counts a phrase of four words or more by its three-word runs (pg_text._phrase),
     its words' order unchecked.
 
-    A phrase in a whole language (no tag, no filter) held by pg_phrases.KEEP_FROM units or
-    more has its count kept: the first count is written down, later ones read it."""
+    A phrase in a whole language (no tag, no filter) held by enough units to make counting
+    it slow (pg_phrases.keep_from) has its count kept: the first count is written down,
+    later ones read it."""
     name = _keepable(query, stats, lang, match, document or symbol or resolution)
     if name is not None and (kept := pg_phrases.kept_count(query, name)) is not None:
         return kept if at_most is None else min(kept, max(0, at_most))
@@ -163,7 +164,7 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
         return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
     revision, count = _fts_rows(query, "SELECT (SELECT value::bigint FROM meta WHERE key = "
                                 f"'revision'), count(DISTINCT f.unit_id) {sql}", values)[0]
-    if count >= pg_phrases.KEEP_FROM:
+    if count >= pg_phrases.keep_from(len(parse_match(match)[0][0])):
         pg_phrases.keep(query, name, int(count), int(revision))
     return int(count)
 
@@ -171,7 +172,8 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
 def _keepable(query: Query, stats: RankingStats, lang: str, match: str,
               filtered: str | None) -> str | None:
     """The name of `match` in `phrase_counts` when its count may be kept there: one phrase, in
-    a whole language, without filters, whose rarest word is in KEEP_FROM rows or more."""
+    a whole language, without filters, whose rarest word is in as many rows as would make
+    its count worth keeping (pg_phrases.keep_from) or more."""
     base, tag = language_query(lang)
     if tag or filtered:
         return None
@@ -179,7 +181,7 @@ def _keepable(query: Query, stats: RankingStats, lang: str, match: str,
     if excluded or len(phrases) != 1:
         return None
     words = lexemes(base, phrases[0])
-    if min(_docs(query, stats, words).values()) < pg_phrases.KEEP_FROM:
+    if min(_docs(query, stats, words).values()) < pg_phrases.keep_from(len(words)):
         return None
     return pg_phrases.phrase_name(words)
 
@@ -270,7 +272,7 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     shares = [min(_docs(query, stats, lexemes(base, words)).values()) / rows
               for words in phrases]
     share = math.prod(shares) if every else min(1.0, sum(shares))  # AND: as if independent
-    if len(phrases) == 1 and share * rows >= pg_phrases.KEEP_FROM:
+    if len(phrases) == 1 and share * rows >= pg_phrases.keep_from(len(phrases[0])):
         name = _keepable(query, stats, lang, match, None)
         kept = pg_phrases.kept_count(query, name) if name is not None else None
         if kept is not None:  # its true share

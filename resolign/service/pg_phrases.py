@@ -2,11 +2,12 @@
 units hold is read from one row instead of counted again.
 
 Counting a phrase visits every heap page holding one of its full-text rows: at 1M units, 100-200
-ms for "des Nations Unies" (97,639 units), 7 s for "de la" (358,980). Translators look the same
-common phrases up again and again, so the first count of a phrase held by KEEP_FROM units or
-more is kept in `phrase_counts`, and from then on every write keeps it exact, in the
-transaction that adds or removes the full-text rows: a kept count is always the count the look-up
-would have made. Rarer phrases are counted each time (a few milliseconds).
+ms for "des Nations Unies" (97,639 units), 7 s for "de la" (358,980); a phrase of four words or
+more also has each row's words checked in order. Translators look the same common phrases up
+again and again, so the first count of a phrase that is slow to count (`keep_from`) is kept in
+`phrase_counts`, and from then on every write keeps it exact, in the transaction that adds or
+removes the full-text rows: a kept count is always the count the look-up would have made.
+Rarer phrases are counted each time (a few milliseconds).
 
 A kept count is only written by a statement that holds the revision row while no writer does,
 and only if no write committed since it was counted (`keep`); a writer reads the kept phrases
@@ -32,7 +33,17 @@ if TYPE_CHECKING:  # (pg_rows imports pg_schema, which tallies with this module)
     from resolign.service.pg_rows import Query
 
 KEEP_FROM = 2000
-"""Units a phrase's count must reach to be kept (fewer are counted in a few milliseconds)."""
+"""Units a phrase of up to three words must be in for its count to be kept (fewer are
+counted in a few milliseconds: each is one posting of its run lexeme and one heap page)."""
+KEEP_IN_ORDER_FROM = 250
+"""The same for a longer phrase, whose count checks each row's words in order against its
+tsvector (about 20 microseconds a row at 1M units: 1,189 units of "l'organisation et des"
+in 29 ms)."""
+
+
+def keep_from(words: int) -> int:
+    """Units a phrase of `words` words must be in for its count to be kept."""
+    return KEEP_FROM if words <= RUN_WORDS else KEEP_IN_ORDER_FROM
 
 
 def phrase_name(words: list[str]) -> str:
