@@ -612,8 +612,8 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
         memory.concordance("Conseil de sécurité", lang="fr")
         kept = kept_and_live_phrase_counts(pg_memory)[0]
         assert len(kept) == len(before) + 1
-        assert not pg_phrases.keep(memory.store._one, "fr:paix", 5, memory.revision - 1)
-        assert pg_phrases.keep(memory.store._one, "fr:paix", 5, memory.revision)
+        assert not pg_fulltext.keep_count(memory.store._one, "fr:paix", 5, memory.revision - 1)
+        assert pg_fulltext.keep_count(memory.store._one, "fr:paix", 5, memory.revision)
 
 
 def test_phrase_queries_look_for_rows_too_long_for_runs_only_while_there_are_some(

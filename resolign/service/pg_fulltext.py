@@ -152,7 +152,7 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
     it slow (pg_phrases.keep_from) has its count kept: the first count is written down,
     later ones read it."""
     name = _keepable(query, stats, lang, match, document or symbol or resolution)
-    if name is not None and (kept := pg_phrases.kept_count(query, name)) is not None:
+    if name is not None and (kept := kept_count(query, name)) is not None:
         return kept if at_most is None else min(kept, max(0, at_most))
     sql, values = _matching(lang, match, document, symbol, resolution, in_order=not estimate,
                             long_rows=long_rows)
@@ -165,8 +165,27 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
     revision, count = _fts_rows(query, "SELECT (SELECT value::bigint FROM meta WHERE key = "
                                 f"'revision'), count(DISTINCT f.unit_id) {sql}", values)[0]
     if count >= pg_phrases.keep_from(len(parse_match(match)[0][0])):
-        pg_phrases.keep(query, name, int(count), int(revision))
+        keep_count(query, name, int(count), int(revision))
     return int(count)
+
+
+def kept_count(query: Query, name: str) -> int | None:
+    """The kept count of a phrase (`phrase_name`), or None."""
+    found = query("SELECT units FROM phrase_counts WHERE phrase = %s", (name,))
+    return int(found[0][0]) if found else None
+
+
+def keep_count(query: Query, name: str, units: int, revision: int) -> bool:
+    """Keep a phrase's count made at `revision`: only while no writer holds the revision row
+    (SKIP LOCKED) and no write has committed since (the revision is still that one); a
+    server whose role may not write keeps nothing. Whether it was kept."""
+    try:
+        return bool(query(
+            "INSERT INTO phrase_counts(phrase, units) SELECT %s, %s FROM (SELECT value FROM "
+            "meta WHERE key = 'revision' FOR SHARE SKIP LOCKED) AS m WHERE m.value = %s "
+            "ON CONFLICT (phrase) DO NOTHING RETURNING 1", (name, units, str(revision))))
+    except psycopg.Error:
+        return False
 
 
 def _keepable(query: Query, stats: RankingStats, lang: str, match: str,
@@ -274,7 +293,7 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     share = math.prod(shares) if every else min(1.0, sum(shares))  # AND: as if independent
     if len(phrases) == 1 and share * rows >= pg_phrases.keep_from(len(phrases[0])):
         name = _keepable(query, stats, lang, match, None)
-        kept = pg_phrases.kept_count(query, name) if name is not None else None
+        kept = kept_count(query, name) if name is not None else None
         if kept is not None:  # its true share
             share = min(share, kept / rows)
         elif len(phrases[0]) > RUN_WORDS:  # its words say little: _newest_in_order is cheap

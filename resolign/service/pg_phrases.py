@@ -10,7 +10,8 @@ removes the full-text rows: a kept count is always the count the look-up would h
 Rarer phrases are counted each time (a few milliseconds).
 
 A kept count is only written by a statement that holds the revision row while no writer does,
-and only if no write committed since it was counted (`keep`); a writer reads the kept phrases
+and only if no write committed since it was counted (pg_fulltext.keep_count, which reads and
+writes `phrase_counts`); a writer reads the kept phrases
 after taking the revision row (`PhraseTally.load`), so none is missed.
 
 What a row holds is decided here as PostgreSQL's tsquery decides it (pg_text._phrase): a word
@@ -23,14 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import psycopg
 
 from resolign.service.pg_text import RUN_WORDS, long_mark, run_lexeme
-
-if TYPE_CHECKING:  # (pg_rows imports pg_schema, which tallies with this module)
-    from resolign.service.pg_rows import Query
 
 KEEP_FROM = 2000
 """Units a phrase of up to three words must be in for its count to be kept (fewer are
@@ -51,25 +48,6 @@ def phrase_name(words: list[str]) -> str:
     `fr:maintien de la paix` (a run lexeme, whatever its length)."""
     base = words[0][:words[0].index(":")]
     return run_lexeme(base, [word[len(base) + 1:] for word in words])
-
-
-def kept_count(query: Query, name: str) -> int | None:
-    """The kept count of a phrase (`phrase_name`), or None."""
-    found = query("SELECT units FROM phrase_counts WHERE phrase = %s", (name,))
-    return int(found[0][0]) if found else None
-
-
-def keep(query: Query, name: str, units: int, revision: int) -> bool:
-    """Keep a phrase's count made at `revision`: only while no writer holds the revision row
-    (SKIP LOCKED) and no write has committed since (the revision is still that one); a
-    server whose role may not write keeps nothing. Whether it was kept."""
-    try:
-        return bool(query(
-            "INSERT INTO phrase_counts(phrase, units) SELECT %s, %s FROM (SELECT value FROM "
-            "meta WHERE key = 'revision' FOR SHARE SKIP LOCKED) AS m WHERE m.value = %s "
-            "ON CONFLICT (phrase) DO NOTHING RETURNING 1", (name, units, str(revision))))
-    except psycopg.Error:
-        return False
 
 
 def _words(name: str) -> tuple[str, list[str]]:

@@ -247,7 +247,7 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     conn.execute(PHRASE_COUNTS)  # (from version 2, the table comes one step early)
     conn.execute("TRUNCATE phrase_counts")
     _set_meta(conn, "long_rows", "0")  # counted again as the rows are
-    # a phrase counted before the rebuild must not be kept after it (pg_phrases.keep)
+    # a phrase counted before the rebuild must not be kept after it (pg_fulltext.keep_count)
     conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'revision'")
     conn.execute(f"ALTER TABLE fulltext SET (toast_tuple_target = {FULLTEXT_TOAST_TARGET})")
     conn.execute("DROP INDEX fulltext_tsv")
