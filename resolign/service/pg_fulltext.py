@@ -170,7 +170,7 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
 
 
 def kept_count(query: Query, name: str) -> int | None:
-    """The kept count of a phrase (`phrase_name`), or None."""
+    """The kept count of a phrase (named by pg_phrases.phrase_name), or None."""
     found = query("SELECT units FROM phrase_counts WHERE phrase = %s", (name,))
     return int(found[0][0]) if found else None
 
