@@ -41,7 +41,8 @@ Version 1 (the first PostgreSQL release: fr/en/ar `segments` with one tsvector e
 ukey over every row) is brought forward by `migrate_v1` inside the same transaction. Version 2
 had no run lexemes and kept tsvectors in the rows: `reindex_word_forms` rebuilds them (an
 older resolign then refuses the memory rather than rebuild it back). Version 4 adds
-`phrase_counts` (empty: counts are kept as phrases are looked up).
+`phrase_counts` (empty: counts are kept as phrases are looked up) and meta `long_rows`
+(counted on open).
 """
 
 from __future__ import annotations
