@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from resolign.service.pg_text import RUN_WORDS, long_mark, run_lexeme
+from resolign.service.pg_text import RUN_WORDS, bare_words, long_mark, phrase_runs, run_lexeme
 
 KEEP_FROM = 2000
 """Units a phrase of up to three words must be in for its count to be kept (fewer are
@@ -46,8 +46,7 @@ def keep_from(words: int) -> int:
 def phrase_name(words: list[str]) -> str:
     """A phrase of prefixed lexemes (`fr:maintien`, `fr:de`...) as `phrase_counts` names it:
     `fr:maintien de la paix` (a run lexeme, whatever its length)."""
-    base = words[0][:words[0].index(":")]
-    return run_lexeme(base, [word[len(base) + 1:] for word in words])
+    return run_lexeme(*bare_words(words))
 
 
 def _words(name: str) -> tuple[str, list[str]]:
@@ -72,8 +71,7 @@ class PhraseTally:
             self.phrases = {}
             for (name,) in conn.execute("SELECT phrase FROM phrase_counts"):
                 base, words = _words(name)
-                first = words[0] if len(words) == 1 else run_lexeme(
-                    base, [w[len(base) + 1:] for w in words[:RUN_WORDS]])
+                first = words[0] if len(words) == 1 else phrase_runs(words)[0]
                 self.phrases.setdefault(base, {}).setdefault(first, []).append((name, words))
         return bool(self.phrases)
 
@@ -111,10 +109,7 @@ def _holds(words: list[str], positions: dict[str, list[int]], runs: set[str],
     """Whether a row matches the phrase as pg_text._phrase's tsquery matches it."""
     if len(words) == 1:
         return words[0] in positions
-    base = words[0][:words[0].index(":")]
-    bare = [word[len(base) + 1:] for word in words]
-    every_run = all(run_lexeme(base, bare[start:start + RUN_WORDS]) in runs
-                    for start in range(max(1, len(words) - RUN_WORDS + 1)))
+    every_run = all(run in runs for run in phrase_runs(words))
     if len(words) <= RUN_WORDS and not long:
         return every_run
     return (every_run or long) and _in_order(words, positions)

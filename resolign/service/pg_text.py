@@ -64,6 +64,20 @@ def run_lexeme(base: str, words: list[str]) -> str:
     return f"{base}:{' '.join(words)}"
 
 
+def bare_words(words: list[str]) -> tuple[str, list[str]]:
+    """(language, the words without it) of a phrase of prefixed lexemes (`fr:conseil`...)."""
+    base = words[0][:words[0].index(":")]
+    return base, [word[len(base) + 1:] for word in words]
+
+
+def phrase_runs(words: list[str]) -> list[str]:
+    """The run lexemes a row holds when it holds a phrase of 2 words or more (prefixed
+    lexemes): the phrase's own run up to RUN_WORDS words, each three-word run of a longer one."""
+    base, bare = bare_words(words)
+    return [run_lexeme(base, bare[start:start + RUN_WORDS])
+            for start in range(max(1, len(words) - RUN_WORDS + 1))]
+
+
 def long_mark(base: str) -> str:
     return f"{base}:{LONG_MARK}"
 
@@ -172,13 +186,9 @@ def _phrase(words: list[str], in_order: bool = True, long_rows: bool = True) -> 
     out when no such row exists (`long_rows`)."""
     if len(words) == 1:
         return f"({_quoted(words[0])})"
-    base = words[0][:words[0].index(":")]
-    bare = [w[len(base) + 1:] for w in words]
     ordered = " <-> ".join(_quoted(w) for w in words)
-    long = _quoted(long_mark(base))
-    runs = [run_lexeme(base, bare[start:start + RUN_WORDS])
-            for start in range(max(1, len(words) - RUN_WORDS + 1))]
-    every_run = " & ".join(_quoted(run) for run in runs)
+    long = _quoted(long_mark(bare_words(words)[0]))
+    every_run = " & ".join(_quoted(run) for run in phrase_runs(words))
     if not long_rows:
         return f"({every_run})" if len(words) <= RUN_WORDS or not in_order else \
             f"(({every_run}) & ({ordered}))"
