@@ -252,6 +252,14 @@ def test_a_version_2_memory_gets_its_runs_on_open(pg_memory: str):
         (2,), (SCHEMA_VERSION,)]
 
 
+def too_long_for_runs() -> Unit:
+    """A unit of 120 devset lines in fr, en and ar: each text over 2,000 words, too long for
+    run lexemes (pg_text.RUNS_UP_TO)."""
+    lines = devset_lines()
+    return Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
+                document="long")
+
+
 def test_phrases_find_on_postgresql_what_they_find_on_sqlite(pg_memory: str, tmp_path: Path):
     """PostgreSQL matches a phrase through its runs of 2-3 words (one lexeme each: no word
     positions to recheck) and a longer one through all its 3-word runs, then in order. The
@@ -260,9 +268,7 @@ def test_phrases_find_on_postgresql_what_they_find_on_sqlite(pg_memory: str, tmp
     but not in that order finds nothing; a segment too long for runs (over 2,000 words) is
     still found by a phrase near its end."""
     units = devset_units(0, 300)
-    lines = devset_lines()
-    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
-                     document="long")
+    long_unit = too_long_for_runs()
     assert len(long_unit.texts["fr"].split()) > 2000
     queries = [("fr", "État Membre"), ("fr", "des Nations Unies"), ("fr", "unies des nations"),
                ("en", "United Nations"), ("ar", "الأمم المتحدة")]
@@ -409,8 +415,7 @@ def test_a_long_phrases_page_checks_word_order_only_for_the_rows_it_lists(
                           + [Variant("en", lines["en"][400 + i])]))
     units.append(Unit(texts={"fr": "Le maintien de la sécurité et de la paix de la région.",
                              "en": "Runs apart."}))  # "maintien de la", "de la paix": not in order
-    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
-                     document="long")
+    long_unit = too_long_for_runs()
     units.insert(150, long_unit)
     tail = {lang: long_unit.texts[lang].split()[-40:] for lang in ("fr", "en", "ar")}
     queries = [("fr", phrase_fr), ("fr-CA", phrase_fr), ("fr", "Organisation des nations unies"),
@@ -539,10 +544,8 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", 4)
     monkeypatch.setattr(pg_phrases, "KEEP_IN_ORDER_FROM", 4)
     monkeypatch.setattr(store_postgres, "WRITE_CHUNK", 40)
-    lines = devset_lines()
     units = devset_units(0, 240)
-    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
-                     document="long")
+    long_unit = too_long_for_runs()
     queries = [("fr", "de"), ("fr", "des Nations Unies"), ("fr", "Etats membres"),
                ("fr", "de l'Organisation des Nations Unies"), ("fr", "la paix et la sécurité"),
                ("en", "United Nations"), ("en", "of the United Nations"), ("en", "the"),
@@ -623,9 +626,7 @@ def test_phrase_queries_look_for_rows_too_long_for_runs_only_while_there_are_som
     such rows (meta `long_rows`), and a look-up leaves the branch out while there is none:
     before a long unit is added, after it is deleted, and not after its delete is undone. A
     memory of schema 3 gets the count on open."""
-    lines = devset_lines()
-    long_unit = Unit(texts={lang: " ".join(lines[lang][300:420]) for lang in ("fr", "en", "ar")},
-                     document="long")
+    long_unit = too_long_for_runs()
     tail = " ".join(long_unit.texts["fr"].split()[-30:-26])
 
     def looked_up(memory: Memory) -> tuple[int, bool, int]:
