@@ -141,16 +141,24 @@ def _term_rows(query: Query, sql: str, values: list[Any], count: int
 def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
               document: str | None = None, symbol: str | None = None,
               resolution: str | None = None, at_most: int | None = None,
-              estimate: bool = False, long_rows: bool = True) -> int:
+              estimate: bool = False, long_rows: bool = True,
+              revision: int | None = None) -> int:
     """How many live units match (a concordance's true total): one GIN index scan; the
     full-text rows of deleted units are gone, so only a filter needs the units table. With
     `at_most`, the rows are read (and a phrase rechecked) only until that many units. An
     `estimate` counts a phrase of four words or more by its three-word runs (pg_text._phrase),
     its words' order unchecked.
 
+    In a whole language where no unit has two rows (`langstats.repeated`, read in the same
+    statement), the matching rows are the units: a word's count is its `terms` row, and a
+    phrase's rows are counted from the GIN index without visiting the heap pages the
+    visibility map shows all-visible (what counting distinct units must do: at 1M units,
+    most of the time of a first count).
+
     A phrase in a whole language (no tag, no filter) held by enough units to make counting
     it slow (pg_phrases.keep_from) has its count kept: the first count is written down,
-    later ones read it."""
+    later ones read it, if no write committed since `revision` (the look-up's, with which
+    `long_rows` was read)."""
     name = _keepable(query, stats, lang, match, document or symbol or resolution)
     if name is not None and (kept := kept_count(query, name)) is not None:
         return kept if at_most is None else min(kept, max(0, at_most))
@@ -160,12 +168,23 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
         return int(_fts_rows(query, f"{_gin_first(sql)} SELECT count(*) FROM (SELECT DISTINCT "
                                     "unit_id FROM hit LIMIT %s) AS first",
                              [*values, max(0, at_most)])[0][0])
-    if name is None or estimate:
-        return int(_fts_rows(query, f"SELECT count(DISTINCT f.unit_id) {sql}", values)[0][0])
-    revision, count = _fts_rows(query, "SELECT (SELECT value::bigint FROM meta WHERE key = "
-                                f"'revision'), count(DISTINCT f.unit_id) {sql}", values)[0]
-    if count >= pg_phrases.keep_from(len(parse_match(match)[0][0])):
-        keep_count(query, name, int(count), int(revision))
+    base, tag = language_query(lang)
+    distinct = f"(SELECT count(DISTINCT f.unit_id) {sql})"
+    if tag or document or symbol or resolution:
+        return int(_fts_rows(query, f"SELECT {distinct}", values)[0][0])
+    phrases, excluded, _ = parse_match(match)
+    if len(phrases) == 1 and len(phrases[0]) == 1 and not excluded:
+        rows, row_values = "coalesce((SELECT docs FROM terms WHERE term = %s), 0)", \
+            lexemes(base, phrases[0])
+    else:
+        rows, row_values = f"(SELECT count(*) {sql})", values
+    counted, count = _fts_rows(
+        query, "SELECT (SELECT value::bigint FROM meta WHERE key = 'revision'), CASE WHEN "
+        f"(SELECT repeated FROM langstats WHERE base = %s) = 0 THEN {rows} ELSE {distinct} END",
+        [base, *row_values, *values])[0]
+    if (name is not None and not estimate and revision in (None, counted)
+            and count >= pg_phrases.keep_from(len(phrases[0]))):
+        keep_count(query, name, int(count), int(counted))
     return int(count)
 
 

@@ -78,11 +78,13 @@ def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool
             for _, unit_id, _, base, _, positions, runs in pg_schema.indexed_rows(
                     _variants(conn, ids)):
                 counts.phrases.row(base, unit_id, positions, runs, -1)
-        for base, nwords, terms in conn.execute(
+        held: set[tuple[int, str]] = set()
+        for unit_id, base, nwords, terms in conn.execute(
                 "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "
-                "RETURNING base, nwords, tsvector_to_array(tsv)", (ids,)):
+                "RETURNING unit_id, base, nwords, tsvector_to_array(tsv)", (ids,)):
             counts.count(base, word_lexemes(terms), nwords, sign=-1,
-                         long=long_mark(base) in terms)
+                         long=long_mark(base) in terms,
+                         repeated=pg_schema.repeated_row(held, unit_id, base))
     return live
 
 

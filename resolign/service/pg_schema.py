@@ -6,7 +6,7 @@ version reached, with when; creating or migrating runs in ONE transaction under 
 lock, so two servers starting on one database at once create the tables once, and a failed
 migration leaves the memory as it was.
 
-Layout (version 4: the same rows as the SQLite store's schema 2, sqlite_schema.py):
+Layout (version 5: the same rows as the SQLite store's schema 2, sqlite_schema.py):
   meta(key, value)      store_id, revision (bumped by every committed change), units (live
                         unit count, kept by the writers: no count(*) over a large table),
                         long_rows (full-text rows too long for runs, kept by the writers)
@@ -28,7 +28,10 @@ Layout (version 4: the same rows as the SQLite store's schema 2, sqlite_schema.p
   terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
   phrase_counts(phrase, units)   live units holding a common phrase someone counted, kept
                         exact by the writers from then on (pg_phrases.py)
-  langstats(base, rows, words)   per language, for bm25-like ranking as FTS5 ranks
+  langstats(base, rows, words, repeated)   per language, for bm25-like ranking as FTS5 ranks;
+                        repeated = rows beyond a unit's first in that language (two French
+                        variants of one unit): while there is none, a language's rows
+                        matching a query are its units (pg_fulltext.fts_count)
   tags(lang, base)      every language tag ever stored
   history(id, at, who, action, before JSON, after JSON, undone_by) + history_units
   vectors(encoder, unit_id, vector)   raw float32 unit embeddings: any server builds its FAISS
@@ -42,7 +45,7 @@ ukey over every row) is brought forward by `migrate_v1` inside the same transact
 had no run lexemes and kept tsvectors in the rows: `reindex_word_forms` rebuilds them (an
 older resolign then refuses the memory rather than rebuild it back). Version 4 adds
 `phrase_counts` (empty: counts are kept as phrases are looked up) and meta `long_rows`
-(counted on open).
+(counted on open); version 5 `langstats.repeated` (counted on open).
 """
 
 from __future__ import annotations
@@ -68,11 +71,13 @@ from resolign.service.wordforms import index_phrases
 from resolign.units import Unit
 
 SCHEMA = "resolign"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FULLTEXT_TOAST_TARGET = 128
 """Bytes over which a full-text row's tsvector is kept out of line (TOAST): rows stay narrow."""
 PHRASE_COUNTS = ("CREATE TABLE IF NOT EXISTS phrase_counts(phrase text PRIMARY KEY, "
                  "units integer NOT NULL)")
+REPEATED_COLUMN = ("ALTER TABLE langstats ADD COLUMN IF NOT EXISTS repeated bigint NOT NULL "
+                   "DEFAULT 0")
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
 _MIGRATE_BATCH = 5000
 _COUNTS_BATCH = 50_000  # terms per upsert statement when counts are written
@@ -120,7 +125,8 @@ TABLES = [
         tsv tsvector NOT NULL) WITH (toast_tuple_target = {FULLTEXT_TOAST_TARGET})""",
     "CREATE TABLE terms(term text PRIMARY KEY, docs integer NOT NULL)",
     PHRASE_COUNTS,
-    "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL)",
+    "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL, "
+    "repeated bigint NOT NULL DEFAULT 0)",
     "CREATE TABLE tags(lang text PRIMARY KEY, base text NOT NULL)",
     """CREATE TABLE history(
         id bigserial PRIMARY KEY,
@@ -224,6 +230,22 @@ def migrate_v3(conn: psycopg.Connection) -> None:
     _set_meta(conn, "long_rows", str(found))
 
 
+def migrate_v4(conn: psycopg.Connection) -> None:
+    """Version 4 → 5: how many full-text rows of each language are not their unit's first
+    (`langstats.repeated`)."""
+    count_repeated_rows(conn)
+
+
+def count_repeated_rows(conn: psycopg.Connection) -> None:
+    """Count `langstats.repeated` from the full-text rows (one pass over their heap, no
+    tsvector read: seconds at 1M units)."""
+    conn.execute(REPEATED_COLUMN)
+    conn.execute("UPDATE langstats SET repeated = 0 WHERE repeated <> 0")
+    conn.execute("UPDATE langstats AS l SET repeated = c.n FROM (SELECT base, count(*) - "
+                 "count(DISTINCT unit_id) AS n FROM fulltext GROUP BY base) AS c "
+                 "WHERE c.base = l.base AND c.n <> 0")
+
+
 def _set_meta(conn: psycopg.Connection, key: str, value: str) -> None:
     conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) "
                  "DO UPDATE SET value = excluded.value", (key, value))
@@ -245,7 +267,8 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     servers wait for the rebuild instead of reading half of it, and no dead row or index
     entry is left behind (a DELETE leaves every old one until a vacuum)."""
     conn.execute("TRUNCATE fulltext, terms, langstats")
-    conn.execute(PHRASE_COUNTS)  # (from version 2, the table comes one step early)
+    conn.execute(PHRASE_COUNTS)  # (from version 2, the table and column come early)
+    conn.execute(REPEATED_COLUMN)
     conn.execute("TRUNCATE phrase_counts")
     _set_meta(conn, "long_rows", "0")  # counted again as the rows are
     # a phrase counted before the rebuild must not be kept after it (pg_fulltext.keep_count)
@@ -269,6 +292,7 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
         index_rows(conn, [row[:5] for row in rows if not row[5]], counts)
         last = rows[-1][0]
     counts.write(conn)
+    count_repeated_rows(conn)  # (a unit's variants may straddle two batches)
     conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
     conn.execute(FULLTEXT_INDEX)
     conn.execute("INSERT INTO meta(key, value) VALUES ('wordforms', %s) ON CONFLICT (key) "
@@ -320,14 +344,25 @@ def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, st
     """Full-text rows for variants (variant id, unit id, tag, base, text); the term, language
     and kept phrase counts they change go to `counts`."""
     tally = counts.phrases if counts.phrases.load(conn) else None
+    held: set[tuple[int, str]] = set()  # (unit, language) of the rows so far
     with conn.cursor().copy("COPY fulltext(variant_id, unit_id, base, tag, nwords, tsv) "
                             "FROM STDIN") as copy:
         for variant_id, unit_id, tag, base, terms, positions, runs in indexed_rows(rows):
             copy.write_row((variant_id, unit_id, base, tag, len(terms),
                             tsvector_literal(positions, runs)))
-            counts.count(base, positions, len(terms), long=runs == [long_mark(base)])
+            counts.count(base, positions, len(terms), long=runs == [long_mark(base)],
+                         repeated=repeated_row(held, unit_id, base))
             if tally is not None:
                 tally.row(base, unit_id, positions, runs, 1)
+
+
+def repeated_row(held: set[tuple[int, str]], unit_id: int, base: str) -> bool:
+    """Whether a unit's row in `base` is not its first among the rows `held` so far (every
+    writer hands over all the rows of the units it adds or removes at once)."""
+    if (unit_id, base) in held:
+        return True
+    held.add((unit_id, base))
+    return False
 
 
 def indexed_rows(rows: list[tuple[int, int, str, str, str]]) -> Iterator[
@@ -356,23 +391,25 @@ class TermCounts:
 
     terms: dict[str, int] = field(default_factory=dict)
     langs: dict[str, list[int]] = field(default_factory=dict)
-    """base -> [full-text rows, words]"""
+    """base -> [full-text rows, words, rows not their unit's first]"""
     phrases: PhraseTally = field(default_factory=PhraseTally)
 
     long_rows: int = 0
     """full-text rows too long for runs (LONG_MARK), added less taken away"""
 
     def count(self, base: str, terms: Iterable[str], words: int, sign: int = 1, *,
-              long: bool = False) -> None:
+              long: bool = False, repeated: bool = False) -> None:
         """Count one full-text row (sign -1: take one away) with its distinct terms; `long`:
         a row too long for runs (meta `long_rows`: while there is none, phrase queries
-        leave out the branch that looks for one, pg_text._phrase)."""
+        leave out the branch that looks for one, pg_text._phrase); `repeated`: not its
+        unit's first row in `base` (`langstats.repeated`)."""
         self.long_rows += sign * long
         for term in terms:
             self.terms[term] = self.terms.get(term, 0) + sign
-        total = self.langs.setdefault(base, [0, 0])
+        total = self.langs.setdefault(base, [0, 0, 0])
         total[0] += sign
         total[1] += sign * words
+        total[2] += sign * repeated
 
     def write(self, conn: psycopg.Connection) -> None:
         """Add the counts to the tables (each term's row is written once) and start afresh."""
@@ -383,11 +420,13 @@ class TermCounts:
                 "INSERT INTO terms(term, docs) SELECT * FROM unnest(%s::text[], "
                 "%s::integer[]) ON CONFLICT (term) DO UPDATE SET docs = terms.docs + "
                 "excluded.docs", ([term for term, _ in batch], [n for _, n in batch]))
-        for base, (rows, words) in sorted(self.langs.items()):
+        for base, (rows, words, repeated) in sorted(self.langs.items()):
             conn.execute(
-                "INSERT INTO langstats(base, rows, words) VALUES (%s, %s, %s) "
+                "INSERT INTO langstats(base, rows, words, repeated) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (base) DO UPDATE SET rows = langstats.rows + excluded.rows, "
-                "words = langstats.words + excluded.words", (base, rows, words))
+                "words = langstats.words + excluded.words, "
+                "repeated = langstats.repeated + excluded.repeated",
+                (base, rows, words, repeated))
         if self.long_rows:
             conn.execute("UPDATE meta SET value = (value::bigint + %s)::text "
                          "WHERE key = 'long_rows'", (self.long_rows,))
@@ -451,7 +490,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {
-    2: migrate_v1, 3: reindex_word_forms, 4: migrate_v3}
+    2: migrate_v1, 3: reindex_word_forms, 4: migrate_v3, 5: migrate_v4}
 """Version N's migration from version N - 1."""
 
 

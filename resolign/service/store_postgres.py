@@ -375,9 +375,11 @@ class PostgresStore:
     def fts_count(self, lang: str, match: str, *, document: str | None = None,
                   symbol: str | None = None, resolution: str | None = None,
                   at_most: int | None = None, estimate: bool = False) -> int:
+        meta = self._meta()
         return pg_fulltext.fts_count(self._one, self._ranking, lang, match, document=document,
                                      symbol=symbol, resolution=resolution, at_most=at_most,
-                                     estimate=estimate, long_rows=self._long_rows())
+                                     estimate=estimate, long_rows=meta.get("long_rows", 1) > 0,
+                                     revision=meta["revision"])
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
