@@ -96,7 +96,7 @@ def find_concordance(
             skip -= n_forms
             continue
         wanted = limit - taken
-        ids = store.fts_page(code, exact, limit=wanted, offset=skip, **filters)
+        ids = store.fts_page(code, exact, limit=wanted, offset=skip, bound=n_forms, **filters)
         hits += _hits(store, ids, code, keys, is_exact=True)
         taken += len(ids)
         if len(ids) < wanted:  # the exact hits end on this page: the other forms follow
@@ -105,7 +105,8 @@ def find_concordance(
                 code, exact, **filters)
             if n_forms > n_exact:
                 ids = store.fts_page(code, f"{forms} NOT {exact}", limit=limit - taken,
-                                     offset=max(0, skip - n_exact), **filters)
+                                     offset=max(0, skip - n_exact), bound=n_forms - n_exact,
+                                     **filters)
                 hits += _hits(store, ids, code, keys, is_exact=False)
                 taken += len(ids)
         skip = 0
@@ -164,7 +165,7 @@ def _equivalents(store: Store, lang: str, forms: str, filters: dict[str, str | N
     """The phrase's translations, learned from a sample of its hits (the same for every page
     of it while the memory is unchanged: kept by the caller)."""
     others = [code for code in LANGS if code != primary(lang)]
-    sample = store.fts_page(lang, forms, limit=SAMPLE, **filters)
+    sample = store.fts_page(lang, forms, limit=SAMPLE, bound=total, **filters)
     texts = store.texts_of(sample, others)
     runs = learn(store, texts, others, total, units)
     return Equivalents(tuple((code, tuple(found)) for code, found in runs.items()),

@@ -192,9 +192,11 @@ class Store(Protocol):
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
-                 resolution: str | None = None) -> list[int]:
+                 resolution: str | None = None, bound: int | None = None) -> list[int]:
         """The units matching `match`, newest (highest id) first: `limit` of them after the
-        first `offset` (a concordance page; `fts_count` gives how many pages there are)."""
+        first `offset` (a concordance page; `fts_count` gives how many pages there are).
+        `bound`: at most that many units match, when the caller counted them or a wider
+        match (it may decide how the page is read, never what it holds)."""
         ...
 
     def filter_ids(self, unit_ids: Sequence[int], *, document: str | None = None,

@@ -383,10 +383,11 @@ class PostgresStore:
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
-                 resolution: str | None = None) -> list[int]:
+                 resolution: str | None = None, bound: int | None = None) -> list[int]:
         return pg_fulltext.fts_page(self._one, self._ranking, lang, match, limit=limit,
                                     offset=offset, document=document, symbol=symbol,
-                                    resolution=resolution, long_rows=self._long_rows())
+                                    resolution=resolution, long_rows=self._long_rows(),
+                                    bound=bound)
 
     def _long_rows(self) -> bool:
         """Whether any full-text row is too long for runs (phrase queries then look for one)."""

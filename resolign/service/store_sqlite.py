@@ -447,7 +447,8 @@ class SqliteStore:
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
                  document: str | None = None, symbol: str | None = None,
-                 resolution: str | None = None) -> list[int]:
+                 resolution: str | None = None, bound: int | None = None) -> list[int]:
+        del bound  # FTS5 reads a page the same way however rare the phrase
         with self._readers.reading() as db:
             return sqlite_fulltext.fts_page(
                 db, self._fts_readable, lang, match, limit=limit, offset=offset,

@@ -97,7 +97,7 @@ def _agreed(store: Store, src: str, keys: tuple[str, ...], lang: str, units: int
 
 def _equivalents(store: Store, lang: str, match: str, total: int, other: str,
                  units: int) -> list[tuple[str, ...]]:
-    sample = store.fts_page(lang, match, limit=SAMPLE)
+    sample = store.fts_page(lang, match, limit=SAMPLE, bound=total)  # (an estimate: not lower)
     return learn(store, store.texts_of(sample, [other]), [other], total, units).get(other, [])
 
 
