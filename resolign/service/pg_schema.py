@@ -30,8 +30,8 @@ Layout (version 5: the same rows as the SQLite store's schema 2, sqlite_schema.p
                         exact by the writers from then on (pg_phrases.py)
   langstats(base, rows, words, repeated)   per language, for bm25-like ranking as FTS5 ranks;
                         repeated = rows beyond a unit's first in that language (two French
-                        variants of one unit): while there is none, a language's rows
-                        matching a query are its units (pg_fulltext.fts_count)
+                        variants of one unit): while there is none, a word's rows are its
+                        units, and its concordance total its `terms` row (pg_fulltext)
   tags(lang, base)      every language tag ever stored
   history(id, at, who, action, before JSON, after JSON, undone_by) + history_units
   vectors(encoder, unit_id, vector)   raw float32 unit embeddings: any server builds its FAISS

@@ -378,7 +378,7 @@ class PostgresStore:
         meta = self._meta()
         return pg_fulltext.fts_count(self._one, self._ranking, lang, match, document=document,
                                      symbol=symbol, resolution=resolution, at_most=at_most,
-                                     estimate=estimate, long_rows=meta.get("long_rows", 1) > 0,
+                                     estimate=estimate, long_rows=self._long_rows(meta),
                                      revision=meta["revision"])
 
     def fts_page(self, lang: str, match: str, *, limit: int, offset: int = 0,
@@ -389,9 +389,10 @@ class PostgresStore:
                                     resolution=resolution, long_rows=self._long_rows(),
                                     bound=bound)
 
-    def _long_rows(self) -> bool:
-        """Whether any full-text row is too long for runs (phrase queries then look for one)."""
-        return self._meta().get("long_rows", 1) > 0
+    def _long_rows(self, meta: dict[str, int] | None = None) -> bool:
+        """Whether any full-text row is too long for runs (phrase queries then look for one),
+        by `meta` when the caller read it."""
+        return (meta or self._meta()).get("long_rows", 1) > 0
 
     def filter_ids(self, unit_ids: Sequence[int], *, document: str | None = None,
                    symbol: str | None = None, resolution: str | None = None) -> set[int]:
