@@ -113,10 +113,14 @@ class Server:
             time.sleep(0.2)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL only once the server's own grace for its workers is over
+        (a worker still starting, on a loaded machine, may take most of it)."""
+        from resolign.service.http.workers import STOP_GRACE
+
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=STOP_GRACE + 10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=20)
