@@ -151,7 +151,7 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
 
     A word in a whole language where no unit has two rows (`langstats.repeated`, read in the
     same statement) is in as many units as rows: its count is its `terms` row (at 1M units,
-    0.5 ms instead of 55-115 ms for "session"). A phrase's rows are not counted that way:
+    0.5 ms instead of 55 ms for "session"). A phrase's rows are not counted that way:
     PostgreSQL 15.18 visits the heap page of each row a bitmap scan finds, all-visible or
     not, so counting rows took as long as counting units (35 ms for "de la paix").
 
