@@ -696,6 +696,57 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
         assert len(kept_and_live_phrase_counts(pg_memory)[0]) == len(kept) + 2
 
 
+def test_a_large_import_has_the_counts_of_common_phrases_made_ahead(
+        pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture):
+    """An import of COUNT_AHEAD_FROM units or more keeps the count of every run of two or three
+    words in KEEP_FROM units or more (a full sample finds them all, a third of the rows the
+    commonest), each equal to a count of the rows and to SQLite's total; a smaller import
+    counts nothing ahead; an import whose counting ahead fails still stands."""
+    from resolign.service import pg_phrases, store_postgres
+
+    monkeypatch.setattr(pg_phrases, "KEEP_FROM", 12)
+    monkeypatch.setattr(store_postgres, "COUNT_AHEAD_FROM", 100)
+    units = devset_units(0, 600)
+
+    def common(url: str, at_least: int) -> set[str]:
+        """Runs in `at_least` rows or more (a devset unit has one row per language)."""
+        return {word for (word,) in sql(url, "SELECT word FROM ts_stat('SELECT tsv FROM "
+                                             "resolign.fulltext') WHERE word LIKE '%% %%' AND "
+                                             "ndoc >= %s", (at_least,))}
+
+    with (Memory.open(str(tmp_path / "tm.db"), encoder=NO_ENCODER, create=True) as lite,
+          Memory.open(pg_memory, encoder=NO_ENCODER, create=True) as memory):
+        lite.add_units(units[:450])
+        memory.add_units(units[:90])  # under COUNT_AHEAD_FROM
+        assert sql(pg_memory, "SELECT count(*) FROM resolign.phrase_counts") == [(0,)]
+        monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", 10**6)  # every row
+        memory.add_units(units[90:450])
+        kept, live = kept_and_live_phrase_counts(pg_memory)
+        assert kept == live
+        assert {name for name, _ in kept} == common(pg_memory, 12)
+        assert len(kept) >= 20 and {name[:3] for name, _ in kept} == {"fr:", "en:", "ar:"}
+        assert {len(name.split(" ")) for name, _ in kept} == {2, 3}
+        for name, units_held in kept:
+            base, words = name.split(":", 1)
+            assert lite.store.fts_count(base, phrase_match(words.split(" "))) == units_held
+
+        sql(pg_memory, "TRUNCATE resolign.phrase_counts")
+        rows = int(sql(pg_memory, "SELECT sum(rows) FROM resolign.langstats")[0][0])
+        monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", rows // 3)
+        assert memory.store.count_common_phrases() >= len(common(pg_memory, 36))
+        kept, live = kept_and_live_phrase_counts(pg_memory)
+        assert kept == live and {name for name, _ in kept} >= common(pg_memory, 36)
+
+        def failing(*_args: object) -> list:
+            raise psycopg.OperationalError("the server went away")
+
+        monkeypatch.setattr(pg_fulltext, "common_runs", failing)
+        report = memory.add_units(units[450:])
+        assert report.added == 150 and memory.count() == 450 + 150
+        assert "not counted ahead" in caplog.text
+
+
 def test_phrase_queries_look_for_rows_too_long_for_runs_only_while_there_are_some(
         pg_memory: str, monkeypatch: pytest.MonkeyPatch):
     """A row too long for runs (over 2,000 words) is matched word by word, a branch of every

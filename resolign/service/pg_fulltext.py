@@ -23,7 +23,13 @@ from resolign.errors import InputError
 from resolign.service import pg_phrases
 from resolign.service.pg_rows import Query, first_line
 from resolign.service.pg_text import RUN_WORDS, lexemes, parse_match, tsquery_literal
-from resolign.service.store import LookupPostings, exact_key, language_query, origin_filter
+from resolign.service.store import (
+    LookupPostings,
+    exact_key,
+    language_query,
+    origin_filter,
+    phrase,
+)
 
 STATS_TTL = 5.0
 """Seconds the per-language counts used for ranking are reused (they change slowly)."""
@@ -202,6 +208,27 @@ def keep_count(query: Query, name: str, units: int, revision: int) -> bool:
             "ON CONFLICT (phrase) DO NOTHING RETURNING 1", (name, units, str(revision))))
     except psycopg.Error:
         return False
+
+
+def common_runs(query: Query, sample_rows: int) -> list[tuple[str, str]]:
+    """(language, phrase match) of the two- and three-word runs that a sample of about
+    `sample_rows` full-text rows shows in pg_phrases.KEEP_FROM units or more (from half that,
+    as estimated: the count decides), commonest first. The sample reads a share of the
+    table's pages (TABLESAMPLE SYSTEM, repeatable), and `ts_stat` counts its rows' lexemes."""
+    rows = int(query("SELECT coalesce(sum(rows), 0) FROM langstats", ())[0][0])
+    if rows < pg_phrases.KEEP_FROM:
+        return []
+    percent = min(100.0, 100.0 * sample_rows / rows)
+    sample = f"SELECT tsv FROM fulltext TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)"
+    found = query("SELECT word FROM ts_stat(%s) WHERE word LIKE '%% %%' AND ndoc >= %s "
+                  "ORDER BY ndoc DESC, word", (sample, pg_phrases.KEEP_FROM * percent / 200))
+    runs = []
+    for (run,) in found:
+        base, words = run[:run.index(":")], run[run.index(":") + 1:].split(" ")
+        match = phrase(words)
+        if parse_match(match)[0] == [words]:  # (a run of marked surfaces may not read back)
+            runs.append((base, match))
+    return runs
 
 
 def _keepable(query: Query, stats: RankingStats, lang: str, match: str,
