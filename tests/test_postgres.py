@@ -696,13 +696,13 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
         assert len(kept_and_live_phrase_counts(pg_memory)[0]) == len(kept) + 2
 
 
-def test_a_large_import_has_the_counts_of_common_phrases_made_ahead(
+def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture):
-    """An import of COUNT_AHEAD_FROM units or more keeps the count of every run of two or three
-    words in KEEP_FROM units or more (a full sample finds them all, a third of the rows the
-    commonest), each equal to a count of the rows and to SQLite's total; a smaller import
-    counts nothing ahead; an import whose counting ahead fails still stands."""
+    """Once imports have grown the memory by COUNT_AHEAD_FROM units (in one import or
+    several), the count of every run of two or three words in KEEP_FROM units or more is kept
+    (a full sample finds them all, a third of the rows the commonest), each equal to a count of
+    the rows and to SQLite's total; an import whose counting ahead fails still stands."""
     from resolign.service import pg_phrases, store_postgres
 
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", 12)
@@ -715,15 +715,22 @@ def test_a_large_import_has_the_counts_of_common_phrases_made_ahead(
                                              "resolign.fulltext') WHERE word LIKE '%% %%' AND "
                                              "ndoc >= %s", (at_least,))}
 
+    def kept_names() -> set[str]:
+        kept, live = kept_and_live_phrase_counts(pg_memory)
+        assert kept == live
+        return {name for name, _ in kept}
+
     with (Memory.open(str(tmp_path / "tm.db"), encoder=NO_ENCODER, create=True) as lite,
           Memory.open(pg_memory, encoder=NO_ENCODER, create=True) as memory):
         lite.add_units(units[:450])
-        memory.add_units(units[:90])  # under COUNT_AHEAD_FROM
-        assert sql(pg_memory, "SELECT count(*) FROM resolign.phrase_counts") == [(0,)]
         monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", 10**6)  # every row
-        memory.add_units(units[90:450])
-        kept, live = kept_and_live_phrase_counts(pg_memory)
-        assert kept == live
+        memory.add_units(units[:60])
+        memory.add_units(units[60:90])  # 90 units: not grown enough yet
+        assert kept_names() == set()
+        memory.add_units(units[90:140])  # grown by 140 in three imports
+        assert kept_names() == common(pg_memory, 12) != set()
+        memory.add_units(units[140:450])
+        kept = kept_and_live_phrase_counts(pg_memory)[0]
         assert {name for name, _ in kept} == common(pg_memory, 12)
         assert len(kept) >= 20 and {name[:3] for name, _ in kept} == {"fr:", "en:", "ar:"}
         assert {len(name.split(" ")) for name, _ in kept} == {2, 3}
@@ -735,8 +742,7 @@ def test_a_large_import_has_the_counts_of_common_phrases_made_ahead(
         rows = int(sql(pg_memory, "SELECT sum(rows) FROM resolign.langstats")[0][0])
         monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", rows // 3)
         assert memory.store.count_common_phrases() >= len(common(pg_memory, 36))
-        kept, live = kept_and_live_phrase_counts(pg_memory)
-        assert kept == live and {name for name, _ in kept} >= common(pg_memory, 36)
+        assert kept_names() >= common(pg_memory, 36)
 
         def failing(*_args: object) -> list:
             raise psycopg.OperationalError("the server went away")

@@ -45,6 +45,12 @@ class RankingStats:
     docs: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def forget_docs(self) -> None:
+        """After this process wrote: the term counts seen before may have changed (ranking
+        would barely notice, but whether a phrase's count is worth keeping would)."""
+        with self.lock:
+            self.docs.clear()
+
 
 def same_words(query: Query, lang: str, text: str, *, limit: int = 200) -> list[int]:
     """Units whose `lang` text has the same exact key as `text` (btree look-up)."""

@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 WRITE_CHUNK = 1000
 """Units written per batch inside an import's transaction (COPY, not one INSERT per row)."""
 COUNT_AHEAD_FROM = 2000
-"""An import of this many units or more has the counts of the common phrases made at once
+"""Units a memory grows by before an import counts the common phrases ahead
 (`count_common_phrases`): a translator's first look-up of one then reads its count."""
 COMMON_SAMPLE_ROWS = 20_000
 """Full-text rows sampled to find them: a phrase in 0.2% of the rows (2,000 of 1M units) is
@@ -189,6 +189,7 @@ class PostgresStore:
                 if before_commit is not None:
                     before_commit(len(write.added))
                 conn.execute("COMMIT")
+                self._ranking.forget_docs()
             except BaseException as error:
                 with contextlib.suppress(psycopg.Error):
                     conn.execute("ROLLBACK")
@@ -231,24 +232,38 @@ class PostgresStore:
                 header, read = source.describe()
                 write.conn.execute("UPDATE imports SET header = %s::json, report = %s::json "
                                    "WHERE id = %s", (dumps(header), dumps(read), import_id))
-        if report.added >= COUNT_AHEAD_FROM:
-            try:
-                self.count_common_phrases()
-            except (StoreUnavailable, psycopg.Error) as error:  # the import has committed
-                log.warning("%s: the common phrases were not counted ahead (%s); each is "
-                            "counted at its first look-up", self.location, first_line(error))
+        if report.added:
+            self._count_ahead_when_grown()
         return report
+
+    def _count_ahead_when_grown(self) -> None:
+        """After an import: the common phrases counted ahead once the memory has grown by
+        COUNT_AHEAD_FROM units since they last were (in one import or many; a memory from
+        before this was done counts them at its next import)."""
+        units, counted = self._one(
+            "SELECT (SELECT value::bigint FROM meta WHERE key = 'units'), coalesce((SELECT "
+            "value::bigint FROM meta WHERE key = 'counted_ahead'), 0)")[0]
+        if units - counted < COUNT_AHEAD_FROM:
+            return
+        try:
+            self.count_common_phrases()
+        except (StoreUnavailable, psycopg.Error) as error:  # the import has committed
+            log.warning("%s: the common phrases were not counted ahead (%s); each is "
+                        "counted at its first look-up", self.location, first_line(error))
 
     def count_common_phrases(self) -> int:
         """Count the phrases of two or three words that a sample of the memory shows in
         pg_phrases.KEEP_FROM units or more, and keep their counts (pg_fulltext.fts_count keeps
         a count only while no writer holds the memory and no write committed since). At 1M
         units, a first count of such a phrase took 30 ms to 7 s ("de la"): made here, after
-        the import has committed, a translator's first look-up reads it instead. The number
+        an import has committed, a translator's first look-up reads it instead. The number
         of phrases looked at (kept ones are read, not counted again)."""
+        units = self._meta()["units"]
         runs = pg_fulltext.common_runs(self._one, COMMON_SAMPLE_ROWS)
         for base, match in runs:
             self.fts_count(base, match)
+        self._one("INSERT INTO meta(key, value) VALUES ('counted_ahead', %s) ON CONFLICT (key) "
+                  "DO UPDATE SET value = excluded.value RETURNING 1", (str(units),))
         return len(runs)
 
     def _add_chunk(self, write: pg_rows.Write, chunk: list[Unit], import_id: int | None,
