@@ -26,7 +26,8 @@ Layout (version 5: the same rows as the SQLite store's schema 2, sqlite_schema.p
         at all: at 1M units a row takes 239 bytes on average (pgstattuple), so counting a
         phrase visits about one heap page per hit (why pg_phrases keeps common counts).
   terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
-  phrase_counts(phrase, units)   live units holding a common phrase someone counted, kept
+  phrase_counts(phrase, units)   live units holding a common phrase someone counted, or an
+                        import counted ahead (meta counted_ahead: the units then), kept
                         exact by the writers from then on (pg_phrases.py)
   langstats(base, rows, words, repeated)   per language, for bm25-like ranking as FTS5 ranks;
                         repeated = rows beyond a unit's first in that language (two French
