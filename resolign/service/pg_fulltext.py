@@ -219,7 +219,8 @@ def keep_count(query: Query, name: str, units: int, revision: int) -> bool:
 def common_runs(query: Query, sample_rows: int) -> list[tuple[str, str]]:
     """(language, phrase match) of the two- and three-word runs that a sample of about
     `sample_rows` full-text rows shows in pg_phrases.KEEP_FROM units or more (from half that,
-    as estimated: the count decides), commonest first. The sample reads a share of the
+    as estimated: the count decides), commonest first, leaving out those already kept (a
+    run lexeme is its kept phrase's name). The sample reads a share of the
     table's pages (TABLESAMPLE SYSTEM, repeatable), and `ts_stat` counts its rows' lexemes."""
     rows = int(query("SELECT coalesce(sum(rows), 0) FROM langstats", ())[0][0])
     if rows < pg_phrases.KEEP_FROM:
@@ -227,7 +228,8 @@ def common_runs(query: Query, sample_rows: int) -> list[tuple[str, str]]:
     percent = min(100.0, 100.0 * sample_rows / rows)
     sample = f"SELECT tsv FROM fulltext TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)"
     found = query("SELECT word FROM ts_stat(%s) WHERE word LIKE '%% %%' AND ndoc >= %s "
-                  "ORDER BY ndoc DESC, word", (sample, pg_phrases.KEEP_FROM * percent / 200))
+                  "AND word NOT IN (SELECT phrase FROM phrase_counts) ORDER BY ndoc DESC, word",
+                  (sample, pg_phrases.KEEP_FROM * percent / 200))
     runs = []
     for (run,) in found:
         base, words = run[:run.index(":")], run[run.index(":") + 1:].split(" ")

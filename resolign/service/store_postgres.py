@@ -257,7 +257,7 @@ class PostgresStore:
         a count only while no writer holds the memory and no write committed since). At 1M
         units, a first count of such a phrase took 30 ms to 7 s ("de la"): made here, after
         an import has committed, a translator's first look-up reads it instead. The number
-        of phrases looked at (kept ones are read, not counted again)."""
+        of phrases counted (those kept already are left out)."""
         units = self._meta()["units"]
         runs = pg_fulltext.common_runs(self._one, COMMON_SAMPLE_ROWS)
         for base, match in runs:
