@@ -699,21 +699,23 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
 def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture):
-    """Once imports have grown the memory by COUNT_AHEAD_FROM units (in one import or
-    several), the count of every run of two or three words in KEEP_FROM units or more is kept
-    (a full sample finds them all, a third of the rows the commonest), each equal to a count of
-    the rows and to SQLite's total; an import whose counting ahead fails still stands."""
+    """Once imports have grown the memory by COUNT_AHEAD_FROM units and by a tenth (in one
+    import or several), the count of every run of two or three words in KEEP_FROM units or
+    more is kept (a full sample finds them all, a third of the rows the commonest; at most
+    COUNT_AHEAD_MOST, commonest first), each equal to a count of the rows and to SQLite's
+    total; an import whose counting ahead fails still stands."""
     from resolign.service import pg_phrases, store_postgres
 
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", 12)
     monkeypatch.setattr(store_postgres, "COUNT_AHEAD_FROM", 100)
     units = devset_units(0, 600)
 
-    def common(url: str, at_least: int) -> set[str]:
-        """Runs in `at_least` rows or more (a devset unit has one row per language)."""
-        return {word for (word,) in sql(url, "SELECT word FROM ts_stat('SELECT tsv FROM "
-                                             "resolign.fulltext') WHERE word LIKE '%% %%' AND "
-                                             "ndoc >= %s", (at_least,))}
+    def common(url: str, at_least: int) -> dict[str, int]:
+        """Runs in `at_least` rows or more, with their rows (a devset unit has one row per
+        language)."""
+        return dict(sql(url, "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM "
+                             "resolign.fulltext') WHERE word LIKE '%% %%' AND ndoc >= %s",
+                        (at_least,)))
 
     def kept_names() -> set[str]:
         kept, live = kept_and_live_phrase_counts(pg_memory)
@@ -728,10 +730,23 @@ def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         memory.add_units(units[60:90])  # 90 units: not grown enough yet
         assert kept_names() == set()
         memory.add_units(units[90:140])  # grown by 140 in three imports
-        assert kept_names() == common(pg_memory, 12) != set()
-        memory.add_units(units[140:450])
+        assert kept_names() == set(common(pg_memory, 12)) != set()
+        memory.add_units(units[140:230])  # grown by 90 since: a count ahead waits
+        held = kept_names()
+        monkeypatch.setattr(store_postgres, "COUNT_AHEAD_MOST", 5)
+        memory.add_units(units[230:400])  # grown by more than 100 and a tenth: five more
+        more = kept_names() - held
+        rows = common(pg_memory, 12)
+        assert len(more) == 5 and len(rows) > len(held) + 5
+        assert min(rows[name] for name in more) >= max(
+            n for name, n in rows.items() if name not in held | more)
+        monkeypatch.setattr(store_postgres, "COUNT_AHEAD_MOST", 10**6)
+        monkeypatch.setattr(store_postgres, "COUNT_AHEAD_FROM", 20)
+        memory.add_units(units[400:430])  # grown by 30: more than 20, less than 400 / 10
+        assert kept_names() == held | more
+        memory.add_units(units[430:450])  # grown by 50 since
         kept = kept_and_live_phrase_counts(pg_memory)[0]
-        assert {name for name, _ in kept} == common(pg_memory, 12)
+        assert {name for name, _ in kept} == set(common(pg_memory, 12))
         assert len(kept) >= 20 and {name[:3] for name, _ in kept} == {"fr:", "en:", "ar:"}
         assert {len(name.split(" ")) for name, _ in kept} == {2, 3}
         for name, units_held in kept:
@@ -742,7 +757,7 @@ def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         rows = int(sql(pg_memory, "SELECT sum(rows) FROM resolign.langstats")[0][0])
         monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", rows // 3)
         assert memory.store.count_common_phrases() >= len(common(pg_memory, 36))
-        assert kept_names() >= common(pg_memory, 36)
+        assert kept_names() >= set(common(pg_memory, 36))
 
         def failing(*_args: object) -> list:
             raise psycopg.OperationalError("the server went away")

@@ -216,10 +216,10 @@ def keep_count(query: Query, name: str, units: int, revision: int) -> bool:
         return False
 
 
-def common_runs(query: Query, sample_rows: int) -> list[tuple[str, str]]:
+def common_runs(query: Query, sample_rows: int, most: int) -> list[tuple[str, str]]:
     """(language, phrase match) of the two- and three-word runs that a sample of about
     `sample_rows` full-text rows shows in pg_phrases.KEEP_FROM units or more (from half that,
-    as estimated: the count decides), commonest first, leaving out those already kept (a
+    as estimated: the count decides), the `most` commonest, leaving out those already kept (a
     run lexeme is its kept phrase's name). The sample reads a share of the
     table's pages (TABLESAMPLE SYSTEM, repeatable), and `ts_stat` counts its rows' lexemes."""
     rows = int(query("SELECT coalesce(sum(rows), 0) FROM langstats", ())[0][0])
@@ -228,8 +228,8 @@ def common_runs(query: Query, sample_rows: int) -> list[tuple[str, str]]:
     percent = min(100.0, 100.0 * sample_rows / rows)
     sample = f"SELECT tsv FROM fulltext TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)"
     found = query("SELECT word FROM ts_stat(%s) WHERE word LIKE '%% %%' AND ndoc >= %s "
-                  "AND word NOT IN (SELECT phrase FROM phrase_counts) ORDER BY ndoc DESC, word",
-                  (sample, pg_phrases.KEEP_FROM * percent / 200))
+                  "AND word NOT IN (SELECT phrase FROM phrase_counts) ORDER BY ndoc DESC, word "
+                  "LIMIT %s", (sample, pg_phrases.KEEP_FROM * percent / 200, most))
     runs = []
     for (run,) in found:
         base, words = run[:run.index(":")], run[run.index(":") + 1:].split(" ")
