@@ -220,8 +220,8 @@ def common_runs(query: Query, sample_rows: int, most: int) -> list[tuple[str, st
     """(language, phrase match) of the two- and three-word runs that a sample of about
     `sample_rows` full-text rows shows in pg_phrases.KEEP_FROM units or more (from half that,
     as estimated: the count decides), the `most` commonest, leaving out those already kept (a
-    run lexeme is its kept phrase's name). The sample reads a share of the
-    table's pages (TABLESAMPLE SYSTEM, repeatable), and `ts_stat` counts its rows' lexemes."""
+    run lexeme is its kept phrase's name). The sample reads a share of the table's pages
+    (TABLESAMPLE SYSTEM, repeatable), and `ts_stat` counts its rows' lexemes."""
     rows = int(query("SELECT coalesce(sum(rows), 0) FROM langstats", ())[0][0])
     if rows < pg_phrases.KEEP_FROM:
         return []
