@@ -220,8 +220,8 @@ def bulk_import(store, units: list[Unit], location: str):
     index built once at the end, as pg_restore does: kept up row by row, a 1M-unit import took
     over an hour; without it 21 min, plus 31 min for the index (2026-12-04). Only for the
     bench's scratch databases: no one else reads them meanwhile. The common phrases an import
-    counts ahead (store_postgres.COUNT_AHEAD_FROM) are counted once the index is back, as the
-    import would have counted them. (The seconds spent counting them are returned.)"""
+    counts ahead (store_postgres.count_ahead_when_grown) are counted once the index is back,
+    by the import's own rule. (The seconds spent counting them are returned.)"""
     import psycopg
 
     from resolign.service import store_postgres
@@ -240,8 +240,7 @@ def bulk_import(store, units: list[Unit], location: str):
             conn.execute(FULLTEXT_INDEX)
             conn.execute("VACUUM ANALYZE fulltext")
     start = time.perf_counter()
-    if report.added >= ahead:
-        store.store.count_common_phrases()
+    store.store.count_ahead_when_grown()
     return report, time.perf_counter() - start
 
 

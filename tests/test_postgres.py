@@ -754,8 +754,8 @@ def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
             assert lite.store.fts_count(base, phrase_match(words.split(" "))) == units_held
 
         sql(pg_memory, "TRUNCATE resolign.phrase_counts")
-        rows = int(sql(pg_memory, "SELECT sum(rows) FROM resolign.langstats")[0][0])
-        monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", rows // 3)
+        every_row = int(sql(pg_memory, "SELECT sum(rows) FROM resolign.langstats")[0][0])
+        monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", every_row // 3)
         assert memory.store.count_common_phrases() >= len(common(pg_memory, 36))
         assert kept_names() >= set(common(pg_memory, 36))
 

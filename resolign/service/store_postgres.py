@@ -239,10 +239,10 @@ class PostgresStore:
                 write.conn.execute("UPDATE imports SET header = %s::json, report = %s::json "
                                    "WHERE id = %s", (dumps(header), dumps(read), import_id))
         if report.added:
-            self._count_ahead_when_grown()
+            self.count_ahead_when_grown()
         return report
 
-    def _count_ahead_when_grown(self) -> None:
+    def count_ahead_when_grown(self) -> None:
         """After an import: the common phrases counted ahead once the memory has grown by
         COUNT_AHEAD_FROM units, and by a tenth, since they last were (in one import or many;
         a memory from before this was done counts them at its next import). Imports of a
