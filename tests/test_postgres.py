@@ -700,22 +700,35 @@ def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture):
     """Once imports have grown the memory by COUNT_AHEAD_FROM units and by a tenth (in one
-    import or several), the count of every run of two or three words in KEEP_FROM units or
-    more is kept (a full sample finds them all, a third of the rows the commonest; at most
-    COUNT_AHEAD_MOST, commonest first), each equal to a count of the rows and to SQLite's
-    total; an import whose counting ahead fails still stands."""
+    import or several), the count of every phrase of 2 to 6 form keys held by as many units
+    as makes its count kept (KEEP_FROM up to three words, KEEP_IN_ORDER_FROM for longer
+    ones) is kept (a full sample finds them all, a third of the rows the commonest; at most
+    COUNT_AHEAD_MOST, those slowest to count first: a longer phrase's rows are checked in
+    order), each equal to a count of the rows and to SQLite's total; an import whose
+    counting ahead fails still stands."""
     from resolign.service import pg_phrases, store_postgres
+    from resolign.service.wordforms import index_phrases
 
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", 12)
+    monkeypatch.setattr(pg_phrases, "KEEP_IN_ORDER_FROM", 4)
     monkeypatch.setattr(store_postgres, "COUNT_AHEAD_FROM", 100)
     units = devset_units(0, 600)
 
-    def common(url: str, at_least: int) -> dict[str, int]:
-        """Runs in `at_least` rows or more, with their rows (a devset unit has one row per
-        language)."""
-        return dict(sql(url, "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM "
-                             "resolign.fulltext') WHERE word LIKE '%% %%' AND ndoc >= %s",
-                        (at_least,)))
+    def common(url: str, times: int = 1) -> dict[str, int]:
+        """Phrases of 2-6 form keys in `times` their keep_from rows or more, with their rows
+        (a devset unit has one row per language), counted on every row's text."""
+        held: dict[str, int] = {}
+        for base, text in sql(url, "SELECT f.base, v.text FROM resolign.fulltext AS f "
+                                   "JOIN resolign.variants AS v ON v.id = f.variant_id"):
+            keys = index_phrases(text, base)[0]
+            for name in {f"{base}:{' '.join(keys[at:at + size])}"
+                         for size in range(2, 7) for at in range(len(keys) - size + 1)}:
+                held[name] = held.get(name, 0) + 1
+        return {name: n for name, n in held.items()
+                if n >= times * pg_phrases.keep_from(name.count(" ") + 1)}
+
+    def cost(name: str, rows: int) -> float:
+        return rows * (1 if name.count(" ") < 3 else pg_phrases.IN_ORDER_ROW_COST)
 
     def kept_names() -> set[str]:
         kept, live = kept_and_live_phrase_counts(pg_memory)
@@ -730,25 +743,25 @@ def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         memory.add_units(units[60:90])  # 90 units: not grown enough yet
         assert kept_names() == set()
         memory.add_units(units[90:140])  # grown by 140 in three imports
-        assert kept_names() == set(common(pg_memory, 12)) != set()
+        assert kept_names() == set(common(pg_memory)) != set()
         memory.add_units(units[140:230])  # grown by 90 since: a count ahead waits
         held = kept_names()
         monkeypatch.setattr(store_postgres, "COUNT_AHEAD_MOST", 5)
         memory.add_units(units[230:400])  # grown by more than 100 and a tenth: five more
         more = kept_names() - held
-        rows = common(pg_memory, 12)
+        rows = common(pg_memory)
         assert len(more) == 5 and len(rows) > len(held) + 5
-        assert min(rows[name] for name in more) >= max(
-            n for name, n in rows.items() if name not in held | more)
+        assert min(cost(name, rows[name]) for name in more) >= max(
+            cost(name, n) for name, n in rows.items() if name not in held | more)
         monkeypatch.setattr(store_postgres, "COUNT_AHEAD_MOST", 10**6)
         monkeypatch.setattr(store_postgres, "COUNT_AHEAD_FROM", 20)
         memory.add_units(units[400:430])  # grown by 30: more than 20, less than 400 / 10
         assert kept_names() == held | more
         memory.add_units(units[430:450])  # grown by 50 since
         kept = kept_and_live_phrase_counts(pg_memory)[0]
-        assert {name for name, _ in kept} == set(common(pg_memory, 12))
+        assert {name for name, _ in kept} == set(common(pg_memory))
         assert len(kept) >= 20 and {name[:3] for name, _ in kept} == {"fr:", "en:", "ar:"}
-        assert {len(name.split(" ")) for name, _ in kept} == {2, 3}
+        assert {len(name.split(" ")) for name, _ in kept} >= {2, 3, 4, 5}
         for name, units_held in kept:
             base, words = name.split(":", 1)
             assert lite.store.fts_count(base, phrase_match(words.split(" "))) == units_held
@@ -756,13 +769,13 @@ def test_the_common_phrases_are_counted_ahead_as_the_memory_grows(
         sql(pg_memory, "TRUNCATE resolign.phrase_counts")
         every_row = int(sql(pg_memory, "SELECT sum(rows) FROM resolign.langstats")[0][0])
         monkeypatch.setattr(store_postgres, "COMMON_SAMPLE_ROWS", every_row // 3)
-        assert memory.store.count_common_phrases() >= len(common(pg_memory, 36))
-        assert kept_names() >= set(common(pg_memory, 36))
+        assert memory.store.count_common_phrases() >= len(common(pg_memory, 3))
+        assert kept_names() >= set(common(pg_memory, 3))
 
         def failing(*_args: object) -> list:
             raise psycopg.OperationalError("the server went away")
 
-        monkeypatch.setattr(pg_fulltext, "common_runs", failing)
+        monkeypatch.setattr(pg_fulltext, "common_phrases", failing)
         report = memory.add_units(units[450:])
         assert report.added == 150 and memory.count() == 450 + 150
         assert "not counted ahead" in caplog.text

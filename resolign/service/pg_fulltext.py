@@ -216,27 +216,25 @@ def keep_count(query: Query, name: str, units: int, revision: int) -> bool:
         return False
 
 
-def common_runs(query: Query, sample_rows: int, most: int) -> list[tuple[str, str]]:
-    """(language, phrase match) of the two- and three-word runs that a sample of about
-    `sample_rows` full-text rows shows in pg_phrases.KEEP_FROM units or more (from half that,
-    as estimated: the count decides), the `most` commonest, leaving out those already kept (a
-    run lexeme is its kept phrase's name). The sample reads a share of the table's pages
-    (TABLESAMPLE SYSTEM, repeatable), and `ts_stat` counts its rows' lexemes."""
+def common_phrases(query: Query, sample_rows: int, most: int) -> list[tuple[str, str]]:
+    """(language, phrase match) of the phrases whose first count would be slowest that a
+    sample of about `sample_rows` full-text rows shows to be common (pg_phrases.commonest:
+    2 to 6 words, runs and longer ones alike), the `most` of them not kept already. The
+    sample reads a share of the table's pages (TABLESAMPLE SYSTEM, repeatable) and the
+    texts of their variants, whose index terms are counted as the writers made them."""
     rows = int(query("SELECT coalesce(sum(rows), 0) FROM langstats", ())[0][0])
-    if rows < pg_phrases.KEEP_FROM:
+    if rows < min(pg_phrases.KEEP_FROM, pg_phrases.KEEP_IN_ORDER_FROM):
         return []
     percent = min(100.0, 100.0 * sample_rows / rows)
-    sample = f"SELECT tsv FROM fulltext TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)"
-    found = query("SELECT word FROM ts_stat(%s) WHERE word LIKE '%% %%' AND ndoc >= %s "
-                  "AND word NOT IN (SELECT phrase FROM phrase_counts) ORDER BY ndoc DESC, word "
-                  "LIMIT %s", (sample, pg_phrases.KEEP_FROM * percent / 200, most))
-    runs = []
-    for (run,) in found:
-        base, words = run[:run.index(":")], run[run.index(":") + 1:].split(" ")
+    sampled = query(f"SELECT f.base, v.text FROM fulltext AS f TABLESAMPLE SYSTEM "
+                    f"({percent:.6f}) REPEATABLE (0) JOIN variants AS v ON v.id = f.variant_id", ())
+    kept = {name for (name,) in query("SELECT phrase FROM phrase_counts", ())}
+    found = []
+    for base, words in pg_phrases.commonest(sampled, 100.0 / percent, kept, most):
         match = phrase(words)
-        if parse_match(match)[0] == [words]:  # (a run of marked surfaces may not read back)
-            runs.append((base, match))
-    return runs
+        if parse_match(match)[0] == [words]:  # (a key the match language cannot hold)
+            found.append((base, match))
+    return found
 
 
 def _keepable(query: Query, stats: RankingStats, lang: str, match: str,

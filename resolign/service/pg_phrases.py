@@ -24,12 +24,16 @@ tsvector keeps (pg_text.word_positions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections import Counter
+from collections.abc import Container, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
 
 from resolign.service.pg_text import RUN_WORDS, bare_words, long_mark, phrase_runs, run_lexeme
+from resolign.service.wordforms import index_phrases
 
 KEEP_FROM = 2000
 """Units a phrase of up to three words must be in for its count to be kept (fewer are
@@ -39,10 +43,83 @@ KEEP_IN_ORDER_FROM = 250
 tsvector (about 20 microseconds a row at 1M units: 1,189 units of "l'organisation et des"
 in 29 ms)."""
 
+COMMON_UP_TO = 6
+"""Longest phrase counted ahead (store_postgres.count_common_phrases), in index terms: three
+typed words make up to six (elision, hyphens: "droits de l'homme" is droit de l homme)."""
+IN_ORDER_ROW_COST = 6
+"""Checking a row's words in order costs about what reading six rows of a run does: at 100k
+units, "droits de l'homme" (3,543 units) took 36.7 ms, its three-word runs alone 5.9."""
+
 
 def keep_from(words: int) -> int:
     """Units a phrase of `words` words must be in for its count to be kept."""
     return KEEP_FROM if words <= RUN_WORDS else KEEP_IN_ORDER_FROM
+
+
+def first_count_cost(words: int, units: float) -> float:
+    """How slow a first count of a phrase of `words` words held by `units` units is, in rows
+    read for a run."""
+    return units * (1 if words <= RUN_WORDS else IN_ORDER_ROW_COST)
+
+
+def commonest(rows: Iterable[tuple[str, str]], scale: float, kept: Container[str],
+              most: int) -> list[tuple[str, list[str]]]:
+    """(base, form keys) of the phrases of 2 to COMMON_UP_TO words that sampled `rows` (base,
+    text) show in `keep_from` units or more (from half that as estimated, `scale` units a
+    sampled row: the count decides) and slow to count (`_slow`), leaving out those `kept`
+    (by phrase_name): the `most` whose first count would be slowest (first_count_cost).
+
+    Form keys only: a concordance counts its phrase's word forms (its exact wording only
+    for a later page). Phrases are counted in how many rows hold them, one word longer at a
+    time, and only where both parts one word shorter are in two sampled rows or more, so
+    the rare sequences of a diverse memory are never all held at once."""
+    with _no_collection():
+        common = _common(rows)
+    slowest = sorted(
+        (-first_count_cost(len(run), n * scale), name, base, run)
+        for (base, run), n in common.items()
+        if 2 * n * scale >= keep_from(len(run)) and _slow(len(run), 2 * n * scale)
+        and (name := run_lexeme(base, list(run))) not in kept)
+    return [(base, list(run)) for _, _, base, run in slowest[:most]]
+
+
+def _slow(words: int, units: float) -> bool:
+    """Whether a first count would read as many rows as a run's in KEEP_FROM units (a longer
+    phrase in 250 units is counted in about 5 ms at 100k units: not worth counting ahead)."""
+    return first_count_cost(words, units) >= KEEP_FROM
+
+
+def _common(rows: Iterable[tuple[str, str]]) -> dict[tuple[str, tuple[str, ...]], int]:
+    """(base, form keys) -> sampled rows holding it, of the phrases of 2 to COMMON_UP_TO words
+    in two rows or more (`commonest`)."""
+    sampled = [(base, index_phrases(text, base)[0]) for base, text in rows]
+    starts = [range(len(keys)) for _, keys in sampled]  # where a common phrase starts
+    common: dict[tuple[str, tuple[str, ...]], int] = {}
+    for size in range(2, COMMON_UP_TO + 1):
+        rows_holding: Counter[tuple[str, tuple[str, ...]]] = Counter()
+        longer = []  # (start, phrase) one word longer where both its parts are common
+        for (base, keys), found in zip(sampled, starts, strict=True):
+            ahead = set(found)
+            longer.append([(start, (base, tuple(keys[start:start + size])))
+                           for start in found if start + 1 in ahead])
+            rows_holding.update({phrase for _, phrase in longer[-1]})
+        held = {phrase: n for phrase, n in rows_holding.items() if n >= 2}
+        common.update(held)
+        starts = [[start for start, phrase in found if phrase in held] for found in longer]
+    return common
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector held off: counting a sample makes millions of tuples,
+    none in a cycle, and collections scanning them took 12 of its 20 s (100k units)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def phrase_name(words: list[str]) -> str:

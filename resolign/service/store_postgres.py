@@ -70,10 +70,10 @@ COUNT_AHEAD_FROM = 2000
 import counts the common phrases ahead (`count_common_phrases`): a translator's first
 look-up of one then reads its count."""
 COUNT_AHEAD_MOST = 5000
-"""Phrases counted ahead at most, commonest first (the next count ahead goes on from there):
-the bench's 1M memory, 1,000 sentences varied, has over 28,000 phrases of 2,000 units or more,
-10 minutes of counting; the 5,000 commonest (4,882 units or more) took 273 s ("of the":
-16 s), after a 45-minute import."""
+"""Phrases counted ahead at most, slowest to count first (the next count ahead goes on from
+there): the bench's 1M memory, 1,000 sentences varied, has over 28,000 runs of two or three
+words in 2,000 units or more, 10 minutes of counting; the 5,000 commonest (4,882 units or more)
+took 273 s ("of the": 16 s), after a 45-minute import."""
 COMMON_SAMPLE_ROWS = 20_000
 """Full-text rows sampled to find them: a phrase in 0.2% of the rows (2,000 of 1M units) is
 in about 40 of them, and one from half that is counted."""
@@ -259,19 +259,20 @@ class PostgresStore:
                         "counted at its first look-up", self.location, first_line(error))
 
     def count_common_phrases(self) -> int:
-        """Count the phrases of two or three words that a sample of the memory shows in
-        pg_phrases.KEEP_FROM units or more, and keep their counts (pg_fulltext.fts_count keeps
-        a count only while no writer holds the memory and no write committed since). At 1M
-        units, a first count of such a phrase took 30 ms to 7 s ("de la"): made here, after
-        an import has committed, a translator's first look-up reads it instead. The number
-        of phrases counted (those kept already are left out)."""
+        """Count the phrases that a sample of the memory shows common enough to keep
+        (pg_phrases.keep_from), those slowest to count first, and keep their counts
+        (pg_fulltext.fts_count keeps a count only while no writer holds the memory and no
+        write committed since). At 1M units, a first count of such a phrase took 30 ms to 7 s
+        ("de la"), and "droits de l'homme", whose words are checked in order, 0.4 s: made
+        here, after an import has committed, a translator's first look-up reads it instead.
+        The number of phrases counted (those kept already are left out)."""
         units = self._meta()["units"]
-        runs = pg_fulltext.common_runs(self._one, COMMON_SAMPLE_ROWS, COUNT_AHEAD_MOST)
-        for base, match in runs:
+        common = pg_fulltext.common_phrases(self._one, COMMON_SAMPLE_ROWS, COUNT_AHEAD_MOST)
+        for base, match in common:
             self.fts_count(base, match)
         self._one("INSERT INTO meta(key, value) VALUES ('counted_ahead', %s) ON CONFLICT (key) "
                   "DO UPDATE SET value = excluded.value RETURNING 1", (str(units),))
-        return len(runs)
+        return len(common)
 
     def _add_chunk(self, write: pg_rows.Write, chunk: list[Unit], import_id: int | None,
                    report: AddReport) -> None:
