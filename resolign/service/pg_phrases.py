@@ -8,8 +8,9 @@ again and again, so the first count of a phrase that is slow to count (`keep_fro
 `phrase_counts`, and from then on every write keeps it exact, in the transaction that adds or
 removes the full-text rows: a kept count is always the count the look-up would have made.
 Rarer phrases are counted each time (a few milliseconds). An import of many units counts ahead
-the two- and three-word phrases a sample of the rows shows to be that common
-(store_postgres.count_common_phrases), so even their first look-up reads a kept count.
+the phrases of two to six words a sample of the rows shows to be that common, those slowest to
+count first (`commonest`, store_postgres.count_common_phrases), so even their first look-up
+reads a kept count.
 
 A kept count is only written by a statement that holds the revision row while no writer does,
 and only if no write committed since it was counted (pg_fulltext.keep_count, which reads and

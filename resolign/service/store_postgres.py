@@ -72,8 +72,8 @@ look-up of one then reads its count."""
 COUNT_AHEAD_MOST = 5000
 """Phrases counted ahead at most, slowest to count first (the next count ahead goes on from
 there): the bench's 1M memory, 1,000 sentences varied, has over 28,000 runs of two or three
-words in 2,000 units or more, 10 minutes of counting; the 5,000 commonest (4,882 units or more)
-took 273 s ("of the": 16 s), after a 45-minute import."""
+words in 2,000 units or more, 10 minutes of counting; the 5,000 slowest (488 runs of 10,963
+units or more, 4,512 longer phrases of 941 or more) took 332 s, after a 45-minute import."""
 COMMON_SAMPLE_ROWS = 20_000
 """Full-text rows sampled to find them: a phrase in 0.2% of the rows (2,000 of 1M units) is
 in about 40 of them, and one from half that is counted."""
@@ -263,7 +263,7 @@ class PostgresStore:
         (pg_phrases.keep_from), those slowest to count first, and keep their counts
         (pg_fulltext.fts_count keeps a count only while no writer holds the memory and no
         write committed since). At 1M units, a first count of such a phrase took 30 ms to 7 s
-        ("de la"), and "droits de l'homme", whose words are checked in order, 0.4 s: made
+        ("de la"), and "de l'ordre du", whose words are checked in order, 150-250 ms: made
         here, after an import has committed, a translator's first look-up reads it instead.
         The number of phrases counted (those kept already are left out)."""
         units = self._meta()["units"]
