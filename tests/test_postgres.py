@@ -364,14 +364,16 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     with units holding fr and fr-CA (two rows of one language, one hit) among the newest.
     With fewer rows read first than a page needs (8 of at most 600), more are read from
     where the first ones stopped, as many as the share they held says. With counts kept
-    (from 3 units), their shares decide. A phrase of common words that its count shows rare
-    ("the of") is never read from the newest rows."""
+    (from 3 units), their shares decide; without, a long phrase's exact wording is bounded
+    by the count of its forms. A phrase of common words that its count shows rare ("the of")
+    is never read from the newest rows."""
     from resolign.service import pg_phrases
 
     monkeypatch.setattr(pg_phrases, "KEEP_FROM", keep_from)
     monkeypatch.setattr(pg_phrases, "KEEP_IN_ORDER_FROM", keep_from)
     monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS", first)
     monkeypatch.setattr(pg_fulltext, "NEWEST_ROWS_MAX", most)
+    monkeypatch.setattr(pg_fulltext, "ROW_CHECK_COST", 1)  # (a small memory's rows are few)
     statements: list[str] = []
     walked: list[str] = []  # the tsquery of each read of the newest rows
     fts_rows = pg_fulltext._fts_rows
@@ -387,10 +389,13 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
         units.append(Unit(variants=variants))
     units.insert(300, Unit(texts={"fr": "Rapport du Comité", "en": "Report of the of the "
                                   "Committee"}))  # a typo: "the of", common words, one unit
+    units += [Unit(texts={"fr": lines["fr"][i], "en": lines["en"][i]})  # a common long phrase
+              for i in range(600, 4000) if "droits de l'homme" in lines["fr"][i]]
     queries = [("fr", "de la"), ("fr", "des Nations Unies"), ("fr", "Etats membres"),
                ("fr", "de"), ("fr-CA", "de la"), ("en", "the United Nations"),
                ("ar", "الأمم المتحدة"), ("fr", "la de"), ("en", "of the"), ("en", "the of"),
-               ("fr", "de l'Organisation des Nations"), ("en", "of the United Nations")]
+               ("fr", "de l'Organisation des Nations"), ("en", "of the United Nations"),
+               ("fr", "droits de l'homme")]
     read_newest: list[bool] = []
     newest = pg_fulltext._newest_matching
 
@@ -406,6 +411,8 @@ def test_a_common_phrases_page_read_from_the_newest_rows_is_the_same_page(
     assert sum(page != [] for page in sqlite) > 30
     assert read_newest.count(True) >= 5 and False in read_newest
     assert not [q for q in walked if "the \ue000of" in q or "the of" in q]  # counted: rare
+    # a long phrase (four words or more) whose page a count of its forms bounds, kept or not
+    assert [q for q in walked if "<->" in q]
     read_more = sum("f.unit_id <= %s" in sql for sql in statements)
     assert read_more >= 3 if first < 600 else read_more == 0
     kept = sql(pg_memory, "SELECT count(*) FROM resolign.phrase_counts")[0][0]
