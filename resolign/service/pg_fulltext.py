@@ -22,7 +22,14 @@ import psycopg
 from resolign.errors import InputError
 from resolign.service import pg_phrases
 from resolign.service.pg_rows import Query, first_line
-from resolign.service.pg_text import RUN_WORDS, lexemes, parse_match, tsquery_literal
+from resolign.service.pg_text import (
+    RUN_WORDS,
+    in_order,
+    lexemes,
+    match_condition,
+    parse_match,
+    tsquery_literal,
+)
 from resolign.service.store import (
     LookupPostings,
     exact_key,
@@ -100,8 +107,8 @@ def fts_candidates(
     does not hold yet, and leaves them there for the look-up's pieces (at 1M units, each
     term's rows are up to thousands of heap pages: 10-15 ms a search)."""
     base, tag = language_query(lang)
-    phrases, excluded, every = parse_match(match)
-    phrases = [lexemes(base, phrase) for phrase in phrases]
+    bare, excluded, every = parse_match(match)
+    phrases = [lexemes(base, phrase) for phrase in bare]
     terms = list(dict.fromkeys(t for phrase in phrases for t in phrase))
     weights = _idf(query, stats, base, terms)
     _, average = _lang_stats(query, stats, base)
@@ -111,9 +118,9 @@ def fts_candidates(
         where += " AND f.tag = %s"
         params.append(tag)
     if excluded or every or any(len(phrase) > 1 for phrase in phrases):
-        where += " AND f.tsv @@ %s::tsquery"
-        params.append(tsquery_literal(phrases, lexemes(base, excluded) if excluded else None,
-                                      every, long_rows=long_rows))
+        condition, values = match_condition(base, bare, excluded, every, long_rows=long_rows)
+        where += f" AND {condition}"
+        params.extend(values)
         postings = None  # rows matching this whole expression only: not a term's postings
     scope = (where, *map(str, params))
     kept = {} if postings is None else postings
@@ -174,7 +181,7 @@ def fts_count(query: Query, stats: RankingStats, lang: str, match: str, *,
     name = _keepable(query, stats, lang, match, document or symbol or resolution)
     if name is not None and (kept := kept_count(query, name)) is not None:
         return kept if at_most is None else min(kept, max(0, at_most))
-    sql, values = _matching(lang, match, document, symbol, resolution, in_order=not estimate,
+    sql, values = _matching(lang, match, document, symbol, resolution, ordered=not estimate,
                             long_rows=long_rows)
     if at_most is not None:  # matches through the GIN index first: see fts_page
         return int(_fts_rows(query, f"{_gin_first(sql)} SELECT count(*) FROM (SELECT DISTINCT "
@@ -267,45 +274,15 @@ def fts_page(query: Query, stats: RankingStats, lang: str, match: str, *, limit:
     each row's tsvector, read from TOAST: for a rare phrase that read the whole table (20 s
     at 1M units). It cannot tell a rare phrase: ANALYZE skips values over 1 kB, which most
     tsvectors with their runs are, so every match is estimated at 0.5% of the rows."""
-    sql, values = _matching(lang, match, document, symbol, resolution, long_rows=long_rows)
     if not (document or symbol or resolution):
-        newest = _newest_matching(query, stats, lang, match, values[0], offset + limit, bound)
+        newest = _newest_matching(query, stats, lang, match, offset + limit, bound)
         if newest is not None:
             return newest[offset:offset + limit]
-    phrases, excluded, _ = parse_match(match)
-    if not excluded and len(phrases) == 1 and len(phrases[0]) > RUN_WORDS:
-        return _newest_in_order(query, lang, match, values[0], limit, offset,
-                                document, symbol, resolution, long_rows)
+    sql, values = _matching(lang, match, document, symbol, resolution, long_rows=long_rows)
     rows = _fts_rows(query, f"{_gin_first(sql)} SELECT DISTINCT unit_id FROM hit "
                      "ORDER BY unit_id DESC LIMIT %s OFFSET %s",
                      [*values, max(0, limit), max(0, offset)])
     return [row[0] for row in rows]
-
-
-def _newest_in_order(query: Query, lang: str, match: str, in_order: str, limit: int,
-                     offset: int, document: str | None, symbol: str | None,
-                     resolution: str | None, long_rows: bool) -> list[int]:
-    """A page of a phrase of four words or more: the rows holding all its three-word runs
-    are collected through the GIN index alone (no tsvector read), newest first, and only
-    those the page needs are checked for the words in order (`in_order`, the tsquery of
-    `_matching`).
-
-    Checking every row's order first (what the index does for `<->`) read each one's
-    tsvector: at 1M units, 110 ms for the 10,411 units of "maintien de la paix"."""
-    sql, values = _matching(lang, match, document, symbol, resolution, in_order=False,
-                            long_rows=long_rows)
-    wanted, take = offset + limit, 2 * (offset + limit) + 8  # rows: a unit may have two
-    while True:
-        rows = _fts_rows(
-            query, f"WITH hit AS MATERIALIZED (SELECT f.variant_id, f.unit_id {sql}) "
-            "SELECT h.unit_id FROM (SELECT * FROM hit ORDER BY unit_id DESC, variant_id "
-            "OFFSET 0) AS h WHERE (SELECT g.tsv @@ %s::tsquery FROM fulltext AS g "
-            "WHERE g.variant_id = h.variant_id) LIMIT %s",
-            [*values, in_order, take])
-        units = list(dict.fromkeys(row[0] for row in rows))
-        if len(units) >= wanted or len(rows) < take:
-            return units[offset:offset + limit]
-        take *= 4
 
 
 NEWEST_ROWS = 1000
@@ -317,11 +294,11 @@ ROW_CHECK_COST = 5
 (at 700 units, 600 newest rows took 3.6 ms where the index gave the page in 1)."""
 
 
-def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, tsquery: str,
-                     wanted: int, bound: int | None = None) -> list[int] | None:
-    """The `wanted` newest units matching (`tsquery`: `match` as `_matching` writes it), read
-    from the newest rows of the language when the phrase's words are common enough to fill
-    them, or None (too many rows would have to be tried).
+def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, wanted: int,
+                     bound: int | None = None) -> list[int] | None:
+    """The `wanted` newest units matching `match`, read from the newest rows of the language
+    (each checked on its `ordered` terms, pg_text.in_order) when the phrase's words are
+    common enough to fill them, or None (too many rows would have to be tried).
 
     "des Nations Unies" is in 97,639 of 1M French rows: collecting them all through the GIN
     index to keep the newest 20 took 150 ms; 600 newest rows hold about 60 of them. How
@@ -331,15 +308,15 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     page, the share they show says how many more rows to read, up to NEWEST_ROWS_MAX in all
     ("le Secrétaire général": 49 ms through the index, its rarest word too common to say
     how few rows would do). A phrase's kept count (pg_phrases) gives its share exactly; a
-    phrase of four words or more without one is left to `_newest_in_order` (its words
-    bound it badly: "l'organisation et des" is in 0.1% of the rows, "organisation" in 5%).
+    phrase of four words or more without one is left to the index (its words bound it
+    badly: "l'organisation et des" is in 0.1% of the rows, "organisation" in 5%).
     So does a `bound` the caller knows, a count it made: at 1M units, "tant que de" is in
     1,223 units, far fewer than its words; its first page took 29.7 ms without the bound,
     12.0 with it (scratch, warm). With a bound, a longer phrase is read from the newest rows
     too: the exact wording of "droits de l'homme", whose forms are in 36,001 units, took 222
-    ms (68 warm) through `_newest_in_order`, 19 (11) from the newest rows."""
+    ms (68 warm) through the index, 19 (11) from the newest rows."""
     base, tag = language_query(lang)
-    phrases, _, every = parse_match(match)
+    phrases, excluded, every = parse_match(match)
     rows, _ = _lang_stats(query, stats, base)
     if wanted <= 0 or rows <= 0:
         return None
@@ -361,12 +338,13 @@ def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, t
     read = min(read, NEWEST_ROWS)
     units: dict[int, None] = {}
     done, older = 0, None  # rows read; where the next rows start (a unit read again)
+    holds, patterns = in_order("n.ordered", phrases, excluded, every)
     while True:
         found = _fts_rows(
-            query, "SELECT n.unit_id, n.tsv @@ %s::tsquery FROM (SELECT f.unit_id, f.tsv FROM "
+            query, f"SELECT n.unit_id, {holds} FROM (SELECT f.unit_id, f.ordered FROM "
             f"fulltext AS f WHERE f.base = %s{' AND f.tag = %s' * bool(tag)}"
             f"{' AND f.unit_id <= %s' * (older is not None)} ORDER BY f.unit_id DESC "
-            "LIMIT %s) AS n", [tsquery, base, *([tag] if tag else []),
+            "LIMIT %s) AS n", [*patterns, base, *([tag] if tag else []),
                                *([older] if older is not None else []), read])
         units.update(dict.fromkeys(unit for unit, hit in found if hit))
         done += len(found)
@@ -393,21 +371,20 @@ def filter_ids(query: Query, unit_ids: Sequence[int], *, document: str | None = 
 
 
 def _matching(lang: str, match: str, document: str | None, symbol: str | None,
-              resolution: str | None, *, in_order: bool = True,
+              resolution: str | None, *, ordered: bool = True,
               long_rows: bool = True) -> tuple[str, list[Any]]:
     """FROM and WHERE of the full-text rows of `lang` that match `match` (filters too);
-    `long_rows`: whether any row is too long for runs (pg_text._phrase)."""
+    `ordered` and `long_rows`: see pg_text.match_condition."""
     base, tag = language_query(lang)
     phrases, excluded, every = parse_match(match)
-    tsquery = tsquery_literal([lexemes(base, phrase) for phrase in phrases],
-                              lexemes(base, excluded) if excluded else None, every,
-                              in_order=in_order, long_rows=long_rows)
+    condition, values = match_condition(base, phrases, excluded, every, long_rows=long_rows,
+                                        ordered=ordered)
     where, params = origin_filter(document, symbol, resolution, _ORIGIN_COMPARE)
     join = " JOIN units AS u ON u.id = f.unit_id" if where else ""
     if tag:
         where += " AND f.tag = %s"
         params.append(tag)
-    return f"FROM fulltext AS f{join} WHERE f.tsv @@ %s::tsquery{where}", [tsquery, *params]
+    return f"FROM fulltext AS f{join} WHERE {condition}{where}", [*values, *params]
 
 
 def _gin_first(sql: str) -> str:

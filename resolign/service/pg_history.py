@@ -75,9 +75,9 @@ def set_deleted(conn: psycopg.Connection, units: list[StoredUnit], deleted: bool
         pg_schema.index_rows(conn, _variants(conn, ids), counts)
     else:
         if counts.phrases.load(conn):  # the kept phrases their rows held (as index_rows found)
-            for _, unit_id, _, base, _, positions, runs in pg_schema.indexed_rows(
+            for _, unit_id, _, base, _, positions, runs, ordered in pg_schema.indexed_rows(
                     _variants(conn, ids)):
-                counts.phrases.row(base, unit_id, positions, runs, -1)
+                counts.phrases.row(base, unit_id, positions, runs, ordered, -1)
         held: set[tuple[int, str]] = set()
         for unit_id, base, nwords, terms in conn.execute(
                 "DELETE FROM fulltext WHERE unit_id = ANY(%s::bigint[]) "

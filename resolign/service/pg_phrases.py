@@ -17,10 +17,10 @@ and only if no write committed since it was counted (pg_fulltext.keep_count, whi
 writes `phrase_counts`); a writer reads the kept phrases
 after taking the revision row (`PhraseTally.load`), so none is missed.
 
-What a row holds is decided here as PostgreSQL's tsquery decides it (pg_text._phrase): a word
+What a row holds is decided here as the look-ups decide it (pg_text.match_condition): a word
 by its lexeme, a run of 2-3 words by its run lexeme, a longer phrase by all its runs and its
-words in order, and a row too long for runs by its words in order, on the positions its
-tsvector keeps (pg_text.word_positions).
+words in order, and a row too long for runs by its words in order, in the row's terms as its
+`ordered` column holds them (pg_text.ordered_terms).
 """
 
 from __future__ import annotations
@@ -166,9 +166,10 @@ class PhraseTally:
         return bool(self.short or self.longer)
 
     def row(self, base: str, unit_id: int, positions: dict[str, list[int]],
-            runs: Iterable[str], sign: int) -> None:
-        """One full-text row of `unit_id` added (sign 1) or removed (-1): its words'
-        positions and run lexemes as its tsvector holds them (pg_schema.indexed_rows)."""
+            runs: Iterable[str], ordered: str, sign: int) -> None:
+        """One full-text row of `unit_id` added (sign 1) or removed (-1): its words (their
+        positions) and run lexemes as its tsvector holds them, and its terms in order as its
+        `ordered` column does (pg_schema.indexed_rows)."""
         if not self.short and not self.longer:
             return
         runs = set(runs)
@@ -177,12 +178,12 @@ class PhraseTally:
             candidates += [name for found in self.longer.values() for name in found
                            if name.startswith(f"{base}:")]
             held = [name for name in candidates
-                    if _holds(_words(name)[1], positions, runs, True)]
+                    if _holds(_words(name)[1], positions, runs, ordered, True)]
         else:  # a row holds a kept word's or run's lexeme exactly when it holds the phrase
             short = self.short or set()
             held = [lexeme for lexeme in (*positions, *runs) if lexeme in short]
             held += [name for run in runs for name in self.longer.get(run, ())
-                     if _holds(_words(name)[1], positions, runs, False)]
+                     if _holds(_words(name)[1], positions, runs, ordered, False)]
         for name in held:
             self.changes.setdefault(name, set()).add((unit_id, sign))
 
@@ -197,21 +198,15 @@ class PhraseTally:
         self.short = None
 
 
-def _holds(words: list[str], positions: dict[str, list[int]], runs: set[str],
+def _holds(words: list[str], positions: dict[str, list[int]], runs: set[str], ordered: str,
            long: bool) -> bool:
-    """Whether a row matches the phrase as pg_text._phrase's tsquery matches it."""
+    """Whether a row matches the phrase as pg_text.match_condition matches it: its index
+    part, then its words in order in the row's `ordered` terms (pg_text.in_order)."""
     if len(words) == 1:
         return words[0] in positions
-    every_run = all(run in runs for run in phrase_runs(words))
-    if len(words) <= RUN_WORDS and not long:
-        return every_run
-    return (every_run or long) and _in_order(words, positions)
-
-
-def _in_order(words: list[str], positions: dict[str, list[int]]) -> bool:
-    """The words at consecutive positions (PostgreSQL's `a <-> b <-> c`)."""
-    if any(word not in positions for word in words):
+    if not (long or all(run in runs for run in phrase_runs(words))):
         return False
-    later = [set(positions[word]) for word in words[1:]]
-    return any(all(start + k in found for k, found in enumerate(later, start=1))
-               for start in positions[words[0]])
+    base, bare = bare_words(words)
+    if long:
+        return all(word in positions for word in words) and f" {' '.join(bare)} " in ordered
+    return len(words) <= RUN_WORDS or f" {' '.join(bare)} " in ordered

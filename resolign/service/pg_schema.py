@@ -6,7 +6,7 @@ version reached, with when; creating or migrating runs in ONE transaction under 
 lock, so two servers starting on one database at once create the tables once, and a failed
 migration leaves the memory as it was.
 
-Layout (version 5: the same rows as the SQLite store's schema 2, sqlite_schema.py):
+Layout (version 6: the same rows as the SQLite store's schema 2, sqlite_schema.py):
   meta(key, value)      store_id, revision (bumped by every committed change), units (live
                         unit count, kept by the writers: no count(*) over a large table),
                         long_rows (full-text rows too long for runs, kept by the writers)
@@ -16,15 +16,16 @@ Layout (version 5: the same rows as the SQLite store's schema 2, sqlite_schema.p
         ukey = Unit.dedup_key(), unique among live units (a deleted unit may come back)
   variants(id, unit_id, position, lang, base, text, markup, annotations JSON, nkey)
         lang = full BCP 47 tag, base = its primary subtag, nkey = store.exact_key(text)
-  fulltext(variant_id, unit_id, base, tag, nwords, tsv)   one row per LIVE variant with text
-        (a deleted unit's rows go, an undo brings them back, as SQLite's FTS rows): tsv holds
-        store.index_terms(text, base), each prefixed by the language (`fr:conseil`), with word
-        positions, and its runs of 2-3 words (pg_text.py); one GIN index serves every language
-        and a look-up in one language never reads another's postings. tag = lower-case full
-        tag (a `fr-CA` query filters on it). Table option toast_tuple_target asks for
-        tsvectors to be kept out of line (TOAST), but only rows over about 2 kB are toasted
-        at all: at 1M units a row takes 239 bytes on average (pgstattuple), so counting a
-        phrase visits about one heap page per hit (why pg_phrases keeps common counts).
+  fulltext(variant_id, unit_id, base, tag, nwords, tsv, ordered)   one row per LIVE variant
+        with text (a deleted unit's rows go, an undo brings them back, as SQLite's FTS rows):
+        tsv holds store.index_terms(text, base), each prefixed by the language
+        (`fr:conseil`), with word positions, and its runs of 2-3 words (pg_text.py); one GIN
+        index serves every language and a look-up in one language never reads another's
+        postings. tag = lower-case full tag (a `fr-CA` query filters on it). ordered = the
+        same terms in order as text (pg_text.ordered_terms), where a phrase's word order is
+        checked. Table option toast_tuple_target keeps tsvectors out of line (TOAST), while
+        `ordered` stays in the row, compressed (storage MAIN): counting a phrase visits
+        about one heap page per hit and reads no TOAST (pg_phrases keeps common counts).
   terms(term, docs)     rows holding each prefixed term (what FTS5's vocabulary table counts)
   phrase_counts(phrase, units)   live units holding a common phrase someone counted, or an
                         import counted ahead (meta counted_ahead: the units then), kept
@@ -46,7 +47,9 @@ ukey over every row) is brought forward by `migrate_v1` inside the same transact
 had no run lexemes and kept tsvectors in the rows: `reindex_word_forms` rebuilds them (an
 older resolign then refuses the memory rather than rebuild it back). Version 4 adds
 `phrase_counts` (empty: counts are kept as phrases are looked up) and meta `long_rows`
-(counted on open); version 5 `langstats.repeated` (counted on open).
+(counted on open); version 5 `langstats.repeated` (counted on open); version 6 the column
+`fulltext.ordered`, so every full-text row is rebuilt (`reindex_word_forms`, once however
+old the memory), and the common phrases are counted ahead again when the store opens it.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from resolign.service.pg_phrases import PhraseTally
 from resolign.service.pg_text import (
     lexemes,
     long_mark,
+    ordered_terms,
     run_lexemes,
     tsquery_literal,
     tsvector_literal,
@@ -72,11 +76,15 @@ from resolign.service.wordforms import index_phrases
 from resolign.units import Unit
 
 SCHEMA = "resolign"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 FULLTEXT_TOAST_TARGET = 128
 """Bytes over which a full-text row's tsvector is kept out of line (TOAST): rows stay narrow."""
 PHRASE_COUNTS = ("CREATE TABLE IF NOT EXISTS phrase_counts(phrase text PRIMARY KEY, "
                  "units integer NOT NULL)")
+ORDERED_COLUMN = ["ALTER TABLE fulltext ADD COLUMN IF NOT EXISTS ordered text NOT NULL",
+                  "ALTER TABLE fulltext ALTER COLUMN ordered SET STORAGE MAIN"]
+"""A full-text row's terms in order (pg_text.ordered_terms), compressed but kept in the heap row
+(MAIN) while the tsvector goes to TOAST: a phrase's order is checked without reading TOAST."""
 REPEATED_COLUMN = ("ALTER TABLE langstats ADD COLUMN IF NOT EXISTS repeated bigint NOT NULL "
                    "DEFAULT 0")
 _MIGRATION_LOCK = 0x7265736F  # "reso": the advisory lock key taken to create or migrate
@@ -123,7 +131,8 @@ TABLES = [
         base text NOT NULL,
         tag text NOT NULL,
         nwords integer NOT NULL,
-        tsv tsvector NOT NULL) WITH (toast_tuple_target = {FULLTEXT_TOAST_TARGET})""",
+        tsv tsvector NOT NULL,
+        ordered text NOT NULL) WITH (toast_tuple_target = {FULLTEXT_TOAST_TARGET})""",
     "CREATE TABLE terms(term text PRIMARY KEY, docs integer NOT NULL)",
     PHRASE_COUNTS,
     "CREATE TABLE langstats(base text PRIMARY KEY, rows bigint NOT NULL, words bigint NOT NULL, "
@@ -161,7 +170,7 @@ INDEXES = [
 
 def create_tables(conn: psycopg.Connection) -> None:
     """A new memory's tables (inside the caller's transaction)."""
-    for statement in TABLES + INDEXES:
+    for statement in TABLES + ORDERED_COLUMN[1:] + INDEXES:
         conn.execute(statement)
     conn.execute("INSERT INTO meta(key, value) VALUES ('store_id', replace("
                  "gen_random_uuid()::text, '-', '')), ('revision', '0'), ('units', '0'), "
@@ -268,10 +277,11 @@ def reindex_word_forms(conn: psycopg.Connection) -> None:
     servers wait for the rebuild instead of reading half of it, and no dead row or index
     entry is left behind (a DELETE leaves every old one until a vacuum)."""
     conn.execute("TRUNCATE fulltext, terms, langstats")
-    conn.execute(PHRASE_COUNTS)  # (from version 2, the table and column come early)
-    conn.execute(REPEATED_COLUMN)
+    for statement in [PHRASE_COUNTS, REPEATED_COLUMN, *ORDERED_COLUMN]:
+        conn.execute(statement)  # (a migration from an older version gets them early)
     conn.execute("TRUNCATE phrase_counts")
     _set_meta(conn, "long_rows", "0")  # counted again as the rows are
+    _set_meta(conn, "counted_ahead", "0")  # counted ahead again (PostgresStore opening it)
     # a phrase counted before the rebuild must not be kept after it (pg_fulltext.keep_count)
     conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'revision'")
     conn.execute(f"ALTER TABLE fulltext SET (toast_tuple_target = {FULLTEXT_TOAST_TARGET})")
@@ -346,15 +356,16 @@ def index_rows(conn: psycopg.Connection, rows: list[tuple[int, int, str, str, st
     and kept phrase counts they change go to `counts`."""
     tally = counts.phrases if counts.phrases.load(conn) else None
     held: set[tuple[int, str]] = set()  # (unit, language) of the rows so far
-    with conn.cursor().copy("COPY fulltext(variant_id, unit_id, base, tag, nwords, tsv) "
-                            "FROM STDIN") as copy:
-        for variant_id, unit_id, tag, base, terms, positions, runs in indexed_rows(rows):
+    with conn.cursor().copy("COPY fulltext(variant_id, unit_id, base, tag, nwords, tsv, "
+                            "ordered) FROM STDIN") as copy:
+        for variant_id, unit_id, tag, base, terms, positions, runs, ordered in indexed_rows(
+                rows):
             copy.write_row((variant_id, unit_id, base, tag, len(terms),
-                            tsvector_literal(positions, runs)))
+                            tsvector_literal(positions, runs), ordered))
             counts.count(base, positions, len(terms), long=runs == [long_mark(base)],
                          repeated=repeated_row(held, unit_id, base))
             if tally is not None:
-                tally.row(base, unit_id, positions, runs, 1)
+                tally.row(base, unit_id, positions, runs, ordered, 1)
 
 
 def repeated_row(held: set[tuple[int, str]], unit_id: int, base: str) -> bool:
@@ -367,18 +378,18 @@ def repeated_row(held: set[tuple[int, str]], unit_id: int, base: str) -> bool:
 
 
 def indexed_rows(rows: list[tuple[int, int, str, str, str]]) -> Iterator[
-        tuple[int, int, str, str, list[str], dict[str, list[int]], list[str]]]:
+        tuple[int, int, str, str, list[str], dict[str, list[int]], list[str], str]]:
     """The full-text rows of variants (variant id, unit id, tag, base, text) as (variant id,
-    unit id, lower-case tag, base, prefixed terms, their positions, run lexemes). Variants
-    without text, or of a language whose primary subtag is not letters, get none (as in
-    SQLite)."""
+    unit id, lower-case tag, base, prefixed terms, their positions, run lexemes, the terms in
+    order as text). Variants without text, or of a language whose primary subtag is not
+    letters, get none (as in SQLite)."""
     for variant_id, unit_id, lang, base, text in rows:
         if not is_fts_language(base) or not text.strip():
             continue
         keys, surfaces = index_phrases(text, base)
         terms = lexemes(base, keys + surfaces)
         yield (variant_id, unit_id, lang.lower(), base, terms, word_positions(terms),
-               run_lexemes(base, [keys, surfaces]))
+               run_lexemes(base, [keys, surfaces]), ordered_terms(keys, surfaces))
 
 
 @dataclass
@@ -447,15 +458,16 @@ def installed_version(conn: psycopg.Connection) -> int | None:
     return int(version[0]) if version and version[0] is not None else None
 
 
-def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
-    """Bring the database to SCHEMA_VERSION; `conn` is in autocommit mode.
+def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> bool:
+    """Bring the database to SCHEMA_VERSION; `conn` is in autocommit mode. Whether the
+    full-text rows were rebuilt (their kept phrase counts are gone: count them ahead again).
 
     An up-to-date database takes no lock and no transaction (opening never waits for another
     server's import). A missing memory is an InputError unless `create`.
     """
     version = installed_version(conn)
     if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
-        return
+        return False
     _refuse_newer(version, where)
     if version is None and not create:
         raise InputError(f"no translation memory at {where} (create one with import)")
@@ -467,7 +479,7 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
             version = installed_version(conn)  # another server may have migrated meanwhile
             _refuse_newer(version, where)
             if version == SCHEMA_VERSION and word_forms_of(conn) == WORDFORMS_VERSION:
-                return
+                return False
             if version is None:
                 conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
                 conn.execute(f"""CREATE TABLE {SCHEMA}.schema_version(
@@ -475,23 +487,31 @@ def migrate(conn: psycopg.Connection, *, create: bool, where: str) -> None:
             conn.execute(f"SET LOCAL search_path TO {SCHEMA}")
             if version is None:
                 create_tables(conn)
+                steps = []
             elif version == SCHEMA_VERSION:  # rows made under older word-form rules
-                conn.execute("SELECT 1 FROM meta WHERE key = 'revision' FOR UPDATE")
-                reindex_word_forms(conn)
-                return
+                steps = [reindex_word_forms]
             else:
+                steps = [MIGRATIONS[n] for n in range(version + 1, SCHEMA_VERSION + 1)]
+                # The rows are rebuilt once, last: it recounts what earlier steps counted.
+                steps = [step for i, step in enumerate(steps)
+                         if step is not reindex_word_forms or reindex_word_forms not in
+                         steps[i + 1:]]
+            if steps:
                 # Writers wait while the tables change under them (readers of the old
                 # layout fail once it commits, as they would on any upgrade).
                 conn.execute("SELECT 1 FROM meta WHERE key = 'revision' FOR UPDATE")
-                for number in range(version + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[number](conn)
-            conn.execute("INSERT INTO schema_version(version) VALUES (%s)", (SCHEMA_VERSION,))
+            for step in steps:
+                step(conn)
+            if version != SCHEMA_VERSION:
+                conn.execute("INSERT INTO schema_version(version) VALUES (%s)",
+                             (SCHEMA_VERSION,))
+            return reindex_word_forms in steps
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
 
 
 MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {
-    2: migrate_v1, 3: reindex_word_forms, 4: migrate_v3, 5: migrate_v4}
+    2: migrate_v1, 3: reindex_word_forms, 4: migrate_v3, 5: migrate_v4, 6: reindex_word_forms}
 """Version N's migration from version N - 1."""
 
 

@@ -8,10 +8,12 @@ no PostgreSQL stemming widens a concordance beyond what the search side decided.
 
 Runs of two and three consecutive words are lexemes too (`fr:nations unies`, `fr:des nations
 unies`), without positions. PostgreSQL's GIN index keeps no word positions, so a phrase matched
-with `<->` alone is rechecked against the tsvector of every row holding its words: at 1M units,
-"des Nations Unies" (97,639 units) took 1.1 s, against 37 ms for the index scan. As a run
-lexeme it is one posting list with nothing to recheck; a longer phrase needs all its
-three-word runs (in practice only rows that hold it) and only those rows are checked in order.
+with `<->` is rechecked against the tsvector of every row holding its words, read from TOAST:
+at 1M units, "des Nations Unies" (97,639 units) took 1.1 s, against 37 ms for the index scan.
+As a run lexeme it is one posting list with nothing to recheck. A longer phrase needs all its
+three-word runs (in practice only rows that hold it), and only those rows are checked in order,
+on the row's terms as text in the heap row (`ordered_terms`), never on its tsvector: no query
+here uses `<->`.
 """
 
 from __future__ import annotations
@@ -160,40 +162,75 @@ def parse_match(match: str) -> tuple[list[list[str]], list[str] | None, bool]:
 
 
 def tsquery_literal(phrases: list[list[str]], excluded: list[str] | None = None,
-                    every: bool = False, *, in_order: bool = True,
-                    long_rows: bool = True) -> str:
-    """`'a b' | 'c'`: each phrase of prefixed lexemes as its run (module docstring), any
+                    every: bool = False, *, long_rows: bool = True) -> str:
+    """`'a b' | 'c'`: each phrase of prefixed lexemes as the index finds it (`_phrase`), any
     phrase matching (`every`: all of them, `&`); with an excluded phrase, `('a b') & !('a c')`
-    (in the same row, as FTS5's NOT). Without `in_order`, a phrase of more than RUN_WORDS
-    words is matched by its runs alone (see _phrase). Without `long_rows` (the memory holds
-    no row too long for runs), a phrase is matched by its runs only."""
-    query = (" & " if every else " | ").join(_phrase(phrase, in_order, long_rows)
-                                             for phrase in phrases)
+    (in the same row, as FTS5's NOT). Without `long_rows` (the memory holds no row too long
+    for runs), a phrase is matched by its runs only.
+
+    The index cannot tell a phrase of four words or more, or one in a row too long for runs,
+    from its words out of order: `match_condition` adds the order check (`in_order`)."""
+    query = (" & " if every else " | ").join(_phrase(phrase, long_rows) for phrase in phrases)
     if excluded:
-        query = f"({query}) & !{_phrase(excluded, in_order, long_rows)}"
+        query = f"({query}) & !{_phrase(excluded, long_rows)}"
     return query
 
 
-def _phrase(words: list[str], in_order: bool = True, long_rows: bool = True) -> str:
-    """One phrase: a word; a run of 2-3 words (or, in a row too long for runs, the words in
-    order); all the three-word runs of a longer phrase, then its words in order. Checking
-    that order reads each row's tsvector (TOAST: at 1M units, 3.3 s for the 10,411 units of
-    "maintien de la paix" with a cold cache); without `in_order`, a row holding every
-    three-word run of the phrase matches from the index alone.
-
-    The branch for rows too long for runs costs the index a look into every word's postings
-    (at 1M units, 15 ms instead of 1.5 for the runs of "l'organisation et des"): it is left
-    out when no such row exists (`long_rows`)."""
+def _phrase(words: list[str], long_rows: bool = True) -> str:
+    """One phrase as the GIN index matches it exactly (no tsvector read): a word; all the
+    runs of up to three words of a phrase (`phrase_runs`), or, in a row too long for runs,
+    all its words (in any order)."""
     if len(words) == 1:
         return f"({_quoted(words[0])})"
-    ordered = " <-> ".join(_quoted(w) for w in words)
-    long = _quoted(long_mark(bare_words(words)[0]))
     every_run = " & ".join(_quoted(run) for run in phrase_runs(words))
     if not long_rows:
-        return f"({every_run})" if len(words) <= RUN_WORDS or not in_order else \
-            f"(({every_run}) & ({ordered}))"
-    if len(words) <= RUN_WORDS:
-        return f"({every_run} | ({long} & ({ordered})))"
-    if not in_order:
-        return f"(({every_run}) | ({long} & ({ordered})))"
-    return f"((({every_run}) | {long}) & ({ordered}))"
+        return f"({every_run})"
+    long = _quoted(long_mark(bare_words(words)[0]))
+    return f"(({every_run}) | ({long} & {' & '.join(_quoted(w) for w in words)}))"
+
+
+def needs_order(words: list[str], long_rows: bool) -> bool:
+    """Whether the index alone may find a phrase's words out of order (`_phrase`)."""
+    return len(words) > RUN_WORDS or (long_rows and len(words) > 1)
+
+
+def ordered_terms(keys: list[str], surfaces: list[str]) -> str:
+    """A row's `ordered` column: its form keys, then its marked surfaces, each between
+    spaces, the two apart (a tab), so a phrase is in the row exactly when `in_order` finds
+    ` a b c ` in it. Kept in the heap row (compressed), so checking a phrase's order reads no
+    TOAST; the tsvector's positions, read from TOAST, took 11-150 microseconds a row the
+    first time at 1M units (3.3 s for the 10,411 units of "maintien de la paix" with a cold
+    cache)."""
+    return f" {' '.join(keys)} \t {' '.join(surfaces)} "
+
+
+def in_order(column: str, phrases: list[list[str]], excluded: list[str] | None = None,
+             every: bool = False) -> tuple[str, list[str]]:
+    """SQL true when the row's `ordered_terms` (`column`) holds the phrases (bare terms) as
+    `tsquery_literal` combines them, each with its words in order, and its parameters."""
+    holds = f"strpos({column}, %s) > 0"
+    joined = (" AND " if every else " OR ").join([holds] * len(phrases))
+    patterns = [f" {' '.join(words)} " for words in phrases]
+    if excluded:
+        joined = f"({joined}) AND NOT {holds}"
+        patterns.append(f" {' '.join(excluded)} ")
+    return f"({joined})", patterns
+
+
+def match_condition(base: str, phrases: list[list[str]], excluded: list[str] | None,
+                    every: bool, *, long_rows: bool = True, ordered: bool = True,
+                    alias: str = "f") -> tuple[str, list[str]]:
+    """SQL true for the full-text rows (`alias`) of language `base` matching the phrases (bare
+    terms), and its parameters: the GIN index's tsquery, and where it cannot tell order
+    (`needs_order`) the order check on the row's `ordered` column. Without `ordered` (an
+    estimate), a phrase the index cannot tell is taken as found by its runs (and so excluded
+    by them)."""
+    checked = ordered and any(needs_order(words, long_rows)
+                              for words in [*phrases, *([excluded] if excluded else [])])
+    tsquery = tsquery_literal([lexemes(base, words) for words in phrases],
+                              lexemes(base, excluded) if excluded and not checked else None,
+                              every, long_rows=long_rows)
+    if not checked:
+        return f"{alias}.tsv @@ %s::tsquery", [tsquery]
+    order, patterns = in_order(f"{alias}.ordered", phrases, excluded, every)
+    return f"{alias}.tsv @@ %s::tsquery AND {order}", [tsquery, *patterns]

@@ -97,7 +97,7 @@ class PostgresStore:
         self.location = redact(url)
         first = connect(url, where=self.location)
         try:
-            migrate(first, create=create, where=self.location)
+            rebuilt = migrate(first, create=create, where=self.location)
             row = first.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'store_id'")
             self._store_id = str(row.fetchone()[0])
         except psycopg.Error as error:
@@ -122,6 +122,8 @@ class PostgresStore:
         self._tags_revision = -1
         self._look_up = threading.local()  # .meta: what a look-up read of `meta` (reading())
         self.vectors = PgVectors(self._one, self._pool)
+        if rebuilt:  # the kept phrase counts went with the old rows
+            self.count_ahead_when_grown()
 
     # --- connections ------------------------------------------------------------------------
 
