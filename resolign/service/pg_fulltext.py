@@ -289,9 +289,11 @@ NEWEST_ROWS = 1000
 """Newest rows of a language read first to fill a page (about 8 ms at 1M units, warm)."""
 NEWEST_ROWS_MAX = 4000
 """Most newest rows read in all, when the first ones held some of the page but not all."""
-ROW_CHECK_COST = 5
-"""Testing a row's tsvector costs about what reading 5 matches through the GIN index does
-(at 700 units, 600 newest rows took 3.6 ms where the index gave the page in 1)."""
+ROW_CHECK_COST = 2
+"""Reading a newest row and checking it on its `ordered` terms costs about what reading two
+matches through the GIN index does: at 100k units, warm, 1,000 newest French rows took 3.5 ms
+(10.2 checked on their tsvectors, read from TOAST), the 9,654 matches of "des Nations Unies"
+19.0 (scratch newestcost.py)."""
 
 
 def _newest_matching(query: Query, stats: RankingStats, lang: str, match: str, wanted: int,

@@ -39,18 +39,19 @@ from resolign.service.wordforms import index_phrases
 KEEP_FROM = 2000
 """Units a phrase of up to three words must be in for its count to be kept (fewer are
 counted in a few milliseconds: each is one posting of its run lexeme and one heap page)."""
-KEEP_IN_ORDER_FROM = 250
-"""The same for a longer phrase, whose count checks each row's words in order against its
-tsvector (about 20 microseconds a row at 1M units: 1,189 units of "l'organisation et des"
-in 29 ms)."""
+KEEP_IN_ORDER_FROM = 1000
+"""The same for a longer phrase, whose count also checks each row's words in order (its
+`ordered` terms): as slow to count as a run in twice as many units (IN_ORDER_ROW_COST)."""
 
 COMMON_UP_TO = 6
 """Longest phrase counted ahead (store_postgres.count_common_phrases), in index terms: three
 typed words make up to six (elision, hyphens: "droits de l'homme" is droit de l homme)."""
-IN_ORDER_ROW_COST = 6
-"""Checking a row's words in order costs about what reading six rows of a run does: at 100k
-units, "droits de l'homme" (3,543 units) took 36.7 ms, its three-word runs alone 5.9."""
-
+IN_ORDER_ROW_COST = 2
+"""Reading a row and checking its words in order costs about what reading two rows of a run
+does: at 100k units, warm, "droits de l'homme" (3,543 units) took 13.2 ms, its three-word runs
+alone 4.6, "des Nations Unies" (a run, 9,654 units) 19.0: 3.7 against 2.0 microseconds a unit
+(scratch ordercost.py). When the order was checked on the tsvectors, read from TOAST, it was
+36.7 ms, and at 1M units 11-150 microseconds a row the first time."""
 
 def keep_from(words: int) -> int:
     """Units a phrase of `words` words must be in for its count to be kept."""
@@ -67,8 +68,8 @@ def commonest(rows: Iterable[tuple[str, str]], scale: float, kept: Container[str
               most: int) -> list[tuple[str, list[str]]]:
     """(base, form keys) of the phrases of 2 to COMMON_UP_TO words that sampled `rows` (base,
     text) show in `keep_from` units or more (from half that as estimated, `scale` units a
-    sampled row: the count decides) and slow to count (`_slow`), leaving out those `kept`
-    (by phrase_name): the `most` whose first count would be slowest (first_count_cost).
+    sampled row: the count decides), leaving out those `kept` (by phrase_name): the `most`
+    whose first count would be slowest (first_count_cost).
 
     Form keys only: a concordance counts its phrase's word forms (its exact wording only
     for a later page). Phrases are counted in how many rows hold them, one word longer at a
@@ -79,15 +80,9 @@ def commonest(rows: Iterable[tuple[str, str]], scale: float, kept: Container[str
     slowest = sorted(
         (-first_count_cost(len(run), n * scale), name, base, run)
         for (base, run), n in common.items()
-        if 2 * n * scale >= keep_from(len(run)) and _slow(len(run), 2 * n * scale)
+        if 2 * n * scale >= keep_from(len(run))
         and (name := run_lexeme(base, list(run))) not in kept)
     return [(base, list(run)) for _, _, base, run in slowest[:most]]
-
-
-def _slow(words: int, units: float) -> bool:
-    """Whether a first count would read as many rows as a run's in KEEP_FROM units (a longer
-    phrase in 250 units is counted in about 5 ms at 100k units: not worth counting ahead)."""
-    return first_count_cost(words, units) >= KEEP_FROM
 
 
 def _common(rows: Iterable[tuple[str, str]]) -> dict[tuple[str, tuple[str, ...]], int]:
