@@ -53,6 +53,7 @@ alone 4.6, "des Nations Unies" (a run, 9,654 units) 19.0: 3.7 against 2.0 micros
 (scratch ordercost.py). When the order was checked on the tsvectors, read from TOAST, it was
 36.7 ms, and at 1M units 11-150 microseconds a row the first time."""
 
+
 def keep_from(words: int) -> int:
     """Units a phrase of `words` words must be in for its count to be kept."""
     return KEEP_FROM if words <= RUN_WORDS else KEEP_IN_ORDER_FROM

@@ -179,7 +179,11 @@ def tsquery_literal(phrases: list[list[str]], excluded: list[str] | None = None,
 def _phrase(words: list[str], long_rows: bool = True) -> str:
     """One phrase as the GIN index matches it exactly (no tsvector read): a word; all the
     runs of up to three words of a phrase (`phrase_runs`), or, in a row too long for runs,
-    all its words (in any order)."""
+    all its words (in any order).
+
+    The branch for rows too long for runs costs the index a look into every word's postings
+    (at 1M units, 15 ms instead of 1.5 for the runs of "l'organisation et des"): it is left
+    out when no such row exists (`long_rows`)."""
     if len(words) == 1:
         return f"({_quoted(words[0])})"
     every_run = " & ".join(_quoted(run) for run in phrase_runs(words))
