@@ -685,7 +685,8 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
         pg_memory: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A common phrase's count is kept after its first count (phrases of 1-5 words, as typed
     and in other forms, fr/en/ar, one in a segment too long for runs) and every write keeps it
-    exact: a many-batch import, an edit, a split, a merge, a delete, their undo, a failed
+    exact: a many-batch import, an edit, a split, a merge, a delete, an edit to a text that
+    holds every run of a kept five-word phrase but not the phrase, their undo, a failed
     import. After each, every total equals SQLite's, and every kept count equals a count of
     the full-text rows. A count made while a writer holds the memory, or before a write that
     has committed since, or by a look-up that read the memory before a write committed (what
@@ -718,6 +719,9 @@ def test_a_kept_phrase_count_is_the_count_after_every_write(
                                            {"fr": "de la paix", "en": "of peace"}], who="t")
         memory.merge_units([with_phrase[2], first[0]], who="t")
         memory.delete_unit(ids[150], who="t")  # the long unit
+        memory.edit_unit(with_phrase[3], {"fr": "Rapport de l'Organisation des Nations, et "
+                                                "l'Organisation des Nations Unies."},
+                         who="t")  # every run of "de l'Organisation des Nations Unies", apart
 
     def undo_all(memory: Memory) -> None:
         done = {change.id: change for unit_id in memory.ids()
