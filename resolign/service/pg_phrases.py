@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from resolign.service.pg_text import RUN_WORDS, bare_words, long_mark, phrase_runs, run_lexeme
+from resolign.service.pg_text import (
+    RUN_WORDS,
+    bare_words,
+    long_mark,
+    ordered_pattern,
+    phrase_runs,
+    run_lexeme,
+)
 from resolign.service.wordforms import index_phrases
 
 KEEP_FROM = 2000
@@ -202,7 +209,8 @@ def _holds(words: list[str], positions: dict[str, list[int]], runs: set[str], or
         return words[0] in positions
     if not (long or all(run in runs for run in phrase_runs(words))):
         return False
-    base, bare = bare_words(words)
-    if long:
-        return all(word in positions for word in words) and f" {' '.join(bare)} " in ordered
-    return len(words) <= RUN_WORDS or f" {' '.join(bare)} " in ordered
+    if long and not all(word in positions for word in words):
+        return False
+    if not long and len(words) <= RUN_WORDS:  # its run lexeme holds it in order
+        return True
+    return ordered_pattern(bare_words(words)[1]) in ordered

@@ -208,16 +208,22 @@ def ordered_terms(keys: list[str], surfaces: list[str]) -> str:
     return f" {' '.join(keys)} \t {' '.join(surfaces)} "
 
 
+def ordered_pattern(words: list[str]) -> str:
+    """What a row's `ordered_terms` holds where the row holds the phrase (bare terms) in
+    order: the one rule the look-ups (`in_order`) and the kept counts (pg_phrases) share."""
+    return f" {' '.join(words)} "
+
+
 def in_order(column: str, phrases: list[list[str]], excluded: list[str] | None = None,
              every: bool = False) -> tuple[str, list[str]]:
     """SQL true when the row's `ordered_terms` (`column`) holds the phrases (bare terms) as
     `tsquery_literal` combines them, each with its words in order, and its parameters."""
     holds = f"strpos({column}, %s) > 0"
     joined = (" AND " if every else " OR ").join([holds] * len(phrases))
-    patterns = [f" {' '.join(words)} " for words in phrases]
+    patterns = [ordered_pattern(words) for words in phrases]
     if excluded:
         joined = f"({joined}) AND NOT {holds}"
-        patterns.append(f" {' '.join(excluded)} ")
+        patterns.append(ordered_pattern(excluded))
     return f"({joined})", patterns
 
 

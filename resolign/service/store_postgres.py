@@ -72,8 +72,9 @@ look-up of one then reads its count."""
 COUNT_AHEAD_MOST = 5000
 """Phrases counted ahead at most, slowest to count first (the next count ahead goes on from
 there): the bench's 1M memory, 1,000 sentences varied, has over 28,000 runs of two or three
-words in 2,000 units or more, 10 minutes of counting; the 5,000 slowest (488 runs of 10,963
-units or more, 4,512 longer phrases of 941 or more) took 332 s, after a 45-minute import."""
+words in 2,000 units or more, 10 minutes of counting; the 5,000 slowest (2,731 runs of 3,439
+units or more, 2,268 longer phrases of 1,119 or more) took 358 s (pg_phrases.first_count_cost,
+schema 6)."""
 COMMON_SAMPLE_ROWS = 20_000
 """Full-text rows sampled to find them: a phrase in 0.2% of the rows (2,000 of 1M units) is
 in about 40 of them, and one from half that is counted."""
